@@ -1,0 +1,17 @@
+//! taildb's storage engine.
+//!
+//! Data flows: a parsed [`model::PointBatch`] enters [`engine::Engine::write`], series keys are
+//! resolved to ids by the [`catalog`], the batch is appended to the [`wal`] and applied to a shard's
+//! memtable, which is later flushed to immutable column [`segment`]s. See `ARCHITECTURE.md`.
+//!
+//! This crate knows nothing of HTTP or InfluxQL.
+
+pub mod catalog;
+pub mod engine;
+pub mod mmap;
+pub mod model;
+pub mod segment;
+pub mod wal;
+
+pub use engine::{Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome};
+pub use model::{Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp};

@@ -1,0 +1,286 @@
+use std::borrow::Cow;
+use std::fmt;
+
+/// The type of a field, fixed per shard and measurement by the first write.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum FieldType {
+    Float = 1,
+    Integer = 2,
+    Unsigned = 3,
+    String = 4,
+    Boolean = 5,
+}
+
+impl FieldType {
+    /// The name InfluxDB uses in error texts and `SHOW FIELD KEYS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Float => "float",
+            FieldType::Integer => "integer",
+            FieldType::Unsigned => "unsigned",
+            FieldType::String => "string",
+            FieldType::Boolean => "boolean",
+        }
+    }
+
+    /// The on-disk tag byte.
+    pub fn to_u8(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_u8(b: u8) -> Option<FieldType> {
+        Some(match b {
+            1 => FieldType::Float,
+            2 => FieldType::Integer,
+            3 => FieldType::Unsigned,
+            4 => FieldType::String,
+            5 => FieldType::Boolean,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One field value of a point; strings borrow from the request body unless an escape forced a copy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldValue<'a> {
+    Float(f64),
+    Integer(i64),
+    Unsigned(u64),
+    String(Cow<'a, str>),
+    Boolean(bool),
+}
+
+impl FieldValue<'_> {
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            FieldValue::Float(_) => FieldType::Float,
+            FieldValue::Integer(_) => FieldType::Integer,
+            FieldValue::Unsigned(_) => FieldType::Unsigned,
+            FieldValue::String(_) => FieldType::String,
+            FieldValue::Boolean(_) => FieldType::Boolean,
+        }
+    }
+
+    pub fn into_owned(self) -> FieldValue<'static> {
+        match self {
+            FieldValue::Float(v) => FieldValue::Float(v),
+            FieldValue::Integer(v) => FieldValue::Integer(v),
+            FieldValue::Unsigned(v) => FieldValue::Unsigned(v),
+            FieldValue::String(s) => FieldValue::String(Cow::Owned(s.into_owned())),
+            FieldValue::Boolean(v) => FieldValue::Boolean(v),
+        }
+    }
+}
+
+/// A growable bit vector (presence bitmaps of columns).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BitVec {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl BitVec {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_len(len: usize, value: bool) -> Self {
+        let fill = if value { u64::MAX } else { 0 };
+        let mut words = vec![fill; len.div_ceil(64)];
+        if value && len % 64 != 0 {
+            if let Some(last) = words.last_mut() {
+                *last = (1u64 << (len % 64)) - 1;
+            }
+        }
+        BitVec { words, len }
+    }
+
+    pub fn from_words(words: Vec<u64>, len: usize) -> Self {
+        let mut bv = BitVec { words, len };
+        bv.words.resize(len.div_ceil(64), 0);
+        if len % 64 != 0 {
+            if let Some(last) = bv.words.last_mut() {
+                *last &= (1u64 << (len % 64)) - 1;
+            }
+        }
+        bv
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn push(&mut self, bit: bool) {
+        if self.len % 64 == 0 {
+            self.words.push(0);
+        }
+        if bit {
+            self.words[self.len / 64] |= 1u64 << (self.len % 64);
+        }
+        self.len += 1;
+    }
+
+    pub fn get(&self, i: usize) -> bool {
+        debug_assert!(i < self.len);
+        self.words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    pub fn set(&mut self, i: usize, bit: bool) {
+        debug_assert!(i < self.len);
+        if bit {
+            self.words[i / 64] |= 1u64 << (i % 64);
+        } else {
+            self.words[i / 64] &= !(1u64 << (i % 64));
+        }
+    }
+
+    pub fn count_ones(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn all(&self) -> bool {
+        self.count_ones() == self.len
+    }
+
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+}
+
+/// Typed, dense column values. Rows where the column is absent hold a default value
+/// (`0`, `""`, `false`) and are marked absent in the owning [`Column`]'s presence bitmap.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ColumnValues {
+    Float(Vec<f64>),
+    Integer(Vec<i64>),
+    Unsigned(Vec<u64>),
+    String(Vec<String>),
+    Boolean(Vec<bool>),
+}
+
+impl ColumnValues {
+    pub fn new(ty: FieldType) -> Self {
+        match ty {
+            FieldType::Float => ColumnValues::Float(Vec::new()),
+            FieldType::Integer => ColumnValues::Integer(Vec::new()),
+            FieldType::Unsigned => ColumnValues::Unsigned(Vec::new()),
+            FieldType::String => ColumnValues::String(Vec::new()),
+            FieldType::Boolean => ColumnValues::Boolean(Vec::new()),
+        }
+    }
+
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            ColumnValues::Float(_) => FieldType::Float,
+            ColumnValues::Integer(_) => FieldType::Integer,
+            ColumnValues::Unsigned(_) => FieldType::Unsigned,
+            ColumnValues::String(_) => FieldType::String,
+            ColumnValues::Boolean(_) => FieldType::Boolean,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnValues::Float(v) => v.len(),
+            ColumnValues::Integer(v) => v.len(),
+            ColumnValues::Unsigned(v) => v.len(),
+            ColumnValues::String(v) => v.len(),
+            ColumnValues::Boolean(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends the type's default value (used for absent rows).
+    pub fn push_default(&mut self) {
+        match self {
+            ColumnValues::Float(v) => v.push(0.0),
+            ColumnValues::Integer(v) => v.push(0),
+            ColumnValues::Unsigned(v) => v.push(0),
+            ColumnValues::String(v) => v.push(String::new()),
+            ColumnValues::Boolean(v) => v.push(false),
+        }
+    }
+
+    /// Appends `value`; returns `false` (and appends nothing) when its type differs from the column's.
+    pub fn push_value(&mut self, value: &FieldValue<'_>) -> bool {
+        match (self, value) {
+            (ColumnValues::Float(v), FieldValue::Float(x)) => v.push(*x),
+            (ColumnValues::Integer(v), FieldValue::Integer(x)) => v.push(*x),
+            (ColumnValues::Unsigned(v), FieldValue::Unsigned(x)) => v.push(*x),
+            (ColumnValues::String(v), FieldValue::String(x)) => v.push(x.to_string()),
+            (ColumnValues::Boolean(v), FieldValue::Boolean(x)) => v.push(*x),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The value at row `i` as a borrowed [`FieldValue`].
+    pub fn value(&self, i: usize) -> FieldValue<'_> {
+        match self {
+            ColumnValues::Float(v) => FieldValue::Float(v[i]),
+            ColumnValues::Integer(v) => FieldValue::Integer(v[i]),
+            ColumnValues::Unsigned(v) => FieldValue::Unsigned(v[i]),
+            ColumnValues::String(v) => FieldValue::String(Cow::Borrowed(v[i].as_str())),
+            ColumnValues::Boolean(v) => FieldValue::Boolean(v[i]),
+        }
+    }
+}
+
+/// One field's values over a run of rows, with a presence bitmap (`present.len() == values.len()`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub values: ColumnValues,
+    pub present: BitVec,
+}
+
+impl Column {
+    pub fn new(ty: FieldType) -> Self {
+        Column { values: ColumnValues::new(ty), present: BitVec::new() }
+    }
+
+    pub fn field_type(&self) -> FieldType {
+        self.values.field_type()
+    }
+
+    pub fn len(&self) -> usize {
+        self.present.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.present.is_empty()
+    }
+
+    pub fn push_absent(&mut self) {
+        self.values.push_default();
+        self.present.push(false);
+    }
+
+    /// Appends a present value; returns `false` on a type mismatch (nothing appended).
+    pub fn push(&mut self, value: &FieldValue<'_>) -> bool {
+        if self.values.push_value(value) {
+            self.present.push(true);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The value at row `i`, or `None` when absent.
+    pub fn get(&self, i: usize) -> Option<FieldValue<'_>> {
+        if self.present.get(i) { Some(self.values.value(i)) } else { None }
+    }
+}
