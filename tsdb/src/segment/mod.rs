@@ -5,4 +5,6 @@
 
 mod api;
 
-pub use api::{RowBatch, Segment, SegmentError, SegmentMeta, SegmentOptions, SegmentWriter, SeriesRows};
+pub use api::{
+    RowBatch, Segment, SegmentError, SegmentMeta, SegmentOptions, SegmentWriter, SeriesRows,
+};
