@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "taildb",
-    version,
-    about = "A time-series database for high-cardinality latency metrics (InfluxDB 1.x compatible)"
-)]
+#[command(name = "taildb", version, about = "A time-series database for high-cardinality latency metrics (InfluxDB 1.x compatible)")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -15,10 +15,7 @@ pub struct WriteConfig {
 
 impl Default for WriteConfig {
     fn default() -> Self {
-        WriteConfig {
-            max_body_size: 25_000_000,
-            allow_unsigned: false,
-        }
+        WriteConfig { max_body_size: 25_000_000, allow_unsigned: false }
     }
 }
 

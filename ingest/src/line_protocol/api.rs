@@ -51,12 +51,7 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions {
-            precision: Precision::Nanoseconds,
-            now: 0,
-            max_key_len: 65535,
-            allow_unsigned: false,
-        }
+        ParseOptions { precision: Precision::Nanoseconds, now: 0, max_key_len: 65535, allow_unsigned: false }
     }
 }
 
@@ -77,11 +72,6 @@ impl fmt::Display for LineError {
 
 /// Parses a whole request body, appending valid points to `batch` and one [`LineError`] per bad
 /// line to `errors`. Every line stands alone: a bad line never affects its neighbours.
-pub fn parse_lines<'a>(
-    _body: &'a [u8],
-    _opts: &ParseOptions,
-    _batch: &mut PointBatch<'a>,
-    _errors: &mut Vec<LineError>,
-) {
+pub fn parse_lines<'a>(_body: &'a [u8], _opts: &ParseOptions, _batch: &mut PointBatch<'a>, _errors: &mut Vec<LineError>) {
     todo!("line protocol")
 }

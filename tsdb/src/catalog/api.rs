@@ -12,20 +12,14 @@ pub struct CatalogOptions {
 
 impl Default for CatalogOptions {
     fn default() -> Self {
-        CatalogOptions {
-            cache_entries: 1 << 20,
-            merge_threshold: 1 << 20,
-        }
+        CatalogOptions { cache_entries: 1 << 20, merge_threshold: 1 << 20 }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("series catalog i/o error on {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("series catalog file {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error("series catalog file {path} has unsupported format version {version}")]

@@ -13,19 +13,14 @@ pub struct SegmentOptions {
 
 impl Default for SegmentOptions {
     fn default() -> Self {
-        SegmentOptions {
-            row_group_rows: 16 * 1024,
-        }
+        SegmentOptions { row_group_rows: 16 * 1024 }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
     #[error("segment i/o error on {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("segment {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error("segment {path} has unsupported format version {version}")]
@@ -67,23 +62,14 @@ pub struct SegmentWriter {
 
 impl SegmentWriter {
     /// Creates a new segment file at `path` (which must not exist) whose field columns are `fields`.
-    pub fn create(
-        _path: &Path,
-        _fields: &[(String, FieldType)],
-        _opts: SegmentOptions,
-    ) -> Result<Self, SegmentError> {
+    pub fn create(_path: &Path, _fields: &[(String, FieldType)], _opts: SegmentOptions) -> Result<Self, SegmentError> {
         todo!("segment")
     }
 
     /// Appends the rows of one series. Series ids strictly increase across calls, `timestamps`
     /// strictly increase, `columns` has one column per field (in `fields` order) with
     /// `timestamps.len()` rows each.
-    pub fn append_series(
-        &mut self,
-        _series: SeriesId,
-        _timestamps: &[Timestamp],
-        _columns: &[Column],
-    ) -> Result<(), SegmentError> {
+    pub fn append_series(&mut self, _series: SeriesId, _timestamps: &[Timestamp], _columns: &[Column]) -> Result<(), SegmentError> {
         todo!("segment")
     }
 

@@ -5,6 +5,4 @@
 
 mod api;
 
-pub use api::{
-    RowBatch, Segment, SegmentError, SegmentMeta, SegmentOptions, SegmentWriter, SeriesRows,
-};
+pub use api::{RowBatch, Segment, SegmentError, SegmentMeta, SegmentOptions, SegmentWriter, SeriesRows};
