@@ -11,7 +11,9 @@ use std::io::Write;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use tsdb::wal::{SyncMode, Wal, WalOptions};
 
 const RECORD: usize = 64 << 10;
@@ -64,7 +66,10 @@ fn wal_throughput(c: &mut Criterion) {
             g.bench_with_input(BenchmarkId::new(name, threads), &threads, |b, &threads| {
                 b.iter_custom(|iters| {
                     let dir = bench_dir();
-                    let opts = WalOptions { sync: mode, ..WalOptions::default() };
+                    let opts = WalOptions {
+                        sync: mode,
+                        ..WalOptions::default()
+                    };
                     let (wal, _) = Wal::open(dir.path(), opts, &mut |_| Ok(())).unwrap();
                     let wal = Arc::new(wal);
                     let w = Arc::clone(&wal);
@@ -77,18 +82,24 @@ fn wal_throughput(c: &mut Criterion) {
         }
         // Naive baseline: every record written (length prefix, no CRC) and fsynced by its own
         // writer, one at a time.
-        g.bench_with_input(BenchmarkId::new("naive_fsync_per_record", threads), &threads, |b, &threads| {
-            b.iter_custom(|iters| {
-                let dir = bench_dir();
-                let file = Arc::new(Mutex::new(File::create(dir.path().join("naive.log")).unwrap()));
-                run_threads(threads, iters, move |_, rec| {
-                    let mut f = file.lock().unwrap();
-                    f.write_all(&(rec.len() as u64).to_le_bytes()).unwrap();
-                    f.write_all(rec).unwrap();
-                    f.sync_data().unwrap();
-                })
-            });
-        });
+        g.bench_with_input(
+            BenchmarkId::new("naive_fsync_per_record", threads),
+            &threads,
+            |b, &threads| {
+                b.iter_custom(|iters| {
+                    let dir = bench_dir();
+                    let file = Arc::new(Mutex::new(
+                        File::create(dir.path().join("naive.log")).unwrap(),
+                    ));
+                    run_threads(threads, iters, move |_, rec| {
+                        let mut f = file.lock().unwrap();
+                        f.write_all(&(rec.len() as u64).to_le_bytes()).unwrap();
+                        f.write_all(rec).unwrap();
+                        f.sync_data().unwrap();
+                    })
+                });
+            },
+        );
     }
     g.finish();
 }

@@ -25,18 +25,32 @@ pub struct WalOptions {
 
 impl Default for WalOptions {
     fn default() -> Self {
-        WalOptions { sync: SyncMode::PerBatch, segment_max_bytes: 64 << 20 }
+        WalOptions {
+            sync: SyncMode::PerBatch,
+            segment_max_bytes: 64 << 20,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum WalError {
     #[error("wal i/o error on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("wal segment {path} is corrupt at offset {offset}: {reason}")]
-    Corrupt { path: PathBuf, offset: u64, reason: String },
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
     #[error("wal replay failed applying record {seq} of {path}: {reason}")]
-    Apply { path: PathBuf, seq: u64, reason: String },
+    Apply {
+        path: PathBuf,
+        seq: u64,
+        reason: String,
+    },
     #[error("wal is unusable after an earlier fsync failure; restart the server")]
     Poisoned,
     /// Reserved: no current operation closes a `Wal` while it is shared.

@@ -68,11 +68,21 @@ impl SegmentHeader {
         let Some(h) = file.get(..HEADER_LEN) else {
             return Err(err(
                 0,
-                format!("file is {} bytes, shorter than the {HEADER_LEN}-byte segment header", file.len()),
+                format!(
+                    "file is {} bytes, shorter than the {HEADER_LEN}-byte segment header",
+                    file.len()
+                ),
             ));
         };
         if h.get(0..8) != Some(&MAGIC[..]) {
-            return Err(err(0, format!("bad magic {:02x?}, expected {:02x?} (\"taildbWL\")", &h[0..8], MAGIC)));
+            return Err(err(
+                0,
+                format!(
+                    "bad magic {:02x?}, expected {:02x?} (\"taildbWL\")",
+                    &h[0..8],
+                    MAGIC
+                ),
+            ));
         }
         let version = le_u16(h, 8);
         let flags = le_u16(h, 10);
@@ -81,16 +91,26 @@ impl SegmentHeader {
         let stored_crc = le_u32(h, 28);
         let crc = crc32fast::hash(&h[0..28]);
         if crc != stored_crc {
-            return Err(err(28, format!("header checksum mismatch: stored {stored_crc:#010x}, computed {crc:#010x}")));
+            return Err(err(
+                28,
+                format!(
+                    "header checksum mismatch: stored {stored_crc:#010x}, computed {crc:#010x}"
+                ),
+            ));
         }
         if version != VERSION {
             return Err(err(
                 8,
-                format!("unsupported wal format version {version}; this build reads version {VERSION} only"),
+                format!(
+                    "unsupported wal format version {version}; this build reads version {VERSION} only"
+                ),
             ));
         }
         if flags != 0 {
-            return Err(err(10, format!("unknown header flags {flags:#06x} (version 1 defines none)")));
+            return Err(err(
+                10,
+                format!("unknown header flags {flags:#06x} (version 1 defines none)"),
+            ));
         }
         Ok(SegmentHeader { id, first_seq })
     }
@@ -99,7 +119,10 @@ impl SegmentHeader {
 /// Encodes a record's frame header. `payload_crc` is a hasher that has seen exactly the payload
 /// (computed before the sequence number is known, outside the append lock); the stored CRC covers
 /// bytes 0..12 of the frame header followed by the payload.
-pub(crate) fn encode_frame_header(seq: u64, payload_crc: &crc32fast::Hasher) -> [u8; FRAME_HEADER_LEN] {
+pub(crate) fn encode_frame_header(
+    seq: u64,
+    payload_crc: &crc32fast::Hasher,
+) -> [u8; FRAME_HEADER_LEN] {
     let len = payload_crc.total_len();
     let mut out = [0u8; FRAME_HEADER_LEN];
     // The caller guarantees len <= MAX_RECORD_LEN < u32::MAX.
@@ -138,16 +161,25 @@ impl std::fmt::Display for BadFrame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BadFrame::ShortHeader { have } => {
-                write!(f, "incomplete record header ({have} of {FRAME_HEADER_LEN} bytes)")
+                write!(
+                    f,
+                    "incomplete record header ({have} of {FRAME_HEADER_LEN} bytes)"
+                )
             }
             BadFrame::TooLong { len } => {
-                write!(f, "record length {len} exceeds the {MAX_RECORD_LEN}-byte limit")
+                write!(
+                    f,
+                    "record length {len} exceeds the {MAX_RECORD_LEN}-byte limit"
+                )
             }
             BadFrame::ShortPayload { len, have } => {
                 write!(f, "incomplete record payload ({have} of {len} bytes)")
             }
             BadFrame::Checksum { stored, computed } => {
-                write!(f, "record checksum mismatch: stored {stored:#010x}, computed {computed:#010x}")
+                write!(
+                    f,
+                    "record checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
+                )
             }
         }
     }
@@ -165,7 +197,10 @@ pub(crate) fn read_frame(file: &[u8], off: usize) -> Result<Frame<'_>, BadFrame>
         return Err(BadFrame::TooLong { len });
     }
     let Some(payload) = rest.get(FRAME_HEADER_LEN..FRAME_HEADER_LEN + len) else {
-        return Err(BadFrame::ShortPayload { len, have: rest.len() - FRAME_HEADER_LEN });
+        return Err(BadFrame::ShortPayload {
+            len,
+            have: rest.len() - FRAME_HEADER_LEN,
+        });
     };
     let stored = le_u32(h, 12);
     let mut hasher = crc32fast::Hasher::new();
@@ -175,12 +210,20 @@ pub(crate) fn read_frame(file: &[u8], off: usize) -> Result<Frame<'_>, BadFrame>
     if computed != stored {
         return Err(BadFrame::Checksum { stored, computed });
     }
-    Ok(Frame { seq: le_u64(h, 4), payload, end: off + FRAME_HEADER_LEN + len })
+    Ok(Frame {
+        seq: le_u64(h, 4),
+        payload,
+        end: off + FRAME_HEADER_LEN + len,
+    })
 }
 
 /// Cheap pre-check used when scanning for valid-looking data after a bad record: the sequence
 /// number at `off` lies in `seq_range` and the length fits the file. Only then is the CRC computed.
-pub(crate) fn plausible_frame_at(file: &[u8], off: usize, seq_range: std::ops::RangeInclusive<u64>) -> bool {
+pub(crate) fn plausible_frame_at(
+    file: &[u8],
+    off: usize,
+    seq_range: std::ops::RangeInclusive<u64>,
+) -> bool {
     let Some(h) = file.get(off..).and_then(|r| r.get(..FRAME_HEADER_LEN)) else {
         return false;
     };
@@ -192,15 +235,21 @@ pub(crate) fn plausible_frame_at(file: &[u8], off: usize, seq_range: std::ops::R
 // The helpers below are only called on slices whose length was checked by the caller; they fall
 // back to zero instead of panicking if that ever stops being true.
 fn le_u16(b: &[u8], at: usize) -> u16 {
-    b.get(at..at + 2).and_then(|s| s.try_into().ok()).map_or(0, u16::from_le_bytes)
+    b.get(at..at + 2)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u16::from_le_bytes)
 }
 
 fn le_u32(b: &[u8], at: usize) -> u32 {
-    b.get(at..at + 4).and_then(|s| s.try_into().ok()).map_or(0, u32::from_le_bytes)
+    b.get(at..at + 4)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 fn le_u64(b: &[u8], at: usize) -> u64 {
-    b.get(at..at + 8).and_then(|s| s.try_into().ok()).map_or(0, u64::from_le_bytes)
+    b.get(at..at + 8)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
 }
 
 #[cfg(test)]
@@ -219,16 +268,26 @@ mod tests {
     #[test]
     fn file_names_round_trip_and_sort() {
         assert_eq!(segment_file_name(42), "00000000000000000042.wal");
-        assert_eq!(parse_segment_file_name(&segment_file_name(u64::MAX)), Some(u64::MAX));
+        assert_eq!(
+            parse_segment_file_name(&segment_file_name(u64::MAX)),
+            Some(u64::MAX)
+        );
         assert_eq!(parse_segment_file_name("42.wal"), None);
         assert_eq!(parse_segment_file_name("0000000000000000004x.wal"), None);
-        assert_eq!(parse_segment_file_name("00000000000000000042.wal.tmp"), None);
+        assert_eq!(
+            parse_segment_file_name("00000000000000000042.wal.tmp"),
+            None
+        );
         assert!(segment_file_name(9) < segment_file_name(10));
     }
 
     #[test]
     fn header_rejects_newer_version_with_a_clear_reason() {
-        let mut h = SegmentHeader { id: 1, first_seq: 1 }.encode();
+        let mut h = SegmentHeader {
+            id: 1,
+            first_seq: 1,
+        }
+        .encode();
         h[8..10].copy_from_slice(&2u16.to_le_bytes());
         let crc = crc32fast::hash(&h[0..28]);
         h[28..32].copy_from_slice(&crc.to_le_bytes());
@@ -239,7 +298,11 @@ mod tests {
 
     #[test]
     fn header_rejects_short_file() {
-        let h = SegmentHeader { id: 1, first_seq: 1 }.encode();
+        let h = SegmentHeader {
+            id: 1,
+            first_seq: 1,
+        }
+        .encode();
         for n in 0..HEADER_LEN {
             assert!(SegmentHeader::decode(&h[..n]).is_err());
         }
@@ -252,7 +315,10 @@ mod tests {
             for bit in 0..8 {
                 let mut g = f.clone();
                 g[byte] ^= 1 << bit;
-                assert!(read_frame(&g, 0).is_err(), "flip at {byte}.{bit} went unnoticed");
+                assert!(
+                    read_frame(&g, 0).is_err(),
+                    "flip at {byte}.{bit} went unnoticed"
+                );
             }
         }
     }

@@ -41,7 +41,10 @@ pub(crate) enum ScanError {
 }
 
 fn corrupt(offset: usize, reason: String) -> ScanError {
-    ScanError::Corrupt(FormatError { offset: offset as u64, reason })
+    ScanError::Corrupt(FormatError {
+        offset: offset as u64,
+        reason,
+    })
 }
 
 /// Scans one segment held in memory. `expected_first_seq` is the sequence number the previous
@@ -55,7 +58,13 @@ pub(crate) fn scan_segment(
 ) -> Result<SegmentScan, ScanError> {
     let header = SegmentHeader::decode(file).map_err(ScanError::Corrupt)?;
     if header.id != id {
-        return Err(corrupt(12, format!("header names segment {}, but the file name says {id}", header.id)));
+        return Err(corrupt(
+            12,
+            format!(
+                "header names segment {}, but the file name says {id}",
+                header.id
+            ),
+        ));
     }
     if let Some(expected) = expected_first_seq {
         if header.first_seq != expected {
@@ -68,7 +77,13 @@ pub(crate) fn scan_segment(
             ));
         }
     }
-    let mut scan = SegmentScan { header, records: 0, payload_bytes: 0, valid_len: 0, torn: None };
+    let mut scan = SegmentScan {
+        header,
+        records: 0,
+        payload_bytes: 0,
+        valid_len: 0,
+        torn: None,
+    };
     let mut off = HEADER_LEN;
     let mut seq = header.first_seq;
     while off < file.len() {
@@ -90,7 +105,9 @@ pub(crate) fn scan_segment(
                 if !newest {
                     return Err(corrupt(
                         off,
-                        format!("{bad} in a sealed segment (only the newest segment may end in a torn record)"),
+                        format!(
+                            "{bad} in a sealed segment (only the newest segment may end in a torn record)"
+                        ),
                     ));
                 }
                 if let Some(at) = find_valid_frame(file, off + 1, seq) {
@@ -132,7 +149,10 @@ pub(crate) struct Replayed {
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> WalError {
-    WalError::Io { path: path.to_path_buf(), source }
+    WalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Lists segment ids in `dir` (ascending) and removes leftover `*.wal.tmp` files.
@@ -170,15 +190,25 @@ pub(crate) fn replay_dir(
                 return Err(WalError::Corrupt {
                     path,
                     offset: 0,
-                    reason: format!("segment ids jump from {prev} to {id}: segment file(s) missing"),
+                    reason: format!(
+                        "segment ids jump from {prev} to {id}: segment file(s) missing"
+                    ),
                 });
             }
         }
         let newest = i + 1 == ids.len();
         let bytes = fs::read(&path).map_err(|e| io_err(&path, e))?;
         let scan = scan_segment(&bytes, id, next_seq, newest, apply).map_err(|e| match e {
-            ScanError::Corrupt(f) => WalError::Corrupt { path: path.clone(), offset: f.offset, reason: f.reason },
-            ScanError::Apply { seq, reason } => WalError::Apply { path: path.clone(), seq, reason },
+            ScanError::Corrupt(f) => WalError::Corrupt {
+                path: path.clone(),
+                offset: f.offset,
+                reason: f.reason,
+            },
+            ScanError::Apply { seq, reason } => WalError::Apply {
+                path: path.clone(),
+                seq,
+                reason,
+            },
         })?;
         stats.segments += 1;
         stats.records += scan.records;
@@ -189,7 +219,10 @@ pub(crate) fn replay_dir(
             // The newest segment becomes sealed once open starts a new one: make it durable (a
             // crash under SyncMode::None may have left it only in the page cache), cutting the
             // torn tail first.
-            let file = fs::OpenOptions::new().write(true).open(&path).map_err(|e| io_err(&path, e))?;
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_err(&path, e))?;
             if let Some(bad) = &scan.torn {
                 tracing::warn!(path = %path.display(), valid_len = scan.valid_len, damage = %bad,
                     "wal: cutting torn tail of the newest segment");
@@ -199,5 +232,9 @@ pub(crate) fn replay_dir(
             file.sync_all().map_err(|e| io_err(&path, e))?;
         }
     }
-    Ok(Replayed { stats, next_seq: next_seq.unwrap_or(1), segment_ids: ids })
+    Ok(Replayed {
+        stats,
+        next_seq: next_seq.unwrap_or(1),
+        segment_ids: ids,
+    })
 }

@@ -13,7 +13,10 @@ use super::replay::{ScanError, scan_segment};
 use super::{ReplayStats, SyncMode, Wal, WalError, WalOptions};
 
 fn opts(sync: SyncMode) -> WalOptions {
-    WalOptions { sync, segment_max_bytes: 64 << 20 }
+    WalOptions {
+        sync,
+        segment_max_bytes: 64 << 20,
+    }
 }
 
 /// Opens the WAL collecting every replayed payload.
@@ -78,12 +81,19 @@ fn round_trip_and_restart_keep_order_and_numbering() {
         let (wal, stats, got) = open_collect(dir.path(), opts(SyncMode::PerBatch)).unwrap();
         assert_eq!(got, expected, "round {round}");
         assert_eq!(stats.records, expected.len() as u64);
-        assert_eq!(stats.bytes, expected.iter().map(|p| p.len() as u64).sum::<u64>());
+        assert_eq!(
+            stats.bytes,
+            expected.iter().map(|p| p.len() as u64).sum::<u64>()
+        );
         assert_eq!(stats.truncated_tail, None);
         for i in 0..20 {
             let p = payload(round * 100 + i, (i * 97) % 3000);
             let seq = wal.append(&p).unwrap();
-            assert_eq!(seq, last_seq + 1, "sequence numbers continue across restarts");
+            assert_eq!(
+                seq,
+                last_seq + 1,
+                "sequence numbers continue across restarts"
+            );
             last_seq = seq;
             expected.push(p);
         }
@@ -95,7 +105,10 @@ fn round_trip_and_restart_keep_order_and_numbering() {
 fn concurrent_appends_replay_exactly_once_in_seq_order() {
     let dir = tempfile::tempdir().unwrap();
     // Small segments so automatic rotation races with appends too.
-    let o = WalOptions { sync: SyncMode::PerBatch, segment_max_bytes: 8 << 10 };
+    let o = WalOptions {
+        sync: SyncMode::PerBatch,
+        segment_max_bytes: 8 << 10,
+    };
     let (wal, _, _) = open_collect(dir.path(), o.clone()).unwrap();
     let wal = Arc::new(wal);
     let threads = 4;
@@ -116,13 +129,24 @@ fn concurrent_appends_replay_exactly_once_in_seq_order() {
             })
         })
         .collect();
-    let mut by_seq: Vec<(u64, Vec<u8>)> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut by_seq: Vec<(u64, Vec<u8>)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     by_seq.sort();
     let seqs: Vec<u64> = by_seq.iter().map(|(s, _)| *s).collect();
-    assert_eq!(seqs, (1..=(threads * per_thread) as u64).collect::<Vec<_>>(), "dense, unique seqs");
+    assert_eq!(
+        seqs,
+        (1..=(threads * per_thread) as u64).collect::<Vec<_>>(),
+        "dense, unique seqs"
+    );
     drop(wal);
     let (stats, got) = replay_only(dir.path()).unwrap();
-    assert!(stats.segments > 2, "expected automatic rotation, got {} segment(s)", stats.segments);
+    assert!(
+        stats.segments > 2,
+        "expected automatic rotation, got {} segment(s)",
+        stats.segments
+    );
     let want: Vec<Vec<u8>> = by_seq.into_iter().map(|(_, p)| p).collect();
     assert_eq!(got, want);
 }
@@ -131,13 +155,19 @@ fn concurrent_appends_replay_exactly_once_in_seq_order() {
 fn one_fsync_acknowledges_everything_appended_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let (wal, _, _) = open_collect(dir.path(), opts(SyncMode::PerBatch)).unwrap();
-    let seqs: Vec<u64> = (0..50).map(|i| wal.append(&payload(i, 100)).unwrap()).collect();
+    let seqs: Vec<u64> = (0..50)
+        .map(|i| wal.append(&payload(i, 100)).unwrap())
+        .collect();
     wal.wait_durable(*seqs.last().unwrap()).unwrap();
     assert_eq!(wal.faults().syncs.load(Ordering::Acquire), 1);
     for &s in &seqs {
         wal.wait_durable(s).unwrap();
     }
-    assert_eq!(wal.faults().syncs.load(Ordering::Acquire), 1, "earlier records were already durable");
+    assert_eq!(
+        wal.faults().syncs.load(Ordering::Acquire),
+        1,
+        "earlier records were already durable"
+    );
 
     // Four threads that all appended before any of them waits share a single fsync.
     let wal = Arc::new(wal);
@@ -171,7 +201,11 @@ fn none_and_periodic_modes_hand_records_to_the_os() {
         let bytes = std::fs::read(&seg).unwrap();
         assert_eq!(bytes.len(), HEADER_LEN + FRAME_HEADER_LEN + 3, "{mode:?}");
         if mode == SyncMode::None {
-            assert_eq!(wal.faults().syncs.load(Ordering::Acquire), 0, "None never fsyncs records");
+            assert_eq!(
+                wal.faults().syncs.load(Ordering::Acquire),
+                0,
+                "None never fsyncs records"
+            );
         }
         drop(wal);
         assert_eq!(replay_only(dir.path()).unwrap().1, vec![b"abc".to_vec()]);
@@ -206,14 +240,27 @@ fn fsync_failure_poisons_every_later_call() {
 
 #[test]
 fn write_failure_poisons_in_every_mode() {
-    for mode in [SyncMode::None, SyncMode::PerBatch, SyncMode::Periodic(Duration::from_secs(3600))] {
+    for mode in [
+        SyncMode::None,
+        SyncMode::PerBatch,
+        SyncMode::Periodic(Duration::from_secs(3600)),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let (wal, _, _) = open_collect(dir.path(), opts(mode)).unwrap();
         let seq = wal.append(b"x").unwrap();
         wal.faults().fail_next_write.store(true, Ordering::Release);
-        assert!(matches!(wal.wait_durable(seq), Err(WalError::Io { .. })), "{mode:?}");
-        assert!(matches!(wal.append(b"y"), Err(WalError::Poisoned)), "{mode:?}");
-        assert!(matches!(wal.wait_durable(seq), Err(WalError::Poisoned)), "{mode:?}");
+        assert!(
+            matches!(wal.wait_durable(seq), Err(WalError::Io { .. })),
+            "{mode:?}"
+        );
+        assert!(
+            matches!(wal.append(b"y"), Err(WalError::Poisoned)),
+            "{mode:?}"
+        );
+        assert!(
+            matches!(wal.wait_durable(seq), Err(WalError::Poisoned)),
+            "{mode:?}"
+        );
         assert!(matches!(wal.sync(), Err(WalError::Poisoned)), "{mode:?}");
     }
 }
@@ -233,7 +280,10 @@ fn rotate_and_remove_before() {
 
     wal.remove_before(third).unwrap();
     let names: Vec<PathBuf> = segment_files(dir.path());
-    assert_eq!(names, vec![dir.path().join(format::segment_file_name(third))]);
+    assert_eq!(
+        names,
+        vec![dir.path().join(format::segment_file_name(third))]
+    );
     // The current segment is never removed, whatever the argument.
     wal.remove_before(u64::MAX).unwrap();
     assert_eq!(segment_files(dir.path()).len(), 1);
@@ -261,7 +311,10 @@ fn missing_middle_segment_is_corruption() {
     drop(wal);
     std::fs::remove_file(dir.path().join(format::segment_file_name(2))).unwrap();
     let err = replay_only(dir.path()).unwrap_err();
-    assert!(matches!(&err, WalError::Corrupt { reason, .. } if reason.contains("missing")), "{err}");
+    assert!(
+        matches!(&err, WalError::Corrupt { reason, .. } if reason.contains("missing")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -275,11 +328,18 @@ fn apply_error_aborts_open() {
     let mut n = 0;
     let err = Wal::open(dir.path(), opts(SyncMode::PerBatch), &mut |_| {
         n += 1;
-        if n == 2 { Err("bad batch".to_string()) } else { Ok(()) }
+        if n == 2 {
+            Err("bad batch".to_string())
+        } else {
+            Ok(())
+        }
     })
     .err()
     .unwrap();
-    assert!(matches!(&err, WalError::Apply { seq: 2, reason, .. } if reason == "bad batch"), "{err}");
+    assert!(
+        matches!(&err, WalError::Apply { seq: 2, reason, .. } if reason == "bad batch"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -366,13 +426,22 @@ fn every_single_bit_flip_is_corruption_or_a_cut_of_the_last_record() {
             // As the newest segment: only damage in the last record is a torn tail.
             let r = scan_flipped(&newest, true, at, bit);
             if at >= last_start {
-                assert!(matches!(r, Ok((3, true))), "flip {at}.{bit} in last record: {r:?}");
+                assert!(
+                    matches!(r, Ok((3, true))),
+                    "flip {at}.{bit} in last record: {r:?}"
+                );
             } else {
-                assert!(matches!(r, Err(ScanError::Corrupt(_))), "flip {at}.{bit}: {r:?}");
+                assert!(
+                    matches!(r, Err(ScanError::Corrupt(_))),
+                    "flip {at}.{bit}: {r:?}"
+                );
             }
             // As a sealed segment: every flip is corruption.
             let r = scan_flipped(&newest, false, at, bit);
-            assert!(matches!(r, Err(ScanError::Corrupt(_))), "sealed flip {at}.{bit}: {r:?}");
+            assert!(
+                matches!(r, Err(ScanError::Corrupt(_))),
+                "sealed flip {at}.{bit}: {r:?}"
+            );
         }
     }
 }
@@ -416,7 +485,10 @@ fn garbage_after_a_torn_record_is_still_a_tail_but_a_valid_record_is_not() {
     std::fs::write(&newest, &zeros).unwrap();
     let (stats, got) = replay_only(dir.path()).unwrap();
     assert_eq!(got, all);
-    assert_eq!(stats.truncated_tail, Some((newest.clone(), bytes.len() as u64)));
+    assert_eq!(
+        stats.truncated_tail,
+        Some((newest.clone(), bytes.len() as u64))
+    );
 
     // Damaged record followed by a valid record with the next sequence number: corruption.
     let (dir, _, last_start) = three_segment_wal(2);
@@ -449,5 +521,8 @@ fn bad_header_in_newest_segment_is_corruption() {
     f.set_len(10).unwrap();
     drop(f);
     let err = replay_only(dir.path()).unwrap_err();
-    assert!(matches!(&err, WalError::Corrupt { path, .. } if *path == seg), "{err}");
+    assert!(
+        matches!(&err, WalError::Corrupt { path, .. } if *path == seg),
+        "{err}"
+    );
 }

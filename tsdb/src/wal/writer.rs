@@ -23,7 +23,9 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::api::{ReplayStats, SyncMode, WalError, WalOptions};
-use super::format::{self, FRAME_HEADER_LEN, HEADER_LEN, MAX_RECORD_LEN, SegmentHeader, TMP_SUFFIX};
+use super::format::{
+    self, FRAME_HEADER_LEN, HEADER_LEN, MAX_RECORD_LEN, SegmentHeader, TMP_SUFFIX,
+};
 use super::replay;
 
 /// `append` writes the buffer to the OS itself once it holds this many bytes, bounding memory when
@@ -93,7 +95,10 @@ impl Wal {
         opts: WalOptions,
         apply: &mut dyn FnMut(&[u8]) -> Result<(), String>,
     ) -> Result<(Wal, ReplayStats), WalError> {
-        fs::create_dir_all(dir).map_err(|e| WalError::Io { path: dir.to_path_buf(), source: e })?;
+        fs::create_dir_all(dir).map_err(|e| WalError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
         let replayed = replay::replay_dir(dir, apply)?;
         let id = match replayed.segment_ids.last() {
             None => 1,
@@ -108,7 +113,11 @@ impl Wal {
         let shared = Arc::new(Shared {
             dir: dir.to_path_buf(),
             opts: opts.clone(),
-            io: Mutex::new(IoState { spare: Vec::new(), file: Arc::new(file), path }),
+            io: Mutex::new(IoState {
+                spare: Vec::new(),
+                file: Arc::new(file),
+                path,
+            }),
             state: Mutex::new(State {
                 id,
                 len: HEADER_LEN as u64,
@@ -131,7 +140,10 @@ impl Wal {
                 let handle = std::thread::Builder::new()
                     .name("wal-syncer".to_string())
                     .spawn(move || run_periodic_syncer(&s, every))
-                    .map_err(|e| WalError::Io { path: dir.to_path_buf(), source: e })?;
+                    .map_err(|e| WalError::Io {
+                        path: dir.to_path_buf(),
+                        source: e,
+                    })?;
                 Some(handle)
             }
             SyncMode::PerBatch | SyncMode::None => None,
@@ -197,10 +209,13 @@ impl Drop for Wal {
             return;
         }
         let mut io = self.shared.io.lock();
-        let r = self.shared.flush_locked(&mut io).and_then(|()| match self.shared.opts.sync {
-            SyncMode::None => Ok(()),
-            SyncMode::PerBatch | SyncMode::Periodic(_) => self.shared.sync_locked(&io),
-        });
+        let r = self
+            .shared
+            .flush_locked(&mut io)
+            .and_then(|()| match self.shared.opts.sync {
+                SyncMode::None => Ok(()),
+                SyncMode::PerBatch | SyncMode::Periodic(_) => self.shared.sync_locked(&io),
+            });
         if let Err(e) = r {
             tracing::error!(error = %e, "wal: final flush on close failed");
         }
@@ -209,14 +224,21 @@ impl Drop for Wal {
 
 impl Shared {
     fn check_poisoned(&self) -> Result<(), WalError> {
-        if self.poisoned.load(Ordering::Acquire) { Err(WalError::Poisoned) } else { Ok(()) }
+        if self.poisoned.load(Ordering::Acquire) {
+            Err(WalError::Poisoned)
+        } else {
+            Ok(())
+        }
     }
 
     /// Marks the WAL unusable and turns `source` into the error the failing caller sees.
     fn poison(&self, path: &Path, source: io::Error) -> WalError {
         self.poisoned.store(true, Ordering::Release);
         tracing::error!(path = %path.display(), error = %source, "wal: write or fsync failed; refusing further writes");
-        WalError::Io { path: path.to_path_buf(), source }
+        WalError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     fn append(&self, payload: &[u8]) -> Result<u64, WalError> {
@@ -226,7 +248,10 @@ impl Shared {
                 path: self.dir.clone(),
                 source: io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    format!("wal record of {} bytes exceeds the {MAX_RECORD_LEN}-byte limit", payload.len()),
+                    format!(
+                        "wal record of {} bytes exceeds the {MAX_RECORD_LEN}-byte limit",
+                        payload.len()
+                    ),
                 ),
             });
         }
@@ -244,7 +269,8 @@ impl Shared {
             }
             let seq = st.next_seq;
             st.next_seq = seq.wrapping_add(1);
-            st.buf.extend_from_slice(&format::encode_frame_header(seq, &payload_crc));
+            st.buf
+                .extend_from_slice(&format::encode_frame_header(seq, &payload_crc));
             st.buf.extend_from_slice(payload);
             st.len += (FRAME_HEADER_LEN + payload.len()) as u64;
             let flush = st.buf.len() >= FLUSH_THRESHOLD;
@@ -262,7 +288,11 @@ impl Shared {
     /// gets the `io` token commits everything buffered so far on behalf of all waiters.
     fn commit(&self, seq: u64, need_sync: bool) -> Result<(), WalError> {
         let covered = || {
-            let mark = if need_sync { &self.durable } else { &self.written };
+            let mark = if need_sync {
+                &self.durable
+            } else {
+                &self.written
+            };
             mark.load(Ordering::Acquire) >= seq
         };
         self.check_poisoned()?;
@@ -285,7 +315,9 @@ impl Shared {
                 path: io.path.clone(),
                 source: io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    format!("wait_durable({seq}): no record with that sequence number was appended"),
+                    format!(
+                        "wait_durable({seq}): no record with that sequence number was appended"
+                    ),
                 ),
             })
         }
@@ -329,7 +361,8 @@ impl Shared {
         if self.durable.load(Ordering::Acquire) >= upto {
             return Ok(());
         }
-        self.sync_file(&io.file).map_err(|e| self.poison(&io.path, e))?;
+        self.sync_file(&io.file)
+            .map_err(|e| self.poison(&io.path, e))?;
         self.durable.store(upto, Ordering::Release);
         Ok(())
     }
@@ -447,9 +480,14 @@ fn create_segment(dir: &Path, id: u64, first_seq: u64) -> Result<(File, PathBuf)
             source: io::Error::new(io::ErrorKind::AlreadyExists, "wal segment already exists"),
         });
     }
-    let mut file =
-        OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(io_err(&tmp))?;
-    file.write_all(&SegmentHeader { id, first_seq }.encode()).map_err(io_err(&tmp))?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(io_err(&tmp))?;
+    file.write_all(&SegmentHeader { id, first_seq }.encode())
+        .map_err(io_err(&tmp))?;
     file.sync_all().map_err(io_err(&tmp))?;
     fs::rename(&tmp, &path).map_err(io_err(&path))?;
     sync_dir(dir)?;
@@ -459,5 +497,8 @@ fn create_segment(dir: &Path, id: u64, first_seq: u64) -> Result<(File, PathBuf)
 fn sync_dir(dir: &Path) -> Result<(), WalError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|source| WalError::Io { path: dir.to_path_buf(), source })
+        .map_err(|source| WalError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
 }
