@@ -1,4 +1,6 @@
-use std::path::{Path, PathBuf};
+//! The WAL's public value types (the contract other modules code against).
+
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// When appended records become durable.
@@ -23,72 +25,47 @@ pub struct WalOptions {
 
 impl Default for WalOptions {
     fn default() -> Self {
-        WalOptions { sync: SyncMode::PerBatch, segment_max_bytes: 64 << 20 }
+        WalOptions {
+            sync: SyncMode::PerBatch,
+            segment_max_bytes: 64 << 20,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum WalError {
     #[error("wal i/o error on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("wal segment {path} is corrupt at offset {offset}: {reason}")]
-    Corrupt { path: PathBuf, offset: u64, reason: String },
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
     #[error("wal replay failed applying record {seq} of {path}: {reason}")]
-    Apply { path: PathBuf, seq: u64, reason: String },
+    Apply {
+        path: PathBuf,
+        seq: u64,
+        reason: String,
+    },
     #[error("wal is unusable after an earlier fsync failure; restart the server")]
     Poisoned,
+    /// Reserved: no current operation closes a `Wal` while it is shared.
     #[error("wal is closed")]
     Closed,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayStats {
+    /// Segment files read.
     pub segments: usize,
+    /// Records handed to `apply`.
     pub records: u64,
+    /// Payload bytes handed to `apply` (frame headers not counted).
     pub bytes: u64,
     /// Set when the newest segment ended in a torn record that was cut off: (file, valid length).
     pub truncated_tail: Option<(PathBuf, u64)>,
-}
-
-/// The write-ahead log. All methods take `&self`; the log is shared by every writer thread.
-pub struct Wal {
-    _private: (),
-}
-
-impl Wal {
-    /// Opens (creating if needed) the WAL in `dir`, replays every record of the existing segments in
-    /// order through `apply`, cuts a torn tail of the newest segment, and starts a fresh segment.
-    pub fn open(
-        _dir: &Path,
-        _opts: WalOptions,
-        _apply: &mut dyn FnMut(&[u8]) -> Result<(), String>,
-    ) -> Result<(Wal, ReplayStats), WalError> {
-        todo!("wal")
-    }
-
-    /// Appends one record and returns its sequence number; does not wait for durability.
-    pub fn append(&self, _payload: &[u8]) -> Result<u64, WalError> {
-        todo!("wal")
-    }
-
-    /// Blocks until record `seq` is durable under the sync mode (group commit).
-    pub fn wait_durable(&self, _seq: u64) -> Result<(), WalError> {
-        todo!("wal")
-    }
-
-    /// Seals the current segment and starts a new one, returning the new segment's id; every record
-    /// appended before the call lives in a segment with a smaller id.
-    pub fn rotate(&self) -> Result<u64, WalError> {
-        todo!("wal")
-    }
-
-    /// Deletes sealed segments whose id is below `segment_id`.
-    pub fn remove_before(&self, _segment_id: u64) -> Result<(), WalError> {
-        todo!("wal")
-    }
-
-    /// Writes and fsyncs everything appended so far.
-    pub fn sync(&self) -> Result<(), WalError> {
-        todo!("wal")
-    }
 }
