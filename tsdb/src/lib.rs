@@ -7,6 +7,7 @@
 //! This crate knows nothing of HTTP or InfluxQL.
 
 pub mod catalog;
+pub mod encoding;
 pub mod engine;
 pub mod mmap;
 pub mod model;
