@@ -10,8 +10,7 @@ use pco::{ChunkConfig, DeltaSpec};
 
 use super::{DecodeError, EncodeError};
 
-/// pco compression level. 8 is pco's default; measured on the email-latency shape, lower levels
-/// lose ratio for little speed (see `docs/format/segment.md`).
+/// pco compression level: pco's default (8). Not tuned yet; `benches/segment.rs` is the place to.
 pub const PCO_LEVEL: usize = 8;
 
 /// Appends `values` pco-compressed (nothing when empty).

@@ -10,9 +10,9 @@
 //! Dictionary entries appear in first-seen order; each code is `< n_dict`.
 //!
 //! Choice: the dictionary when the distinct count is at most half the values (every value repeats
-//! twice on average), plain otherwise. On the email `status` column (5 values), the dictionary with
-//! pco codes costs about 0.3 bytes per value where LZ4 of one-byte codes costs about 0.9 (measured
-//! with the segment bench, see `docs/format/segment.md`), so codes go through pco, not LZ4.
+//! twice on average), plain otherwise. On the email `status` column (5 skewed values, 16 Ki-row
+//! groups), the dictionary with pco codes costs 0.24 bytes per value, LZ4 of one-byte codes 0.67 and
+//! plain LZ4 2.08 (`benches/segment.rs`, see `docs/format/segment.md`), so codes go through pco.
 
 use std::collections::HashMap;
 
@@ -164,7 +164,7 @@ mod tests {
     proptest! {
         #[test]
         fn few_distinct_round_trip(v in proptest::collection::vec(prop_oneof!["ok", "bounced", "défé rred", ""], 0..300)) {
-            let v: Vec<String> = v.into_iter().map(String::from).collect();
+            let v: Vec<String> = v.into_iter().collect();
             let (out, enc) = round_trip(&v);
             prop_assert_eq!(&out, &v);
             if v.len() >= 8 {

@@ -7,8 +7,9 @@
 //!   wrapping arithmetic, so every stored value of a series-sorted column is a small non-negative
 //!   gap except at run starts. pco then sees one distribution instead of a saw-tooth.
 //!
-//! The writer uses `RunDelta` (smaller on the email-latency shape, see `docs/format/segment.md`);
-//! the reader accepts both.
+//! The writer uses `RunDelta`; on the email-latency shape (ns-jittered times, 3–50 rows per series)
+//! it is only 0.2 % smaller than `Plain` with pco's own delta detection (4.83 vs 4.84 B/row,
+//! `benches/segment.rs`), because the jitter, not the layout, sets the entropy. The reader accepts both.
 
 use pco::DeltaSpec;
 

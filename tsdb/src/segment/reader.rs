@@ -98,7 +98,7 @@ impl Segment {
                 continue;
             }
             let (ids, runs) = self.decode_series(g)?;
-            if !run_at(&ids, &runs, local.start).is_some_and(|id| id == series.get()) || local.end > meta.rows as usize {
+            if run_at(&ids, &runs, local.start).is_none_or(|id| id != series.get()) || local.end > meta.rows as usize {
                 return Err(self.corrupt(format!("row group {g} disagrees with the series directory about series {}", series.get())));
             }
             let ts = self.decode_time(g, &runs)?;
