@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod compaction;
+pub mod encoding;
 pub mod engine;
 pub mod files;
 pub mod memtable;
@@ -18,9 +19,5 @@ pub mod segment;
 pub mod shard;
 pub mod wal;
 
-pub use engine::{
-    Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome,
-};
-pub use model::{
-    Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp,
-};
+pub use engine::{Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome};
+pub use model::{Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp};
