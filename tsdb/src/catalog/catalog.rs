@@ -420,6 +420,12 @@ impl SeriesCatalog {
         Ok(())
     }
 
+    /// Runs only step (A) of a merge, as a crash right after it would leave things.
+    #[cfg(test)]
+    pub(super) fn rotate_only(&self) -> Result<(), CatalogError> {
+        self.rotate_log(&mut self.state.lock())
+    }
+
     /// Calls `f` for every series, in id order.
     pub fn for_each(&self, f: &mut dyn FnMut(SeriesId, &str)) -> Result<(), CatalogError> {
         let (segment, frozen, tail) = {

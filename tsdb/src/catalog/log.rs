@@ -9,14 +9,18 @@ use std::path::{Path, PathBuf};
 
 use super::CatalogError;
 use super::format::{
-    FRAME_HEADER_LEN, LOG_HEADER_LEN, LOG_MAGIC, MAX_KEY_LEN, VERSION, corrupt, crc, io_err, u32_at, u64_at,
+    FRAME_HEADER_LEN, LOG_HEADER_LEN, LOG_MAGIC, VERSION, corrupt, crc, io_err, u32_at, u64_at,
 };
 
-/// Appends the frame of `key` to `out`.
+/// Appends the frame of `key` (at most `MAX_KEY_LEN` bytes) to `out`:
+/// `len u16 | !len u16 | crc32(len, !len, key) u32 | key`.
 pub fn encode_frame(key: &str, out: &mut Vec<u8>) {
-    let len = (key.len() as u32).to_le_bytes();
-    out.extend_from_slice(&len);
-    out.extend_from_slice(&crc(&[&len, key.as_bytes()]).to_le_bytes());
+    let len = key.len() as u16;
+    let mut lens = [0u8; 4];
+    lens[..2].copy_from_slice(&len.to_le_bytes());
+    lens[2..].copy_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(&lens);
+    out.extend_from_slice(&crc(&[&lens, key.as_bytes()]).to_le_bytes());
     out.extend_from_slice(key.as_bytes());
 }
 
@@ -46,9 +50,9 @@ pub struct Replayed {
 ///
 /// Rules: the header must be complete and valid (it is fsynced before the manifest names the log).
 /// At the first frame that does not decode, the rest of the file is a *torn tail* — cut cleanly —
-/// when (a) the frame runs past the end of the file, (b) it ends exactly at the end of the file
-/// (a last entry partly overwritten), or (c) every byte from the frame to the end is zero (space the
-/// file system extended but never filled). Anything else is corruption in the middle of the log.
+/// when the frame's header is incomplete, when its (complement-checked) length runs past the end
+/// of the file, or when nothing but zero bytes follows it (for a frame whose length check fails:
+/// nothing but zeros after its 8-byte header). Anything else is corruption in the middle of the log.
 pub fn replay(
     path: &Path,
     buf: &[u8],
@@ -88,8 +92,7 @@ pub fn replay(
             }
             Frame::PastEnd => return Ok(Replayed { base_id, good_len: pos as u64, torn: true }),
             Frame::Bad { end, reason } => {
-                let rest = buf.get(pos..).unwrap_or(&[]);
-                if end == buf.len() || rest.iter().all(|&b| b == 0) {
+                if buf.get(end..).unwrap_or(&[]).iter().all(|&b| b == 0) {
                     return Ok(Replayed { base_id, good_len: pos as u64, torn: true });
                 }
                 return Err(corrupt(path, format!("log entry at byte {pos}: {reason}")));
@@ -105,20 +108,22 @@ enum Frame<'a> {
 }
 
 fn decode_frame(buf: &[u8], pos: usize) -> Frame<'_> {
-    let (Some(len), Some(stored)) = (u32_at(buf, pos), u32_at(buf, pos + 4)) else {
+    let Some(header) = buf.get(pos..pos + FRAME_HEADER_LEN) else {
         return Frame::PastEnd;
     };
-    let len = len as usize;
+    let (lens, stored) = header.split_at(4);
+    let len = u16::from_le_bytes([lens[0], lens[1]]);
+    let check = u16::from_le_bytes([lens[2], lens[3]]);
     let start = pos + FRAME_HEADER_LEN;
-    if len > MAX_KEY_LEN {
-        // The length itself is damaged; treat the frame as extending to the end of the file.
-        return Frame::Bad { end: start, reason: format!("key length {len} exceeds the limit {MAX_KEY_LEN}") };
+    if check != !len {
+        return Frame::Bad { end: start, reason: format!("key length {len} fails its check {check:#06x}") };
     }
-    let end = start + len;
+    let end = start + usize::from(len);
     let Some(key) = buf.get(start..end) else {
         return Frame::PastEnd;
     };
-    let computed = crc(&[&buf[pos..pos + 4], key]);
+    let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
+    let computed = crc(&[lens, key]);
     if computed != stored {
         return Frame::Bad { end, reason: format!("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}") };
     }

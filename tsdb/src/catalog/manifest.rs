@@ -75,15 +75,16 @@ impl Manifest {
         if self.logs.is_empty() {
             return Err(corrupt(path, "manifest lists no log"));
         }
-        let mut prev = self.segment_generation;
+        let mut prev = 0;
         for &g in &self.logs {
-            if g == 0 || (g <= prev && prev != 0) {
-                return Err(corrupt(path, format!("manifest generations out of order: {g} after {prev}")));
+            if g <= prev {
+                return Err(corrupt(path, format!("manifest log generations out of order: {g} after {prev}")));
             }
             prev = g;
         }
-        if prev >= self.next_generation {
-            return Err(corrupt(path, format!("manifest generation {prev} is not below next {}", self.next_generation)));
+        let newest = prev.max(self.segment_generation);
+        if newest >= self.next_generation {
+            return Err(corrupt(path, format!("manifest generation {newest} is not below next {}", self.next_generation)));
         }
         if (self.segment_generation == 0) != (self.segment_count == 0) {
             return Err(corrupt(path, "manifest segment generation and count disagree"));
