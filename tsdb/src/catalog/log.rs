@@ -134,7 +134,7 @@ fn decode_frame(buf: &[u8], pos: usize) -> Frame<'_> {
 }
 
 /// The open, current log file. Writes go through [`LogWriter::append`]; the catalog keeps a
-/// buffer of encoded frames and hands it over here (see `catalog.rs`, "sync").
+/// buffer of encoded frames and hands it over here (see `series_catalog.rs`, `hand_over`).
 #[derive(Debug)]
 pub struct LogWriter {
     pub path: PathBuf,

@@ -20,7 +20,7 @@
 //! `docs/format/series-catalog.md`.
 
 mod cache;
-mod catalog;
+mod series_catalog;
 mod error;
 mod format;
 mod log;
@@ -30,6 +30,6 @@ mod tail;
 #[cfg(test)]
 mod tests;
 
-pub use catalog::{CatalogOptions, SeriesCatalog};
+pub use series_catalog::{CatalogOptions, SeriesCatalog};
 pub use error::CatalogError;
 pub use format::MAX_KEY_LEN;

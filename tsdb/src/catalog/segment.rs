@@ -193,8 +193,7 @@ fn header(magic: &[u8; 8]) -> [u8; FILE_HEADER_LEN] {
     h
 }
 
-fn seal(path: &Path, w: BufWriter<File>) -> Result<(), CatalogError> {
-    let f = w.into_inner().map_err(|e| io_err(path, e.into_error()))?;
+fn seal(path: &Path, f: File) -> Result<(), CatalogError> {
     f.sync_all().map_err(|e| io_err(path, e))
 }
 
@@ -222,7 +221,7 @@ pub fn build(
     // fst: sorted merge of the old fst stream and the sorted new keys.
     let fst_err = |e: fst::Error| io_err(fst_path, std::io::Error::other(e));
     let file = File::create(fst_path).map_err(|e| io_err(fst_path, e))?;
-    let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let mut w = BufWriter::with_capacity(1 << 20, CrcWriter::new(file));
     w.write_all(&header(FST_MAGIC)).map_err(|e| io_err(fst_path, e))?;
     let mut builder = fst::MapBuilder::new(w).map_err(fst_err)?;
     {
@@ -256,21 +255,25 @@ pub fn build(
         }
     }
     let w = builder.into_inner().map_err(fst_err)?;
+    let w = w.into_inner().map_err(|e| io_err(fst_path, e.into_error()))?;
     let fst_len = w.written - FILE_HEADER_LEN as u64;
     let inner = w.finish(fst_len, total).map_err(|e| io_err(fst_path, e))?;
     seal(fst_path, inner)?;
 
     // id table: old key bytes, new key bytes, then all offsets.
     let file = File::create(ids_path).map_err(|e| io_err(ids_path, e))?;
-    let mut w = CrcWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let mut w = BufWriter::with_capacity(1 << 20, CrcWriter::new(file));
     let io = |e| io_err(ids_path, e);
     w.write_all(&header(IDS_MAGIC)).map_err(io)?;
     let old_region = old.map_or(&[][..], |s| s.key_region());
     w.write_all(old_region).map_err(io)?;
+    let mut new_bytes = 0u64;
     for i in 0..new_len {
-        w.write_all(new_keys(i).as_bytes()).map_err(io)?;
+        let k = new_keys(i).as_bytes();
+        new_bytes += k.len() as u64;
+        w.write_all(k).map_err(io)?;
     }
-    let keys_len = w.written - FILE_HEADER_LEN as u64;
+    let keys_len = old_region.len() as u64 + new_bytes;
     if let Some(s) = old {
         let offs = s.ids.get(s.offsets_at..s.offsets_at + 8 * s.count as usize).unwrap_or(&[]);
         w.write_all(offs).map_err(io)?;
@@ -281,6 +284,7 @@ pub fn build(
         at += new_keys(i).len() as u64;
         w.write_all(&at.to_le_bytes()).map_err(io)?;
     }
+    let w = w.into_inner().map_err(|e| io_err(ids_path, e.into_error()))?;
     let inner = w.finish(keys_len, total).map_err(io)?;
     seal(ids_path, inner)?;
     Ok(total32)

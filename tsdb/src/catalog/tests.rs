@@ -46,7 +46,7 @@ fn resolve_get_key_round_trip_with_duplicates_in_batch() {
     let dir = tempfile::tempdir().unwrap();
     let cat = SeriesCatalog::open(dir.path(), opts(16)).unwrap();
     assert!(cat.is_empty());
-    let batch = vec!["b".to_owned(), "a".to_owned(), "b".to_owned(), "c".to_owned(), "a".to_owned()];
+    let batch = ["b".to_owned(), "a".to_owned(), "b".to_owned(), "c".to_owned(), "a".to_owned()];
     let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     assert_eq!(cat.resolve(&refs, &mut out).unwrap(), 3);
