@@ -12,13 +12,7 @@ use super::rules::{self, KeyEnd, KeyNext, RawValue, Token};
 /// Parses a whole request body, appending valid points to `batch` and one [`LineError`] per bad
 /// line to `errors`. Every line stands alone: a bad line never affects its neighbours.
 pub fn parse_lines<'a>(body: &'a [u8], opts: &ParseOptions, batch: &mut PointBatch<'a>, errors: &mut Vec<LineError>) {
-    let mut parser = Parser {
-        body,
-        opts,
-        default_time: opts.precision.truncate(opts.now),
-        text_start: 0,
-        text: "",
-    };
+    let mut parser = Parser { body, opts, default_time: opts.precision.truncate(opts.now), text_start: 0, text: "" };
     parser.validate_from(0);
     let mut pos = 0;
     while pos < body.len() {

@@ -198,7 +198,11 @@ fn accepted_vectors_parse_to_expected_points() {
             "m3,t=a f=1,f=2",
             pt("m3", &[("t", "a")], vec![("f", fl(1.0)), ("f", fl(2.0))], 0),
         ),
-        ("time tag and field kept", "c,time=x time=1,v=2 5", pt("c", &[("time", "x")], vec![("time", fl(1.0)), ("v", fl(2.0))], 5)),
+        (
+            "time tag and field kept",
+            "c,time=x time=1,v=2 5",
+            pt("c", &[("time", "x")], vec![("time", fl(1.0)), ("v", fl(2.0))], 5),
+        ),
         ("quotes in measurement", "\"quoted\"m f=1 1", pt("\"quoted\"m", &[], vec![("f", fl(1.0))], 1)),
         ("string escapes", r#"m s="a\\b\c\"" 1"#, pt("m", &[], vec![("s", st(r#"a\b\c""#))], 1)),
         (
@@ -215,7 +219,11 @@ fn accepted_vectors_parse_to_expected_points() {
         ("escaped trailing space in tag value", "m,t=a\\  f=1", pt("m", &[("t", "a ")], vec![("f", fl(1.0))], 0)),
         ("quotes in field key", "q \"f\"=1 1", pt("q", &[], vec![("\"f\"", fl(1.0))], 1)),
         ("escaped field key", r#"q f\ k\,\=\"=1 1"#, pt("q", &[], vec![("f k,=\"", fl(1.0))], 1)),
-        ("unicode", "温度,地点=東京 値=1,s=\"ü\" 1", pt("温度", &[("地点", "東京")], vec![("値", fl(1.0)), ("s", st("ü"))], 1)),
+        (
+            "unicode",
+            "温度,地点=東京 値=1,s=\"ü\" 1",
+            pt("温度", &[("地点", "東京")], vec![("値", fl(1.0)), ("s", st("ü"))], 1),
+        ),
         (
             "float spellings",
             "m a=1,b=-1,c=.5,d=1.,e=1E3,f=-1e-3,g=1e+2,h=-0,i=1.e2",
@@ -410,10 +418,10 @@ fn crlf_line_endings_are_accepted() {
     assert_eq!(points[2].fields, vec![("s".to_string(), st("x"))]);
     // Only one \r before \n is stripped, and only there.
     let (_, errors) = parse("m f=1 1\r\r\nm f=1 1\r");
-    assert_eq!(errors.iter().map(|e| (e.line.as_str(), e.reason.as_str())).collect::<Vec<_>>(), [
-        ("m f=1 1\r", "bad timestamp"),
-        ("m f=1 1\r", "bad timestamp")
-    ]);
+    assert_eq!(
+        errors.iter().map(|e| (e.line.as_str(), e.reason.as_str())).collect::<Vec<_>>(),
+        [("m f=1 1\r", "bad timestamp"), ("m f=1 1\r", "bad timestamp")]
+    );
     // The echo of a bad CRLF line has no \r.
     let (_, errors) = parse("bad\r\n");
     assert_eq!(errors[0].line, "bad");
@@ -461,7 +469,8 @@ m\ x,t\ k=v s="a\"b" 1"#;
     let p0 = &batch.points[0];
     assert!(borrowed(&p0.measurement));
     assert!(batch.tags_of(p0).iter().all(|(k, v)| borrowed(k) && borrowed(v)));
-    assert!(batch.fields_of(p0).iter().all(|(k, v)| borrowed(k) && matches!(v, FieldValue::String(s) if borrowed(s)) || !matches!(v, FieldValue::String(_))));
+    assert!(batch.fields_of(p0).iter().all(|(k, v)| borrowed(k) && matches!(v, FieldValue::String(s) if borrowed(s))
+        || !matches!(v, FieldValue::String(_))));
     let p1 = &batch.points[1];
     assert!(!borrowed(&p1.measurement));
     assert!(!borrowed(&batch.tags_of(p1)[0].0));
