@@ -12,7 +12,7 @@ pub fn write_go_float(out: &mut Vec<u8>, f: f64) {
     }
     let abs = f.abs();
     let mut buf = StackBuf::default();
-    if abs != 0.0 && (abs < 1e-6 || abs >= 1e21) {
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         // Rust's `{:e}` gives the shortest digits as `1.5e-7` / `1e21`; Go writes the exponent sign always.
         let _ = write!(buf, "{f:e}");
         let s = buf.as_bytes();
