@@ -1,0 +1,148 @@
+//! Statements.
+
+use std::fmt;
+
+use super::quote::quote_ident;
+use super::select::SelectStatement;
+use super::NamePattern;
+use super::expr::Expr;
+use crate::time::format_influxql_duration;
+
+/// One InfluxQL statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    Select(Box<SelectStatement>),
+    CreateDatabase(CreateDatabaseStatement),
+    DropDatabase(DropDatabaseStatement),
+    ShowDatabases,
+    ShowMeasurements(ShowMeasurementsStatement),
+    ShowRetentionPolicies(ShowRetentionPoliciesStatement),
+    /// A valid InfluxQL statement kind that taildb does not implement yet; kept as text.
+    Unsupported(UnsupportedStatement),
+}
+
+impl Statement {
+    /// Whether the statement only reads (a GET request may run it without a warning).
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Statement::Select(s) => s.into.is_none(),
+            Statement::ShowDatabases | Statement::ShowMeasurements(_) | Statement::ShowRetentionPolicies(_) => true,
+            Statement::CreateDatabase(_) | Statement::DropDatabase(_) => false,
+            Statement::Unsupported(u) => u.read_only,
+        }
+    }
+}
+
+/// `CREATE DATABASE name [WITH [DURATION d] [REPLICATION n] [SHARD DURATION d] [NAME rp]]`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct CreateDatabaseStatement {
+    pub name: String,
+    /// Whether a `WITH` clause was given.
+    pub with: bool,
+    /// Nanoseconds; `INF` is 0.
+    pub duration: Option<i64>,
+    pub replication: Option<u32>,
+    pub shard_duration: Option<i64>,
+    pub rp_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropDatabaseStatement {
+    pub name: String,
+}
+
+/// `SHOW MEASUREMENTS [ON db] [WITH MEASUREMENT =~ /re/ | = name] [WHERE cond] [LIMIT n] [OFFSET n]`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ShowMeasurementsStatement {
+    pub database: Option<String>,
+    pub with_measurement: Option<NamePattern>,
+    pub condition: Option<Expr>,
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// `SHOW RETENTION POLICIES [ON db]`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ShowRetentionPoliciesStatement {
+    pub database: Option<String>,
+}
+
+/// A statement recognised by its leading keywords but not implemented.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnsupportedStatement {
+    /// The leading keywords, upper case (`SHOW TAG KEYS`).
+    pub kind: String,
+    /// The statement text as written, trimmed.
+    pub text: String,
+    pub read_only: bool,
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Select(s) => write!(f, "{s}"),
+            Statement::CreateDatabase(s) => {
+                f.write_str("CREATE DATABASE ")?;
+                quote_ident(f, &s.name)?;
+                if s.with {
+                    f.write_str(" WITH")?;
+                    if let Some(d) = s.duration {
+                        write!(f, " DURATION {}", format_influxql_duration(d))?;
+                    }
+                    if let Some(r) = s.replication {
+                        write!(f, " REPLICATION {r}")?;
+                    }
+                    if let Some(d) = s.shard_duration {
+                        write!(f, " SHARD DURATION {}", format_influxql_duration(d))?;
+                    }
+                    if let Some(n) = &s.rp_name {
+                        f.write_str(" NAME ")?;
+                        quote_ident(f, n)?;
+                    }
+                }
+                Ok(())
+            }
+            Statement::DropDatabase(s) => {
+                f.write_str("DROP DATABASE ")?;
+                quote_ident(f, &s.name)
+            }
+            Statement::ShowDatabases => f.write_str("SHOW DATABASES"),
+            Statement::ShowMeasurements(s) => {
+                f.write_str("SHOW MEASUREMENTS")?;
+                if let Some(db) = &s.database {
+                    f.write_str(" ON ")?;
+                    quote_ident(f, db)?;
+                }
+                match &s.with_measurement {
+                    Some(NamePattern::Name(n)) => {
+                        f.write_str(" WITH MEASUREMENT = ")?;
+                        quote_ident(f, n)?;
+                    }
+                    Some(NamePattern::Regex(r)) => {
+                        write!(f, " WITH MEASUREMENT =~ {}", super::Literal::Regex(r.clone()))?;
+                    }
+                    None => {}
+                }
+                if let Some(c) = &s.condition {
+                    write!(f, " WHERE {c}")?;
+                }
+                if let Some(l) = s.limit {
+                    write!(f, " LIMIT {l}")?;
+                }
+                if let Some(o) = s.offset {
+                    write!(f, " OFFSET {o}")?;
+                }
+                Ok(())
+            }
+            Statement::ShowRetentionPolicies(s) => {
+                f.write_str("SHOW RETENTION POLICIES")?;
+                if let Some(db) = &s.database {
+                    f.write_str(" ON ")?;
+                    quote_ident(f, db)?;
+                }
+                Ok(())
+            }
+            Statement::Unsupported(u) => f.write_str(&u.text),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Runs a parsed query statement by statement.
+
+use super::store::Store;
+
+use super::error::ExecError;
+use super::{meta, select};
+use crate::ast::Statement;
+use crate::response::{Message, Series, StatementResult};
+
+/// What a query runs with: the request's `db` and `rp`, the time `now()` stands for, and whether the
+/// request was a GET (statements that write then carry InfluxDB's deprecation warning).
+#[derive(Clone, Debug, Default)]
+pub struct ExecContext {
+    pub database: Option<String>,
+    pub retention_policy: Option<String>,
+    /// Nanoseconds since the epoch.
+    pub now: i64,
+    pub read_only: bool,
+}
+
+/// Executes `statements` in order; see the module invariants for error handling.
+pub fn execute(engine: &dyn Store, statements: &[Statement], ctx: &ExecContext) -> Vec<StatementResult> {
+    let mut out = Vec::with_capacity(statements.len());
+    let mut failed = false;
+    for (id, stmt) in statements.iter().enumerate() {
+        if failed {
+            out.push(StatementResult::error(id, "not executed"));
+            continue;
+        }
+        let mut result = match execute_statement(engine, stmt, ctx) {
+            Ok(series) => StatementResult { statement_id: id, series, ..Default::default() },
+            Err(e) => {
+                failed = true;
+                StatementResult::error(id, e.to_string())
+            }
+        };
+        if ctx.read_only && !stmt.is_read_only() {
+            result.messages.push(Message {
+                level: "warning",
+                text: format!("deprecated use of '{stmt}' in a read only context, please use a POST request instead"),
+            });
+        }
+        out.push(result);
+    }
+    out
+}
+
+fn execute_statement(engine: &dyn Store, stmt: &Statement, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
+    match stmt {
+        Statement::Select(s) => select::execute_select(engine, s, ctx),
+        Statement::CreateDatabase(s) => meta::create_database(engine, s),
+        Statement::DropDatabase(s) => meta::drop_database(engine, &s.name),
+        Statement::ShowDatabases => Ok(meta::show_databases(engine)),
+        Statement::ShowMeasurements(s) => meta::show_measurements(engine, s, ctx),
+        Statement::ShowRetentionPolicies(s) => meta::show_retention_policies(engine, s.database.as_ref(), ctx),
+        Statement::Unsupported(u) => Err(ExecError::Unsupported(format!("the statement {}", u.kind))),
+    }
+}

@@ -1,0 +1,183 @@
+//! An in-memory [`Store`] for tests: a flat list of points, scanned on every read. Not for production
+//! use (no indexes, one lock).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
+use tsdb::{Column, EngineError, FieldType, FieldValue, ReadRequest, SeriesData};
+
+use super::store::Store;
+
+struct MemPoint {
+    db: String,
+    measurement: String,
+    /// Sorted by key.
+    tags: Vec<(String, String)>,
+    time: i64,
+    fields: Vec<(String, FieldValue<'static>)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    databases: Vec<(String, Vec<RetentionPolicyInfo>)>,
+    points: Vec<MemPoint>,
+}
+
+/// An in-memory store (see the module doc).
+#[derive(Default)]
+pub struct MemStore {
+    inner: Mutex<Inner>,
+}
+
+const WEEK: i64 = 7 * 86_400 * 1_000_000_000;
+
+impl MemStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds one point (the database must exist).
+    pub fn write(&self, db: &str, measurement: &str, tags: &[(&str, &str)], fields: Vec<(&str, FieldValue<'static>)>, time: i64) {
+        let mut tags: Vec<(String, String)> = tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        tags.sort();
+        let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        self.lock().points.push(MemPoint { db: db.to_owned(), measurement: measurement.to_owned(), tags, time, fields });
+    }
+
+    fn check_db(inner: &Inner, db: &str) -> Result<(), EngineError> {
+        if inner.databases.iter().any(|(n, _)| n == db) { Ok(()) } else { Err(EngineError::DatabaseNotFound(db.to_owned())) }
+    }
+}
+
+impl Store for MemStore {
+    fn databases(&self) -> Vec<String> {
+        self.lock().databases.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    fn database_exists(&self, name: &str) -> bool {
+        self.lock().databases.iter().any(|(n, _)| n == name)
+    }
+
+    fn create_database(&self, name: &str, spec: Option<RetentionPolicySpec>) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        if inner.databases.iter().any(|(n, _)| n == name) {
+            return Ok(());
+        }
+        let spec = spec.unwrap_or_default();
+        let rp = RetentionPolicyInfo {
+            name: spec.name.unwrap_or_else(|| "autogen".to_owned()),
+            duration: spec.duration.unwrap_or(0),
+            shard_group_duration: spec.shard_duration.unwrap_or(WEEK),
+            replication: spec.replication.unwrap_or(1),
+            default: true,
+        };
+        inner.databases.push((name.to_owned(), vec![rp]));
+        Ok(())
+    }
+
+    fn drop_database(&self, name: &str) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        inner.databases.retain(|(n, _)| n != name);
+        inner.points.retain(|p| p.db != name);
+        Ok(())
+    }
+
+    fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError> {
+        let inner = self.lock();
+        inner
+            .databases
+            .iter()
+            .find(|(n, _)| n == db)
+            .map(|(_, rps)| rps.clone())
+            .ok_or_else(|| EngineError::DatabaseNotFound(db.to_owned()))
+    }
+
+    fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {
+        let inner = self.lock();
+        Self::check_db(&inner, db)?;
+        let set: BTreeSet<&str> = inner.points.iter().filter(|p| p.db == db).map(|p| p.measurement.as_str()).collect();
+        Ok(set.into_iter().map(str::to_owned).collect())
+    }
+
+    fn field_keys(&self, db: &str, _rp: Option<&str>, measurement: &str) -> Result<Vec<(String, FieldType)>, EngineError> {
+        let inner = self.lock();
+        Self::check_db(&inner, db)?;
+        let mut out: BTreeMap<String, FieldType> = BTreeMap::new();
+        for p in inner.points.iter().filter(|p| p.db == db && p.measurement == measurement) {
+            for (k, v) in &p.fields {
+                out.entry(k.clone()).or_insert(v.field_type());
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError> {
+        let inner = self.lock();
+        Self::check_db(&inner, db)?;
+        let set: BTreeSet<&str> = inner
+            .points
+            .iter()
+            .filter(|p| p.db == db && p.measurement == measurement)
+            .flat_map(|p| p.tags.iter().map(|(k, _)| k.as_str()))
+            .collect();
+        Ok(set.into_iter().map(str::to_owned).collect())
+    }
+
+    fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
+        let inner = self.lock();
+        Self::check_db(&inner, &req.database)?;
+        let mut by_series: BTreeMap<String, Vec<&MemPoint>> = BTreeMap::new();
+        for p in inner.points.iter().filter(|p| {
+            p.db == req.database
+                && p.measurement == req.measurement
+                && p.time >= req.min_time
+                && p.time <= req.max_time
+                && req.tag_equals.iter().all(|(k, v)| {
+                    let got = p.tags.iter().find(|(tk, _)| tk == k).map_or("", |(_, tv)| tv.as_str());
+                    got == v
+                })
+        }) {
+            let mut key = p.measurement.clone();
+            for (k, v) in &p.tags {
+                key.push_str(&format!(",{k}={v}"));
+            }
+            by_series.entry(key).or_default().push(p);
+        }
+        let mut out = Vec::new();
+        for (key, mut pts) in by_series {
+            pts.sort_by_key(|p| p.time);
+            let names: Vec<String> = match &req.fields {
+                Some(f) => f.clone(),
+                None => {
+                    let s: BTreeSet<&str> = pts.iter().flat_map(|p| p.fields.iter().map(|(k, _)| k.as_str())).collect();
+                    s.into_iter().map(str::to_owned).collect()
+                }
+            };
+            let mut fields = Vec::new();
+            for name in names {
+                let ty = pts.iter().find_map(|p| p.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.field_type()));
+                let Some(ty) = ty else { continue };
+                let mut col = Column::new(ty);
+                for p in &pts {
+                    match p.fields.iter().find(|(k, _)| *k == name) {
+                        Some((_, v)) if col.push(v) => {}
+                        _ => col.push_absent(),
+                    }
+                }
+                fields.push((name, col));
+            }
+            out.push(SeriesData {
+                key,
+                tags: pts.first().map(|p| p.tags.clone()).unwrap_or_default(),
+                timestamps: pts.iter().map(|p| p.time).collect(),
+                fields,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,33 @@
+//! Statement execution: AST statements in, [`crate::response::StatementResult`]s out.
+//!
+//! Invariants:
+//! 1. One result per statement, in order, each carrying its `statement_id`; after the first failed
+//!    statement every later one yields `not executed` (InfluxDB's intent, without 1.x's id bug).
+//! 2. A statement never panics on any input: unsupported forms return an [`ExecError`] whose text
+//!    names what is missing.
+//! 3. Raw `SELECT` without GROUP BY returns one series per measurement (name only, no tags) whose rows
+//!    are all matching series' points merged by time (ties keep series-key order); a row exists where
+//!    at least one selected field has a value.
+//! 4. Aggregates without GROUP BY return one row stamped with the query's lower time bound (or the
+//!    epoch), except a lone `min`/`max`, which carries the selected point's time (earliest on ties).
+//! 5. Time bounds follow InfluxQL: `time > t` means `>= t+1ns`, `time < t` means `<= t-1ns`; no bound
+//!    means the whole time range.
+
+mod aggregate;
+mod condition;
+mod error;
+mod executor;
+mod mem_store;
+mod meta;
+mod select;
+mod store;
+
+#[cfg(test)]
+mod tests;
+
+pub use aggregate::{AggFn, Aggregate};
+pub use condition::{Filter, eval_time, filter_from_condition};
+pub use error::ExecError;
+pub use executor::{ExecContext, execute};
+pub use mem_store::MemStore;
+pub use store::Store;

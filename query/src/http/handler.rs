@@ -1,0 +1,121 @@
+//! `/query` handler.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tsdb::Engine;
+
+use crate::exec::{ExecContext, Store, execute};
+use crate::parser::parse_query;
+use crate::response::{QueryResponse, TimeFormat, write_error_body, write_response};
+
+#[derive(Clone, Debug, Default)]
+pub struct QueryConfig {}
+
+#[derive(Clone)]
+struct AppState {
+    store: Arc<dyn Store>,
+    #[allow(dead_code)]
+    config: QueryConfig,
+}
+
+/// The query routes, to be merged into the server's router.
+pub fn router(engine: Arc<Engine>, config: QueryConfig) -> Router {
+    router_with_store(engine, config)
+}
+
+/// The query routes over any [`Store`] (tests use [`crate::exec::MemStore`]).
+pub fn router_with_store(store: Arc<dyn Store>, config: QueryConfig) -> Router {
+    Router::new().route("/query", get(query).post(query)).with_state(AppState { store, config })
+}
+
+/// Request parameters in lookup order (body form first, then URL).
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn from_request(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Params {
+        let mut v = Vec::new();
+        let multipart = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|c| c.to_str().ok())
+            .is_some_and(|c| c.starts_with("multipart/"));
+        if *method == Method::POST && !multipart {
+            v.extend(form_urlencoded::parse(body).into_owned());
+        }
+        if let Some(q) = uri.query() {
+            v.extend(form_urlencoded::parse(q.as_bytes()).into_owned());
+        }
+        Params(v)
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>, error: Option<&str>) -> Response {
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(e) = error {
+        // InfluxDB truncates the header to 1024 bytes.
+        let mut end = e.len().min(1024);
+        while !e.is_char_boundary(end) {
+            end -= 1;
+        }
+        if let Ok(v) = HeaderValue::from_str(&e[..end]) {
+            h.insert("X-Influxdb-Error", v);
+        }
+    }
+    resp
+}
+
+fn error_response(status: StatusCode, msg: &str, pretty: bool) -> Response {
+    let mut body = Vec::new();
+    write_error_body(&mut body, msg, pretty);
+    json_response(status, body, Some(msg))
+}
+
+async fn query(State(st): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let params = Params::from_request(&method, &uri, &headers, &body);
+    let pretty = params.get("pretty") == Some("true");
+    let q = params.get("q").map(str::trim).unwrap_or("");
+    if q.is_empty() {
+        return error_response(StatusCode::BAD_REQUEST, r#"missing required parameter "q""#, pretty);
+    }
+    let statements = match parse_query(q) {
+        Ok(s) => s,
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("error parsing query: {e}"), pretty),
+    };
+    let non_empty = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+    let ctx = ExecContext {
+        database: non_empty("db"),
+        retention_policy: non_empty("rp"),
+        now: now_nanos(),
+        read_only: method == Method::GET,
+    };
+    let format = TimeFormat::from_epoch_param(params.get("epoch"));
+    let store = Arc::clone(&st.store);
+    let results = match tokio::task::spawn_blocking(move || execute(store.as_ref(), &statements, &ctx)).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "query task failed");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "query execution failed", pretty);
+        }
+    };
+    let mut body = Vec::new();
+    write_response(&mut body, &QueryResponse { results, error: None }, format, pretty);
+    json_response(StatusCode::OK, body, None)
+}
+
+fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}

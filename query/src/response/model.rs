@@ -1,0 +1,79 @@
+//! The result model the executor fills and the writers print.
+
+use tsdb::Timestamp;
+
+/// One cell of a result row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    /// A time, printed per the request's [`TimeFormat`].
+    Time(Timestamp),
+}
+
+/// One series of a statement's result (Go's `models.Row`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    pub name: Option<String>,
+    /// Sorted by key on output; omitted when empty.
+    pub tags: Vec<(String, String)>,
+    pub columns: Vec<String>,
+    pub values: Vec<Vec<Value>>,
+}
+
+/// `{"level":"warning","text":...}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub level: &'static str,
+    pub text: String,
+}
+
+/// The result of one statement.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StatementResult {
+    pub statement_id: usize,
+    pub series: Vec<Series>,
+    pub messages: Vec<Message>,
+    pub error: Option<String>,
+}
+
+impl StatementResult {
+    pub fn error(statement_id: usize, error: impl Into<String>) -> Self {
+        StatementResult { statement_id, error: Some(error.into()), ..Default::default() }
+    }
+}
+
+/// The whole body: `{"results":[...]}` or `{"error":"..."}` (or `{}` when there were no statements).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueryResponse {
+    pub results: Vec<StatementResult>,
+    pub error: Option<String>,
+}
+
+/// How `time` values print: RFC3339Nano strings, or integers in a unit (`epoch=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeFormat {
+    Rfc3339,
+    /// Integer division of nanoseconds by this divisor (1 for `ns`).
+    Epoch(i64),
+}
+
+impl TimeFormat {
+    /// The format for an `epoch` parameter: absent or empty → RFC3339; `u`/`µ`, `ms`, `s`, `m`, `h`
+    /// → that unit; `ns`, `n` and anything unknown → nanoseconds (InfluxDB 1.x behaviour).
+    pub fn from_epoch_param(epoch: Option<&str>) -> TimeFormat {
+        match epoch {
+            None | Some("") => TimeFormat::Rfc3339,
+            Some("u" | "µ") => TimeFormat::Epoch(1_000),
+            Some("ms") => TimeFormat::Epoch(1_000_000),
+            Some("s") => TimeFormat::Epoch(1_000_000_000),
+            Some("m") => TimeFormat::Epoch(60_000_000_000),
+            Some("h") => TimeFormat::Epoch(3_600_000_000_000),
+            Some(_) => TimeFormat::Epoch(1),
+        }
+    }
+}
