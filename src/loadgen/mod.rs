@@ -1,13 +1,31 @@
 //! `taildb loadgen`: the email-latency workload generator and HTTP load driver.
+//!
+//! Invariants:
+//! 1. Same arguments + same `--seed` (+ an explicit `--start`) = byte-identical line protocol, whatever
+//!    the batch size or output mode: the generator draws a fixed sequence of random numbers per line
+//!    from its own xoshiro256** stream (no dependence on `rand`'s algorithm choices).
+//! 2. Timestamps strictly increase along the output when lines are at least 1 ns apart, so two lines
+//!    never share a (series, timestamp) pair and no server merges points away.
+//! 3. No batch is silently lost: each batch is acknowledged with a 2xx, or retried (network errors,
+//!    5xx) a bounded number of times and then counted as failed; 4xx bodies are printed. A run with a
+//!    failed batch exits non-zero after printing its report.
+//! 4. The loader is never the thing being measured: the input is generated or read and split into
+//!    batch bodies (and gzipped) before the clock starts; workers share one connection pool.
+//!
+//! Line shape (tags in sorted key order, the canonical InfluxDB order):
+//! `email_latency,customer=cust000042,dc=ams1,direction=outbound,host=mx-ams1-017
+//!  latency_ms=123.456,size_bytes=34567i,attempts=1i,status="delivered" 1700000000123456789`
 
-/// Arguments of `taildb loadgen`.
-#[derive(Debug, clap::Args)]
-pub struct LoadgenArgs {
-    /// Seed for the deterministic generator.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-}
+mod args;
+mod post;
+mod report;
+mod rng;
+mod run;
+mod start;
+mod workload;
 
-pub fn run(_args: LoadgenArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not yet implemented")
-}
+#[cfg(test)]
+mod tests;
+
+pub use args::LoadgenArgs;
+pub use run::run;

@@ -1,0 +1,72 @@
+//! Command-line arguments of `taildb loadgen`.
+
+use std::path::PathBuf;
+
+/// Arguments of `taildb loadgen`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadgenArgs {
+    /// Seed for the deterministic generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of lines to generate.
+    #[arg(long, default_value_t = 100_000)]
+    pub lines: u64,
+    /// Number of distinct customers (tag `customer`, Zipf-distributed popularity).
+    #[arg(long, default_value_t = 1_000)]
+    pub customers: u32,
+    /// Number of data centres (tag `dc`).
+    #[arg(long, default_value_t = 4)]
+    pub dcs: u32,
+    /// Number of MX hosts (tag `host`), spread round-robin over the data centres.
+    #[arg(long, default_value_t = 20)]
+    pub hosts: u32,
+    /// Zipf exponent of customer popularity (rank r has weight r^-s).
+    #[arg(long, default_value_t = 1.1)]
+    pub zipf: f64,
+    /// First timestamp: RFC3339 in UTC (`2024-05-01T00:00:00Z`), `now`, or `now-1h` / `now-90m` style.
+    /// Default: one hour before now, rounded down to the minute.
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Time window the lines are spread over (humantime: `1h`, `30m`), ignored when `--rate` is set.
+    #[arg(long, default_value = "1h")]
+    pub span: String,
+    /// Lines per second of simulated time (overrides `--span`).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Write the generated line protocol to stdout instead of posting it.
+    #[arg(long)]
+    pub dump: bool,
+    /// Post this existing line-protocol file instead of generating lines.
+    #[arg(long, conflicts_with = "dump")]
+    pub file: Option<PathBuf>,
+    /// Base URL of the InfluxDB-compatible server.
+    #[arg(long, default_value = "http://127.0.0.1:8086")]
+    pub url: String,
+    /// Target database (`/write?db=`).
+    #[arg(long, default_value = "email")]
+    pub db: String,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// Lines per POST.
+    #[arg(long, default_value_t = 5_000)]
+    pub batch: usize,
+    /// Send request bodies gzip-compressed (`Content-Encoding: gzip`).
+    #[arg(long)]
+    pub gzip: bool,
+    /// Send `CREATE DATABASE "<db>"` to `/query` before loading.
+    #[arg(long)]
+    pub create_db: bool,
+    /// Retries of a batch after a network error or a 5xx answer before it counts as failed.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Print progress to stderr every this many seconds (0 = only the final report).
+    #[arg(long, default_value_t = 0)]
+    pub progress: u64,
+    /// Print the final report as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,97 @@
+//! `taildb loadgen` entry point: generate (or read), then dump or post.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+
+use super::args::LoadgenArgs;
+use super::post::{self, PostConfig};
+use super::start;
+use super::workload::{Generator, Params};
+
+/// Lines generated per chunk when dumping (bounded memory, few large writes).
+const DUMP_CHUNK_LINES: u64 = 16_384;
+
+pub fn params(args: &LoadgenArgs, now_ns: i64) -> anyhow::Result<Params> {
+    Ok(Params {
+        seed: args.seed,
+        customers: args.customers,
+        dcs: args.dcs,
+        hosts: args.hosts,
+        zipf: args.zipf,
+        start_ns: start::parse_start(args.start.as_deref(), now_ns)?,
+        ns_per_line: start::ns_per_line(args.rate, &args.span, args.lines)?,
+    })
+}
+
+/// Generates `args.lines` lines into memory.
+pub fn generate(args: &LoadgenArgs, now_ns: i64) -> anyhow::Result<Vec<u8>> {
+    let mut g = Generator::new(&params(args, now_ns)?)?;
+    let mut out = Vec::with_capacity(usize::try_from(args.lines).unwrap_or(0).saturating_mul(180));
+    g.fill(&mut out, args.lines);
+    Ok(out)
+}
+
+/// Writes `args.lines` lines to `w`, generated chunk by chunk.
+pub fn dump(args: &LoadgenArgs, now_ns: i64, w: &mut impl Write) -> anyhow::Result<()> {
+    let mut g = Generator::new(&params(args, now_ns)?)?;
+    let mut buf = Vec::with_capacity(DUMP_CHUNK_LINES as usize * 200);
+    let mut left = args.lines;
+    while left > 0 {
+        let n = left.min(DUMP_CHUNK_LINES);
+        buf.clear();
+        g.fill(&mut buf, n);
+        w.write_all(&buf).context("writing line protocol")?;
+        left -= n;
+    }
+    w.flush().context("writing line protocol")?;
+    Ok(())
+}
+
+pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
+    let now = start::now_ns()?;
+    if args.dump {
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        return dump(&args, now, &mut w);
+    }
+    if args.workers == 0 || args.batch == 0 {
+        bail!("--workers and --batch must be at least 1");
+    }
+    let data = match &args.file {
+        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        None => generate(&args, now)?,
+    };
+    let batches = post::split_batches(Bytes::from(data), args.batch, args.gzip)?;
+    let cfg = PostConfig {
+        url: args.url.clone(),
+        db: args.db.clone(),
+        workers: args.workers,
+        batch_lines: args.batch,
+        gzip: args.gzip,
+        retries: args.retries,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        progress: Duration::from_secs(args.progress),
+    };
+    // One thread is plenty to keep a few connections busy with pre-built bodies, and leaves the
+    // cores to the server being measured.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the tokio runtime")?;
+    let report = rt.block_on(async {
+        let client = post::client(&cfg)?;
+        if args.create_db {
+            post::create_db(&client, &cfg).await?;
+        }
+        post::post_all(client, cfg, batches).await
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report).context("encoding the report")?);
+    } else {
+        report.print_text();
+    }
+    if report.batches_failed > 0 {
+        bail!("{} batch(es) with {} lines failed", report.batches_failed, report.lines_failed);
+    }
+    Ok(())
+}

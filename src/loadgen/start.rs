@@ -1,0 +1,55 @@
+//! Parsing `--start` and `--span`: when the workload's first timestamp is and how far lines are apart.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+
+const NANOS_PER_MINUTE: i64 = 60_000_000_000;
+
+/// Nanoseconds since the epoch of `--start`, given "now" (ns) for the relative forms.
+/// Accepted: RFC3339 in UTC, `now`, `now-<humantime>` or `now+<humantime>`; absent = `now-1h`.
+/// Relative forms are rounded down to the whole minute so repeated runs in the same minute agree.
+pub fn parse_start(spec: Option<&str>, now_ns: i64) -> anyhow::Result<i64> {
+    let spec = spec.unwrap_or("now-1h").trim();
+    if let Some(rest) = spec.strip_prefix("now") {
+        let rest = rest.trim();
+        let offset = if rest.is_empty() {
+            0
+        } else {
+            let (sign, dur) = match rest.split_at(1) {
+                ("-", d) => (-1i64, d),
+                ("+", d) => (1i64, d),
+                _ => bail!("--start {spec:?}: expected `now`, `now-<duration>` or `now+<duration>`"),
+            };
+            let d = humantime::parse_duration(dur.trim())
+                .with_context(|| format!("--start {spec:?}: bad duration {dur:?} (examples: 1h, 90m, 2d)"))?;
+            sign * i64::try_from(d.as_nanos()).context("--start: duration too large")?
+        };
+        let t = now_ns.checked_add(offset).context("--start: timestamp out of range")?;
+        return Ok(t.div_euclid(NANOS_PER_MINUTE) * NANOS_PER_MINUTE);
+    }
+    let t = humantime::parse_rfc3339_weak(spec)
+        .with_context(|| format!("--start {spec:?}: expected RFC3339 in UTC like 2024-05-01T00:00:00Z, or now-1h"))?;
+    system_time_ns(t)
+}
+
+pub fn now_ns() -> anyhow::Result<i64> {
+    system_time_ns(SystemTime::now())
+}
+
+fn system_time_ns(t: SystemTime) -> anyhow::Result<i64> {
+    let d = t.duration_since(UNIX_EPOCH).context("time before 1970 is not supported")?;
+    i64::try_from(d.as_nanos()).context("timestamp beyond year 2262 is not supported")
+}
+
+/// Nanoseconds between consecutive lines: `1e9 / rate` if a rate is given, else `span / lines`.
+pub fn ns_per_line(rate: Option<f64>, span: &str, lines: u64) -> anyhow::Result<f64> {
+    if let Some(r) = rate {
+        if !(r.is_finite() && r > 0.0) {
+            bail!("--rate {r}: expected a positive number of lines per second");
+        }
+        return Ok(1e9 / r);
+    }
+    let d: Duration = humantime::parse_duration(span).with_context(|| format!("--span {span:?}: expected e.g. 1h, 30m"))?;
+    Ok(d.as_nanos() as f64 / lines.max(1) as f64)
+}
