@@ -7,11 +7,20 @@
 //! This crate knows nothing of HTTP or InfluxQL.
 
 pub mod catalog;
+pub mod compaction;
 pub mod engine;
+pub mod files;
+pub mod memtable;
+pub mod meta;
 pub mod mmap;
 pub mod model;
 pub mod segment;
+pub mod shard;
 pub mod wal;
 
-pub use engine::{Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome};
-pub use model::{Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp};
+pub use engine::{
+    Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome,
+};
+pub use model::{
+    Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp,
+};

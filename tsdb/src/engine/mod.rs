@@ -1,11 +1,29 @@
 //! The engine: databases, retention policies, shards, and the write and read paths that tie the
 //! WAL, memtables, series catalogs and segments together.
 //!
-//! (Skeleton: the contract below is fixed; the implementation lands with the engine work.)
+//! Invariants:
+//! 1. A write is acknowledged only after its WAL record is durable under the configured sync mode;
+//!    its points are applied to memtables in WAL order (a per-database write lock spans validation,
+//!    WAL append and memtable apply), so replay rebuilds exactly the state readers saw.
+//! 2. The WAL is truncated only past records whose memtables were flushed to published segments, and
+//!    segments are written only after the series ids they use are durable in the catalog.
+//! 3. A batch is all-or-nothing on disk: it is one WAL record (CRC-framed), so recovery applies all
+//!    of its accepted points or none.
+//! 4. Points dropped at validation (type conflict, `time` tag or field, beyond retention) never reach
+//!    the WAL; the rest of the batch is written.
 
-mod api;
+mod engine;
+mod maintenance;
+mod read;
+mod types;
+mod wal_record;
+mod write;
 
-pub use api::{
-    Engine, EngineConfig, EngineError, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec, SeriesData, WriteError,
-    WriteOutcome,
+pub use engine::Engine;
+pub use types::{
+    EngineConfig, EngineError, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec, SeriesData,
+    WriteError, WriteOutcome,
 };
+
+#[cfg(test)]
+mod tests;

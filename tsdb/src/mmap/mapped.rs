@@ -31,13 +31,17 @@ impl Mapped {
     pub fn from_file(file: &File) -> io::Result<Mapped> {
         let len = file.metadata()?.len();
         if len == 0 {
-            return Ok(Mapped { inner: Arc::new(Inner::Empty) });
+            return Ok(Mapped {
+                inner: Arc::new(Inner::Empty),
+            });
         }
         // SAFETY: taildb maps only sealed files that are never modified or truncated after they are
         // renamed into place (module docs, "Safety"), so the mapped bytes stay valid and unchanged for
         // the lifetime of the map.
         let map = unsafe { memmap2::Mmap::map(file)? };
-        Ok(Mapped { inner: Arc::new(Inner::Map(map)) })
+        Ok(Mapped {
+            inner: Arc::new(Inner::Map(map)),
+        })
     }
 
     pub fn as_slice(&self) -> &[u8] {
@@ -64,7 +68,9 @@ impl AsRef<[u8]> for Mapped {
 
 impl std::fmt::Debug for Mapped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mapped").field("len", &self.as_slice().len()).finish()
+        f.debug_struct("Mapped")
+            .field("len", &self.as_slice().len())
+            .finish()
     }
 }
 
@@ -77,7 +83,10 @@ mod tests {
     fn maps_file_and_empty_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a");
-        std::fs::File::create(&p).unwrap().write_all(b"hello").unwrap();
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(b"hello")
+            .unwrap();
         assert_eq!(&*Mapped::open(&p).unwrap(), b"hello");
         let e = dir.path().join("e");
         std::fs::File::create(&e).unwrap();

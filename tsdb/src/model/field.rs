@@ -249,7 +249,10 @@ pub struct Column {
 
 impl Column {
     pub fn new(ty: FieldType) -> Self {
-        Column { values: ColumnValues::new(ty), present: BitVec::new() }
+        Column {
+            values: ColumnValues::new(ty),
+            present: BitVec::new(),
+        }
     }
 
     pub fn field_type(&self) -> FieldType {
@@ -281,6 +284,10 @@ impl Column {
 
     /// The value at row `i`, or `None` when absent.
     pub fn get(&self, i: usize) -> Option<FieldValue<'_>> {
-        if self.present.get(i) { Some(self.values.value(i)) } else { None }
+        if self.present.get(i) {
+            Some(self.values.value(i))
+        } else {
+            None
+        }
     }
 }

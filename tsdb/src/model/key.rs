@@ -22,7 +22,11 @@ pub fn escape_tag_into(s: &str, out: &mut String) {
 
 /// Writes the canonical series key of `measurement` and `tags` (already sorted by key) into `out`,
 /// replacing its contents: `m,k1=v1,k2=v2`, escaped as InfluxDB prints it in `SHOW SERIES`.
-pub fn series_key_into<K: AsRef<str>, V: AsRef<str>>(measurement: &str, tags: &[(K, V)], out: &mut String) {
+pub fn series_key_into<K: AsRef<str>, V: AsRef<str>>(
+    measurement: &str,
+    tags: &[(K, V)],
+    out: &mut String,
+) {
     out.clear();
     escape_measurement_into(measurement, out);
     for (k, v) in tags {
@@ -114,7 +118,10 @@ mod tests {
 
     #[test]
     fn key_round_trips_with_escapes() {
-        let tags = vec![("t k,=1".to_string(), "v a,b=c".to_string()), ("z".into(), "é".into())];
+        let tags = vec![
+            ("t k,=1".to_string(), "v a,b=c".to_string()),
+            ("z".into(), "é".into()),
+        ];
         let key = series_key("esc m,x", &tags);
         assert_eq!(key, r"esc\ m\,x,t\ k\,\=1=v\ a\,b\=c,z=é");
         let (m, t) = parse_series_key(&key).unwrap();

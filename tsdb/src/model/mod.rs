@@ -16,7 +16,9 @@ mod key;
 
 pub use batch::{Point, PointBatch};
 pub use field::{BitVec, Column, ColumnValues, FieldType, FieldValue};
-pub use key::{escape_measurement_into, escape_tag_into, parse_series_key, series_key, series_key_into};
+pub use key::{
+    escape_measurement_into, escape_tag_into, parse_series_key, series_key, series_key_into,
+};
 
 /// Nanoseconds since the Unix epoch, UTC.
 pub type Timestamp = i64;

@@ -1,9 +1,8 @@
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog::CatalogOptions;
-use crate::model::{Column, FieldType, PointBatch, Timestamp};
+use crate::model::{Column, Timestamp};
 use crate::segment::SegmentOptions;
 use crate::wal::WalOptions;
 
@@ -114,75 +113,4 @@ pub struct SeriesData {
     pub timestamps: Vec<Timestamp>,
     /// One column per returned field (in request order, or sorted by name for `None`).
     pub fields: Vec<(String, Column)>,
-}
-
-/// The storage engine of one data directory. Shared as `Arc<Engine>`; all methods take `&self`.
-pub struct Engine {
-    _private: (),
-}
-
-impl Engine {
-    /// Opens (creating if needed) the data directory, replays the WAL, starts background work.
-    pub fn open(_config: EngineConfig) -> Result<Arc<Engine>, EngineError> {
-        todo!("engine")
-    }
-
-    /// `CREATE DATABASE` (idempotent). Creates the RP of `spec` (default `autogen`) as default.
-    pub fn create_database(&self, _name: &str, _spec: Option<RetentionPolicySpec>) -> Result<(), EngineError> {
-        todo!("engine")
-    }
-
-    /// `DROP DATABASE` (idempotent): removes its data, catalog and WAL references.
-    pub fn drop_database(&self, _name: &str) -> Result<(), EngineError> {
-        todo!("engine")
-    }
-
-    /// Database names in creation order.
-    pub fn databases(&self) -> Vec<String> {
-        todo!("engine")
-    }
-
-    pub fn database_exists(&self, _name: &str) -> bool {
-        todo!("engine")
-    }
-
-    pub fn retention_policies(&self, _db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError> {
-        todo!("engine")
-    }
-
-    /// Writes a parsed batch to `db`/`rp` (default RP when `None`); returns once durable under the
-    /// configured sync mode. Points with type conflicts are dropped whole, the rest written.
-    pub fn write(&self, _db: &str, _rp: Option<&str>, _batch: &PointBatch<'_>) -> Result<WriteOutcome, WriteError> {
-        todo!("engine")
-    }
-
-    /// Measurement names of `db` (sorted).
-    pub fn measurements(&self, _db: &str) -> Result<Vec<String>, EngineError> {
-        todo!("engine")
-    }
-
-    /// Field keys and types of a measurement across the shards of `rp` (sorted by name).
-    pub fn field_keys(&self, _db: &str, _rp: Option<&str>, _measurement: &str) -> Result<Vec<(String, FieldType)>, EngineError> {
-        todo!("engine")
-    }
-
-    /// Tag keys of a measurement (sorted).
-    pub fn tag_keys(&self, _db: &str, _measurement: &str) -> Result<Vec<String>, EngineError> {
-        todo!("engine")
-    }
-
-    /// Reads matching series (sorted by series key) with their rows in the time range.
-    pub fn read(&self, _req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
-        todo!("engine")
-    }
-
-    /// Flushes every memtable to segments and truncates the WAL.
-    pub fn flush(&self) -> Result<(), EngineError> {
-        todo!("engine")
-    }
-
-    /// Stops background work and syncs the WAL; later writes fail.
-    pub fn close(&self) -> Result<(), EngineError> {
-        todo!("engine")
-    }
 }

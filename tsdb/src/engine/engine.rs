@@ -1,0 +1,393 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use super::types::{EngineConfig, EngineError, RetentionPolicyInfo, RetentionPolicySpec};
+use crate::catalog::SeriesCatalog;
+use crate::files::{META_FILE, WAL_DIR, database_dir, series_dir, shard_dir};
+use crate::meta::{
+    DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta,
+    default_shard_group_duration, shard_group_start,
+};
+use crate::meta::{HOUR_NANOS, MAX_NAME_LEN};
+use crate::model::Timestamp;
+use crate::shard::Shard;
+use crate::wal::Wal;
+
+/// The open state of one database.
+pub(super) struct Database {
+    pub name: String,
+    pub catalog: SeriesCatalog,
+    /// Spans validation, WAL append and memtable apply of one batch (module invariant 1).
+    pub write_lock: Mutex<()>,
+    /// Shards by id.
+    pub shards: RwLock<BTreeMap<u64, Arc<Shard>>>,
+}
+
+/// The storage engine of one data directory. Shared as `Arc<Engine>`; all methods take `&self`.
+pub struct Engine {
+    pub(super) config: EngineConfig,
+    pub(super) meta: MetaStore,
+    pub(super) wal: Wal,
+    pub(super) databases: RwLock<BTreeMap<String, Arc<Database>>>,
+    /// Writers hold it shared while appending to the WAL and memtables; a flush holds it exclusively
+    /// while freezing memtables and rotating the WAL.
+    pub(super) flush_gate: RwLock<()>,
+    /// One flush at a time.
+    pub(super) flush_lock: Mutex<()>,
+    pub(super) mem_bytes: AtomicUsize,
+    pub(super) closed: AtomicBool,
+    pub(super) stop: (Mutex<bool>, Condvar),
+    pub(super) background: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl From<MetaError> for EngineError {
+    fn from(e: MetaError) -> Self {
+        EngineError::Storage(e.to_string())
+    }
+}
+
+pub(super) fn storage<E: std::fmt::Display>(e: E) -> EngineError {
+    EngineError::Storage(e.to_string())
+}
+
+impl Engine {
+    /// Opens (creating if needed) the data directory, replays the WAL, starts background work.
+    pub fn open(config: EngineConfig) -> Result<Arc<Engine>, EngineError> {
+        let root = config.data_dir.clone();
+        std::fs::create_dir_all(&root).map_err(|e| {
+            EngineError::Storage(format!(
+                "cannot create data directory {}: {e}",
+                root.display()
+            ))
+        })?;
+        let meta = MetaStore::open(&root.join(META_FILE))?;
+        let mut databases = BTreeMap::new();
+        let metas: Vec<DatabaseMeta> = meta.read(|m| m.databases.clone());
+        for db in &metas {
+            databases.insert(db.name.clone(), Arc::new(open_database(&config, db)?));
+        }
+        // Replay the WAL into the memtables before anyone can write.
+        let dbs_for_replay = databases.clone();
+        let mut replayer = super::write::Replayer::new(&config, &meta, dbs_for_replay);
+        let (wal, stats) = Wal::open(
+            &root.join(WAL_DIR),
+            config.wal.clone(),
+            &mut |rec: &[u8]| replayer.apply(rec),
+        )
+        .map_err(storage)?;
+        let replayed_bytes = replayer.finish();
+        if let Some((path, len)) = &stats.truncated_tail {
+            tracing::warn!(file = %path.display(), valid_len = len, "cut a torn WAL tail");
+        }
+        tracing::info!(
+            segments = stats.segments,
+            records = stats.records,
+            "WAL replayed"
+        );
+        let engine = Arc::new(Engine {
+            config,
+            meta,
+            wal,
+            databases: RwLock::new(databases),
+            flush_gate: RwLock::new(()),
+            flush_lock: Mutex::new(()),
+            mem_bytes: AtomicUsize::new(replayed_bytes),
+            closed: AtomicBool::new(false),
+            stop: (Mutex::new(false), Condvar::new()),
+            background: Mutex::new(None),
+        });
+        if engine.config.background {
+            super::maintenance::start_background(&engine);
+        }
+        Ok(engine)
+    }
+
+    pub fn data_dir(&self) -> &PathBuf {
+        &self.config.data_dir
+    }
+
+    pub(super) fn database(&self, name: &str) -> Option<Arc<Database>> {
+        self.databases.read().get(name).cloned()
+    }
+
+    /// `CREATE DATABASE` (idempotent). Creates the RP of `spec` (default `autogen`) as default.
+    pub fn create_database(
+        &self,
+        name: &str,
+        spec: Option<RetentionPolicySpec>,
+    ) -> Result<(), EngineError> {
+        validate_name("database", name)?;
+        let spec = spec.unwrap_or_default();
+        let rp = new_retention_policy(&spec)?;
+        let created = self.meta.update(|m| {
+            if let Some(existing) = m.database(name) {
+                // InfluxDB: re-creating with a different RP spec is an error only if the RP differs.
+                if spec != RetentionPolicySpec::default() {
+                    if let Some(e) = existing.retention_policy(&rp.name) {
+                        if e.duration != rp.duration
+                            || e.shard_group_duration != rp.shard_group_duration
+                            || e.replication != rp.replication
+                        {
+                            return Err(EngineError::Invalid(
+                                "retention policy conflicts with an existing policy".into(),
+                            ));
+                        }
+                    } else {
+                        return Err(EngineError::Invalid(
+                            "retention policy conflicts with an existing policy".into(),
+                        ));
+                    }
+                }
+                return Ok((None, false));
+            }
+            let db = DatabaseMeta {
+                name: name.to_string(),
+                default_rp: rp.name.clone(),
+                retention_policies: vec![rp.clone()],
+            };
+            m.databases.push(db.clone());
+            Ok((Some(db), true))
+        })?;
+        if let Some(db) = created {
+            let opened = open_database(&self.config, &db)?;
+            self.databases
+                .write()
+                .insert(name.to_string(), Arc::new(opened));
+        }
+        Ok(())
+    }
+
+    /// `DROP DATABASE` (idempotent): removes its data and catalog.
+    pub fn drop_database(&self, name: &str) -> Result<(), EngineError> {
+        if self.database(name).is_none() {
+            return Ok(());
+        }
+        // Flush first so no WAL record of the dropped database survives to be replayed into a
+        // database re-created later under the same name.
+        self.flush()?;
+        self.meta.update(|m| {
+            let before = m.databases.len();
+            m.databases.retain(|d| d.name != name);
+            Ok::<_, EngineError>(((), m.databases.len() != before))
+        })?;
+        let removed = self.databases.write().remove(name);
+        if removed.is_some() {
+            let dir = database_dir(&self.config.data_dir, name);
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(EngineError::Storage(format!(
+                        "cannot remove {}: {e}",
+                        dir.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Database names in creation order.
+    pub fn databases(&self) -> Vec<String> {
+        self.meta
+            .read(|m| m.databases.iter().map(|d| d.name.clone()).collect())
+    }
+
+    pub fn database_exists(&self, name: &str) -> bool {
+        self.meta.read(|m| m.database(name).is_some())
+    }
+
+    pub fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError> {
+        self.meta.read(|m| {
+            let d = m
+                .database(db)
+                .ok_or_else(|| EngineError::DatabaseNotFound(db.to_string()))?;
+            Ok(d.retention_policies
+                .iter()
+                .map(|r| RetentionPolicyInfo {
+                    name: r.name.clone(),
+                    duration: r.duration,
+                    shard_group_duration: r.shard_group_duration,
+                    replication: r.replication,
+                    default: r.name == d.default_rp,
+                })
+                .collect())
+        })
+    }
+
+    /// Resolves `rp` (default RP when `None` or empty) of `db`.
+    pub(super) fn resolve_rp(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+    ) -> Result<RetentionPolicyMeta, EngineError> {
+        self.meta.read(|m| {
+            let d = m
+                .database(db)
+                .ok_or_else(|| EngineError::DatabaseNotFound(db.to_string()))?;
+            let name = match rp {
+                Some(r) if !r.is_empty() => r,
+                _ => d.default_rp.as_str(),
+            };
+            d.retention_policy(name)
+                .cloned()
+                .ok_or_else(|| EngineError::RetentionPolicyNotFound(name.to_string()))
+        })
+    }
+
+    /// The shard of `db`/`rp` whose group contains `t`, creating group and shard when missing.
+    pub(super) fn shard_for(
+        &self,
+        db: &Database,
+        rp: &RetentionPolicyMeta,
+        t: Timestamp,
+    ) -> Result<Arc<Shard>, EngineError> {
+        if let Some(g) = rp.shard_group_for(t) {
+            if let Some(s) = db.shards.read().get(&g.id) {
+                return Ok(s.clone());
+            }
+        }
+        let group = self.meta.update(|m| {
+            let next = m.next_shard_id + 1;
+            let d = m
+                .database_mut(&db.name)
+                .ok_or_else(|| EngineError::DatabaseNotFound(db.name.clone()))?;
+            let r = d
+                .retention_policy_mut(&rp.name)
+                .ok_or_else(|| EngineError::RetentionPolicyNotFound(rp.name.clone()))?;
+            if let Some(g) = r.shard_group_for(t) {
+                return Ok::<_, EngineError>((*g, false));
+            }
+            let start = shard_group_start(t, r.shard_group_duration);
+            let end = start.saturating_add(r.shard_group_duration);
+            let g = ShardGroupMeta {
+                id: next,
+                start,
+                end,
+            };
+            r.shard_groups.push(g);
+            r.shard_groups.sort_by_key(|g| g.start);
+            m.next_shard_id = next;
+            Ok((g, true))
+        })?;
+        let mut shards = db.shards.write();
+        if let Some(s) = shards.get(&group.id) {
+            return Ok(s.clone());
+        }
+        let dir = shard_dir(&self.config.data_dir, &db.name, &rp.name, group.id);
+        let shard = Arc::new(
+            Shard::open(&dir, group.id, &db.name, &rp.name, group.start, group.end)
+                .map_err(storage)?,
+        );
+        shards.insert(group.id, shard.clone());
+        Ok(shard)
+    }
+
+    /// Stops background work and syncs the WAL; later writes fail.
+    pub fn close(&self) -> Result<(), EngineError> {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        {
+            let mut stop = self.stop.0.lock();
+            *stop = true;
+            self.stop.1.notify_all();
+        }
+        if let Some(h) = self.background.lock().take() {
+            let _ = h.join();
+        }
+        // Wait for in-flight writers, then make everything durable.
+        let _gate = self.flush_gate.write();
+        self.wal.sync().map_err(storage)?;
+        for db in self.databases.read().values() {
+            db.catalog.sync().map_err(storage)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn open_database(config: &EngineConfig, db: &DatabaseMeta) -> Result<Database, EngineError> {
+    let catalog = SeriesCatalog::open(
+        &series_dir(&config.data_dir, &db.name),
+        config.catalog.clone(),
+    )
+    .map_err(storage)?;
+    let mut shards = BTreeMap::new();
+    for rp in &db.retention_policies {
+        for g in &rp.shard_groups {
+            let dir = shard_dir(&config.data_dir, &db.name, &rp.name, g.id);
+            let shard =
+                Shard::open(&dir, g.id, &db.name, &rp.name, g.start, g.end).map_err(storage)?;
+            shards.insert(g.id, Arc::new(shard));
+        }
+    }
+    Ok(Database {
+        name: db.name.clone(),
+        catalog,
+        write_lock: Mutex::new(()),
+        shards: RwLock::new(shards),
+    })
+}
+
+fn validate_name(what: &str, name: &str) -> Result<(), EngineError> {
+    if name.is_empty() {
+        return Err(EngineError::Invalid(format!("{what} name required")));
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(EngineError::Invalid(format!(
+            "{what} name is too long (max {MAX_NAME_LEN} bytes)"
+        )));
+    }
+    Ok(())
+}
+
+/// Builds a retention policy from a `WITH …` spec, with InfluxDB's validation.
+pub(super) fn new_retention_policy(
+    spec: &RetentionPolicySpec,
+) -> Result<RetentionPolicyMeta, EngineError> {
+    let name = spec.name.clone().unwrap_or_else(|| "autogen".to_string());
+    validate_name("retention policy", &name)?;
+    let duration = spec.duration.unwrap_or(0);
+    if duration != 0 && duration < HOUR_NANOS {
+        return Err(EngineError::Invalid(
+            "retention policy duration must be at least 1h0m0s".into(),
+        ));
+    }
+    let mut sgd = match spec.shard_duration {
+        Some(d) if d > 0 => d,
+        _ => default_shard_group_duration(duration),
+    };
+    if sgd < HOUR_NANOS {
+        sgd = HOUR_NANOS;
+    }
+    if duration != 0 && duration < sgd {
+        return Err(EngineError::Invalid(
+            "retention policy duration must be greater than the shard duration".into(),
+        ));
+    }
+    Ok(RetentionPolicyMeta {
+        name,
+        duration,
+        shard_group_duration: sgd,
+        replication: spec.replication.unwrap_or(1),
+        shard_groups: Vec::new(),
+    })
+}
+
+#[allow(dead_code)]
+pub(super) fn database_path(config: &EngineConfig, db: &str) -> PathBuf {
+    database_dir(&config.data_dir, db)
+}

@@ -1,0 +1,165 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use roaring::RoaringBitmap;
+
+use super::engine::{Database, Engine, storage};
+use super::types::{EngineError, ReadRequest, SeriesData};
+use crate::memtable::RowSet;
+use crate::model::{FieldType, SeriesId, parse_series_key};
+use crate::shard::Shard;
+
+impl Engine {
+    fn db_or_err(&self, db: &str) -> Result<Arc<Database>, EngineError> {
+        self.database(db)
+            .ok_or_else(|| EngineError::DatabaseNotFound(db.to_string()))
+    }
+
+    /// Shards of `db` (all policies when `rp` is `None`) overlapping `[min, max]`, by start time.
+    fn shards_in(&self, db: &Database, rp: Option<&str>, min: i64, max: i64) -> Vec<Arc<Shard>> {
+        let mut v: Vec<Arc<Shard>> = db
+            .shards
+            .read()
+            .values()
+            .filter(|s| rp.is_none_or(|r| s.retention_policy == r) && s.start <= max && s.end > min)
+            .cloned()
+            .collect();
+        v.sort_by_key(|s| (s.start, s.id));
+        v
+    }
+
+    /// Measurement names of `db` (sorted).
+    pub fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {
+        let dbh = self.db_or_err(db)?;
+        let mut set = BTreeSet::new();
+        for s in dbh.shards.read().values() {
+            set.extend(s.measurements());
+        }
+        Ok(set.into_iter().collect())
+    }
+
+    /// Field keys and types of a measurement across the shards of `rp` (sorted by name).
+    pub fn field_keys(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        measurement: &str,
+    ) -> Result<Vec<(String, FieldType)>, EngineError> {
+        let dbh = self.db_or_err(db)?;
+        let rp_name = self.resolve_rp(db, rp)?.name;
+        let mut out: BTreeMap<String, FieldType> = BTreeMap::new();
+        for s in self.shards_in(&dbh, Some(&rp_name), i64::MIN, i64::MAX) {
+            for (name, ty) in s.fields(measurement) {
+                out.entry(name).or_insert(ty);
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Tag keys of a measurement (sorted).
+    pub fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError> {
+        let dbh = self.db_or_err(db)?;
+        let mut ids = RoaringBitmap::new();
+        for s in self.shards_in(&dbh, None, i64::MIN, i64::MAX) {
+            ids |= s.series_ids(measurement);
+        }
+        let mut keys = BTreeSet::new();
+        for id in ids {
+            if let Some(k) = dbh.catalog.key(SeriesId(id)).map_err(storage)? {
+                if let Some((_, tags)) = parse_series_key(&k) {
+                    keys.extend(tags.into_iter().map(|(k, _)| k));
+                }
+            }
+        }
+        Ok(keys.into_iter().collect())
+    }
+
+    /// Reads matching series (sorted by series key) with their rows in the time range.
+    pub fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
+        let dbh = self.db_or_err(&req.database)?;
+        let rp_name = self
+            .resolve_rp(&req.database, req.retention_policy.as_deref())?
+            .name;
+        let shards = self.shards_in(&dbh, Some(&rp_name), req.min_time, req.max_time);
+        if shards.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Output columns: requested fields with their types, or all fields sorted.
+        let all = self.field_keys(&req.database, Some(&rp_name), &req.measurement)?;
+        let fields: Vec<(String, FieldType)> = match &req.fields {
+            None => all,
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        all.iter()
+                            .find(|(a, _)| a == n)
+                            .map(|(_, t)| *t)
+                            .unwrap_or(FieldType::Float),
+                    )
+                })
+                .collect(),
+        };
+        // Candidate series: those with data in the touched shards, filtered by tags.
+        let mut candidates = RoaringBitmap::new();
+        for s in &shards {
+            candidates |= s.series_ids(&req.measurement);
+        }
+        let mut selected = RoaringBitmap::new();
+        let mut meta: BTreeMap<u32, (String, Vec<(String, String)>)> = BTreeMap::new();
+        for id in &candidates {
+            let Some(key) = dbh.catalog.key(SeriesId(id)).map_err(storage)? else {
+                continue;
+            };
+            let Some((_, tags)) = parse_series_key(&key) else {
+                continue;
+            };
+            let matches = req.tag_equals.iter().all(|(k, v)| {
+                let have = tags
+                    .iter()
+                    .find(|(tk, _)| tk == k)
+                    .map(|(_, tv)| tv.as_str())
+                    .unwrap_or("");
+                have == v
+            });
+            if matches {
+                selected.insert(id);
+                meta.insert(id, (key, tags));
+            }
+        }
+        if selected.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows = RowSet::with_fields(&fields);
+        for s in &shards {
+            s.read_into(
+                &req.measurement,
+                &selected,
+                req.min_time,
+                req.max_time,
+                &mut rows,
+            )
+            .map_err(storage)?;
+        }
+        let mut out: Vec<SeriesData> = rows
+            .sorted_series()
+            .into_iter()
+            .filter_map(|sr| {
+                let (key, tags) = meta.remove(&sr.series.0)?;
+                Some(SeriesData {
+                    key,
+                    tags,
+                    timestamps: sr.timestamps,
+                    fields: fields
+                        .iter()
+                        .map(|(n, _)| n.clone())
+                        .zip(sr.columns)
+                        .collect(),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+}

@@ -1,0 +1,363 @@
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::engine::{Database, Engine, storage};
+use super::types::{EngineConfig, EngineError, WriteError, WriteOutcome};
+use super::wal_record::{self, Reader};
+use crate::memtable::Memtable;
+use crate::meta::{MetaStore, RetentionPolicyMeta};
+use crate::model::{FieldType, FieldValue, PointBatch, SeriesId, Timestamp, series_key_into};
+use crate::shard::Shard;
+
+pub(super) fn now_nanos() -> Timestamp {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+type Schema = HashMap<String, HashMap<String, FieldType>>;
+
+/// Checks a point's fields against the shard schema; on success registers new fields.
+/// Returns InfluxDB's conflict text on failure (nothing registered then).
+fn validate_point<'a>(
+    schema: &mut Schema,
+    measurement: &str,
+    fields: &[(std::borrow::Cow<'a, str>, FieldValue<'a>)],
+) -> Result<(), String> {
+    if let Some(ms) = schema.get(measurement) {
+        for (name, v) in fields {
+            if name == "time" {
+                continue;
+            }
+            if let Some(t) = ms.get(name.as_ref()) {
+                if *t != v.field_type() {
+                    return Err(format!(
+                        "field type conflict: input field \"{name}\" on measurement \"{measurement}\" is type {}, already exists as type {}",
+                        v.field_type(),
+                        t
+                    ));
+                }
+            }
+        }
+    }
+    if !schema.contains_key(measurement) {
+        schema.insert(measurement.to_string(), HashMap::new());
+    }
+    if let Some(ms) = schema.get_mut(measurement) {
+        for (name, v) in fields {
+            if name != "time" && !ms.contains_key(name.as_ref()) {
+                ms.insert(name.to_string(), v.field_type());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends one point to a memtable; returns the growth in estimated bytes.
+fn apply_point<'a>(
+    mem: &mut Memtable,
+    measurement: &str,
+    id: SeriesId,
+    t: Timestamp,
+    fields: impl Iterator<Item = (&'a str, &'a FieldValue<'a>)>,
+) -> usize {
+    let rows = mem.rows_mut(measurement);
+    let before = rows.estimated_bytes();
+    let row = rows.push_row(id, t);
+    for (name, v) in fields {
+        if name != "time" {
+            rows.set(row, name, v);
+        }
+    }
+    rows.estimated_bytes().saturating_sub(before)
+}
+
+impl Engine {
+    /// Writes a parsed batch to `db`/`rp` (default RP when `None`); returns once durable under the
+    /// configured sync mode. Points with type conflicts are dropped whole, the rest written.
+    pub fn write(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+    ) -> Result<WriteOutcome, WriteError> {
+        if self.is_closed() {
+            return Err(WriteError::Storage("engine is closed".into()));
+        }
+        let dbh = self
+            .database(db)
+            .ok_or_else(|| WriteError::DatabaseNotFound(db.to_string()))?;
+        let rpm = self.resolve_rp(db, rp).map_err(|e| match e {
+            EngineError::DatabaseNotFound(d) => WriteError::DatabaseNotFound(d),
+            EngineError::RetentionPolicyNotFound(r) => WriteError::RetentionPolicyNotFound(r),
+            other => WriteError::Storage(other.to_string()),
+        })?;
+        let now = now_nanos();
+        let min_time = if rpm.duration > 0 {
+            now.saturating_sub(rpm.duration)
+        } else {
+            i64::MIN
+        };
+
+        // Pass 1, no locks: point-level checks and series keys.
+        let mut retention_dropped = 0usize;
+        let mut dropped = 0usize;
+        let mut reason: Option<String> = None;
+        let mut keys = String::with_capacity(batch.len() * 64);
+        let mut key_ends: Vec<usize> = Vec::with_capacity(batch.len());
+        let mut accepted: Vec<u32> = Vec::with_capacity(batch.len());
+        let mut kb = String::new();
+        for (i, p) in batch.points.iter().enumerate() {
+            if p.timestamp < min_time {
+                retention_dropped += 1;
+                continue;
+            }
+            let tags = batch.tags_of(p);
+            if tags.iter().any(|(k, _)| k == "time") {
+                dropped += 1;
+                reason.get_or_insert_with(|| {
+                    format!(
+                        "invalid tag key: input tag \"time\" on measurement \"{}\" is invalid",
+                        p.measurement
+                    )
+                });
+                continue;
+            }
+            if batch.fields_of(p).iter().all(|(k, _)| k == "time") {
+                dropped += 1;
+                reason.get_or_insert_with(|| {
+                    format!(
+                        "invalid field name: input field \"time\" on measurement \"{}\" is invalid",
+                        p.measurement
+                    )
+                });
+                continue;
+            }
+            series_key_into(&p.measurement, tags, &mut kb);
+            keys.push_str(&kb);
+            key_ends.push(keys.len());
+            accepted.push(i as u32);
+        }
+        let mut key_refs: Vec<&str> = Vec::with_capacity(key_ends.len());
+        let mut start = 0;
+        for &end in &key_ends {
+            key_refs.push(&keys[start..end]);
+            start = end;
+        }
+        let mut ids = Vec::with_capacity(key_refs.len());
+        dbh.catalog
+            .resolve(&key_refs, &mut ids)
+            .map_err(|e| WriteError::Storage(e.to_string()))?;
+
+        // Pass 2, under the flush gate and the database write lock (module invariant 1).
+        let seq;
+        let mut written = 0usize;
+        {
+            let _gate = self.flush_gate.read();
+            let _w = dbh.write_lock.lock();
+            if self.is_closed() {
+                return Err(WriteError::Storage("engine is closed".into()));
+            }
+            // Group accepted points by shard (most batches touch one shard).
+            let mut groups: Vec<(Arc<Shard>, Vec<u32>)> = Vec::new();
+            for (j, &i) in accepted.iter().enumerate() {
+                let t = batch.points[i as usize].timestamp;
+                let gi = match groups.iter().position(|(s, _)| s.start <= t && t < s.end) {
+                    Some(g) => g,
+                    None => {
+                        let shard = self
+                            .shard_for(&dbh, &rpm, t)
+                            .map_err(|e| WriteError::Storage(e.to_string()))?;
+                        groups.push((shard, Vec::new()));
+                        groups.len() - 1
+                    }
+                };
+                groups[gi].1.push(j as u32);
+            }
+            // Validate types per shard; encode the survivors.
+            let mut body = Vec::with_capacity(keys.len() + batch.len() * 48);
+            let mut ok: Vec<Vec<u32>> = Vec::with_capacity(groups.len());
+            for (shard, js) in &groups {
+                let mut keep = Vec::with_capacity(js.len());
+                shard.with_write(|schema, _| {
+                    for &j in js {
+                        let p = &batch.points[accepted[j as usize] as usize];
+                        let fields = batch.fields_of(p);
+                        match validate_point(schema, &p.measurement, fields) {
+                            Ok(()) => {
+                                let nf = fields.iter().filter(|(k, _)| k != "time").count();
+                                wal_record::put_point_header(
+                                    &mut body,
+                                    &p.measurement,
+                                    key_refs[j as usize],
+                                    p.timestamp,
+                                    nf,
+                                );
+                                for (k, v) in fields.iter().filter(|(k, _)| k != "time") {
+                                    wal_record::put_field(&mut body, k, v);
+                                }
+                                keep.push(j);
+                            }
+                            Err(text) => {
+                                dropped += 1;
+                                reason.get_or_insert(text);
+                            }
+                        }
+                    }
+                });
+                written += keep.len();
+                ok.push(keep);
+            }
+            if written == 0 {
+                seq = None;
+            } else {
+                let mut record = Vec::with_capacity(body.len() + db.len() + 32);
+                wal_record::begin(&mut record, db, &rpm.name);
+                wal_record::put_varint(&mut record, written as u64);
+                record.extend_from_slice(&body);
+                seq = Some(
+                    self.wal
+                        .append(&record)
+                        .map_err(|e| WriteError::Storage(e.to_string()))?,
+                );
+                let mut grew = 0usize;
+                for ((shard, _), keep) in groups.iter().zip(&ok) {
+                    shard.with_write(|_, mem| {
+                        for &j in keep {
+                            let p = &batch.points[accepted[j as usize] as usize];
+                            let fields = batch.fields_of(p).iter().map(|(k, v)| (k.as_ref(), v));
+                            grew += apply_point(
+                                mem,
+                                &p.measurement,
+                                ids[j as usize],
+                                p.timestamp,
+                                fields,
+                            );
+                        }
+                    });
+                }
+                self.mem_bytes.fetch_add(grew, Ordering::Relaxed);
+            }
+        }
+        if let Some(seq) = seq {
+            self.wal
+                .wait_durable(seq)
+                .map_err(|e| WriteError::Storage(e.to_string()))?;
+        }
+        if retention_dropped > 0 {
+            reason = Some("points beyond retention policy".to_string());
+        }
+        Ok(WriteOutcome {
+            written,
+            dropped: dropped + retention_dropped,
+            reason,
+        })
+    }
+}
+
+/// Applies WAL records to the memtables while the engine opens.
+pub(super) struct Replayer<'e> {
+    meta: &'e MetaStore,
+    databases: BTreeMap<String, Arc<Database>>,
+    bytes: usize,
+    skipped: u64,
+    #[allow(dead_code)]
+    config: &'e EngineConfig,
+}
+
+impl<'e> Replayer<'e> {
+    pub fn new(
+        config: &'e EngineConfig,
+        meta: &'e MetaStore,
+        databases: BTreeMap<String, Arc<Database>>,
+    ) -> Self {
+        Replayer {
+            meta,
+            databases,
+            bytes: 0,
+            skipped: 0,
+            config,
+        }
+    }
+
+    /// Applies one record; points of databases, policies or shards that no longer exist are skipped.
+    pub fn apply(&mut self, rec: &[u8]) -> Result<(), String> {
+        let mut r = Reader::new(rec);
+        let kind = r.u8()?;
+        if kind != wal_record::KIND_WRITE {
+            return Err(format!("unknown WAL record kind {kind}"));
+        }
+        let db = r.str()?;
+        let rp = r.str()?;
+        let n = r.varint()? as usize;
+        let mut points = Vec::with_capacity(n.min(1 << 20));
+        for _ in 0..n {
+            points.push(r.point()?);
+        }
+        let Some(dbh) = self.databases.get(db).cloned() else {
+            self.skipped += n as u64;
+            return Ok(());
+        };
+        let Some(rpm): Option<RetentionPolicyMeta> = self
+            .meta
+            .read(|m| m.database(db).and_then(|d| d.retention_policy(rp)).cloned())
+        else {
+            self.skipped += n as u64;
+            return Ok(());
+        };
+        let keys: Vec<&str> = points.iter().map(|p| p.key).collect();
+        let mut ids = Vec::with_capacity(keys.len());
+        dbh.catalog
+            .resolve(&keys, &mut ids)
+            .map_err(|e| e.to_string())?;
+        let shards = dbh.shards.read();
+        for (p, id) in points.iter().zip(ids) {
+            let Some(shard) = rpm
+                .shard_group_for(p.timestamp)
+                .and_then(|g| shards.get(&g.id))
+            else {
+                self.skipped += 1;
+                continue;
+            };
+            shard.with_write(|schema, mem| {
+                let _ = validate_point(schema, p.measurement, &to_cow_fields(&p.fields));
+                self.bytes += apply_point(
+                    mem,
+                    p.measurement,
+                    id,
+                    p.timestamp,
+                    p.fields.iter().map(|(k, v)| (*k, v)),
+                );
+            });
+        }
+        Ok(())
+    }
+
+    /// Returns the estimated memtable bytes rebuilt.
+    pub fn finish(self) -> usize {
+        if self.skipped > 0 {
+            tracing::info!(
+                points = self.skipped,
+                "WAL replay skipped points of dropped databases, policies or shards"
+            );
+        }
+        self.bytes
+    }
+}
+
+fn to_cow_fields<'a>(
+    fields: &[(&'a str, FieldValue<'a>)],
+) -> Vec<(std::borrow::Cow<'a, str>, FieldValue<'a>)> {
+    fields
+        .iter()
+        .map(|(k, v)| (std::borrow::Cow::Borrowed(*k), v.clone()))
+        .collect()
+}
+
+#[allow(dead_code)]
+pub(super) fn storage_err(e: impl std::fmt::Display) -> EngineError {
+    storage(e)
+}

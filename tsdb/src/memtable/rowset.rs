@@ -1,0 +1,348 @@
+use std::collections::HashMap;
+
+use crate::model::{BitVec, Column, FieldType, FieldValue, SeriesId, Timestamp};
+use crate::segment::SeriesRows;
+
+/// Values of one column; strings are dictionary coded.
+#[derive(Clone, Debug)]
+pub enum MemValues {
+    Float(Vec<f64>),
+    Integer(Vec<i64>),
+    Unsigned(Vec<u64>),
+    Str {
+        codes: Vec<u32>,
+        dict: Vec<Box<str>>,
+        lookup: HashMap<Box<str>, u32>,
+    },
+    Boolean(Vec<bool>),
+}
+
+#[derive(Clone, Debug)]
+pub struct MemColumn {
+    pub values: MemValues,
+    pub present: BitVec,
+}
+
+impl MemColumn {
+    fn new(ty: FieldType, rows: usize) -> Self {
+        let values = match ty {
+            FieldType::Float => MemValues::Float(vec![0.0; rows]),
+            FieldType::Integer => MemValues::Integer(vec![0; rows]),
+            FieldType::Unsigned => MemValues::Unsigned(vec![0; rows]),
+            FieldType::String => MemValues::Str {
+                codes: vec![0; rows],
+                dict: vec!["".into()],
+                lookup: HashMap::new(),
+            },
+            FieldType::Boolean => MemValues::Boolean(vec![false; rows]),
+        };
+        MemColumn {
+            values,
+            present: BitVec::with_len(rows, false),
+        }
+    }
+
+    pub fn field_type(&self) -> FieldType {
+        match &self.values {
+            MemValues::Float(_) => FieldType::Float,
+            MemValues::Integer(_) => FieldType::Integer,
+            MemValues::Unsigned(_) => FieldType::Unsigned,
+            MemValues::Str { .. } => FieldType::String,
+            MemValues::Boolean(_) => FieldType::Boolean,
+        }
+    }
+
+    fn push_absent(&mut self) {
+        match &mut self.values {
+            MemValues::Float(v) => v.push(0.0),
+            MemValues::Integer(v) => v.push(0),
+            MemValues::Unsigned(v) => v.push(0),
+            MemValues::Str { codes, .. } => codes.push(0),
+            MemValues::Boolean(v) => v.push(false),
+        }
+        self.present.push(false);
+    }
+
+    /// Sets row `row` to `value`; returns the bytes newly retained, or `None` on a type mismatch.
+    fn set(&mut self, row: usize, value: &FieldValue<'_>) -> Option<usize> {
+        let mut added = 0;
+        match (&mut self.values, value) {
+            (MemValues::Float(v), FieldValue::Float(x)) => v[row] = *x,
+            (MemValues::Integer(v), FieldValue::Integer(x)) => v[row] = *x,
+            (MemValues::Unsigned(v), FieldValue::Unsigned(x)) => v[row] = *x,
+            (MemValues::Boolean(v), FieldValue::Boolean(x)) => v[row] = *x,
+            (
+                MemValues::Str {
+                    codes,
+                    dict,
+                    lookup,
+                },
+                FieldValue::String(s),
+            ) => {
+                let code = match lookup.get(s.as_ref()) {
+                    Some(&c) => c,
+                    None if s.is_empty() => 0,
+                    None => {
+                        let c = dict.len() as u32;
+                        let b: Box<str> = s.as_ref().into();
+                        added += 2 * b.len() + 48;
+                        dict.push(b.clone());
+                        lookup.insert(b, c);
+                        c
+                    }
+                };
+                codes[row] = code;
+            }
+            _ => return None,
+        }
+        self.present.set(row, true);
+        Some(added)
+    }
+
+    /// Copies row `src_row` of `src` into row `row` of `self` (types must match; else ignored).
+    fn copy_from(&mut self, row: usize, src: &MemColumn, src_row: usize) {
+        if !src.present.get(src_row) {
+            return;
+        }
+        match (&mut self.values, &src.values) {
+            (MemValues::Float(d), MemValues::Float(s)) => d[row] = s[src_row],
+            (MemValues::Integer(d), MemValues::Integer(s)) => d[row] = s[src_row],
+            (MemValues::Unsigned(d), MemValues::Unsigned(s)) => d[row] = s[src_row],
+            (MemValues::Boolean(d), MemValues::Boolean(s)) => d[row] = s[src_row],
+            (MemValues::Str { .. }, MemValues::Str { codes, dict, .. }) => {
+                let v =
+                    FieldValue::String(std::borrow::Cow::Borrowed(&dict[codes[src_row] as usize]));
+                let _ = self.set(row, &v);
+                return;
+            }
+            _ => return,
+        }
+        self.present.set(row, true);
+    }
+
+    /// The value at `row` if present.
+    pub fn get(&self, row: usize) -> Option<FieldValue<'_>> {
+        if !self.present.get(row) {
+            return None;
+        }
+        Some(match &self.values {
+            MemValues::Float(v) => FieldValue::Float(v[row]),
+            MemValues::Integer(v) => FieldValue::Integer(v[row]),
+            MemValues::Unsigned(v) => FieldValue::Unsigned(v[row]),
+            MemValues::Boolean(v) => FieldValue::Boolean(v[row]),
+            MemValues::Str { codes, dict, .. } => {
+                FieldValue::String(std::borrow::Cow::Borrowed(&dict[codes[row] as usize]))
+            }
+        })
+    }
+}
+
+/// Rows of one measurement in arrival order (see the module invariants).
+#[derive(Clone, Debug, Default)]
+pub struct RowSet {
+    pub series: Vec<u32>,
+    pub timestamps: Vec<Timestamp>,
+    fields: Vec<(String, FieldType)>,
+    field_index: HashMap<String, usize>,
+    columns: Vec<MemColumn>,
+    bytes: usize,
+}
+
+impl RowSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A row set whose columns are exactly `fields` (in that order); used by reads and compaction.
+    pub fn with_fields(fields: &[(String, FieldType)]) -> Self {
+        let mut rs = RowSet::new();
+        for (name, ty) in fields {
+            rs.column_for(name, *ty);
+        }
+        rs
+    }
+
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    /// Estimated retained bytes.
+    pub fn estimated_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn fields(&self) -> &[(String, FieldType)] {
+        &self.fields
+    }
+
+    pub fn column(&self, i: usize) -> &MemColumn {
+        &self.columns[i]
+    }
+
+    pub fn field_position(&self, name: &str) -> Option<usize> {
+        self.field_index.get(name).copied()
+    }
+
+    /// Index of the column named `name`, creating it (back-filled absent) when new. If a column of
+    /// that name exists with another type, returns it anyway: callers validate types first.
+    pub fn column_for(&mut self, name: &str, ty: FieldType) -> usize {
+        if let Some(&i) = self.field_index.get(name) {
+            return i;
+        }
+        let i = self.columns.len();
+        self.columns.push(MemColumn::new(ty, self.series.len()));
+        self.fields.push((name.to_string(), ty));
+        self.field_index.insert(name.to_string(), i);
+        self.bytes += self.series.len() * 9 + name.len() + 64;
+        i
+    }
+
+    /// Appends a row with every field absent; returns its index.
+    pub fn push_row(&mut self, series: SeriesId, t: Timestamp) -> usize {
+        let row = self.series.len();
+        self.series.push(series.0);
+        self.timestamps.push(t);
+        for c in &mut self.columns {
+            c.push_absent();
+        }
+        self.bytes += 12 + 9 * self.columns.len();
+        row
+    }
+
+    /// Sets a field of row `row` (creating the column); returns false on a type mismatch.
+    pub fn set(&mut self, row: usize, name: &str, value: &FieldValue<'_>) -> bool {
+        let c = self.column_for(name, value.field_type());
+        self.set_at(row, c, value)
+    }
+
+    /// Sets column `col` of row `row`; returns false on a type mismatch.
+    pub fn set_at(&mut self, row: usize, col: usize, value: &FieldValue<'_>) -> bool {
+        match self.columns[col].set(row, value) {
+            Some(added) => {
+                self.bytes += added;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Appends row `row` of `src` as a new row, copying the fields mapped by `map`
+    /// (`map[i]` = column of `self` receiving `src` column i, or `None` to skip).
+    pub fn push_copy(&mut self, src: &RowSet, row: usize, map: &[Option<usize>]) {
+        let dst = self.push_row(SeriesId(src.series[row]), src.timestamps[row]);
+        for (i, m) in map.iter().enumerate() {
+            if let Some(c) = *m {
+                self.columns[c].copy_from(dst, &src.columns[i], row);
+            }
+        }
+    }
+
+    /// Appends the rows of one decoded series/batch whose columns map to `map`.
+    pub fn push_columns(
+        &mut self,
+        series: &[SeriesId],
+        timestamps: &[Timestamp],
+        columns: &[Column],
+        map: &[Option<usize>],
+    ) {
+        for r in 0..timestamps.len() {
+            let row = self.push_row(series[r], timestamps[r]);
+            for (i, m) in map.iter().enumerate() {
+                if let (Some(c), Some(v)) = (*m, columns[i].get(r)) {
+                    let _ = self.set_at(row, c, &v);
+                }
+            }
+        }
+    }
+
+    /// Sorts by (series, time), merges duplicates (later rows win per field) and returns the rows
+    /// of each series with columns in this set's field order.
+    pub fn sorted_series(&self) -> Vec<SeriesRows> {
+        let n = self.series.len();
+        let mut perm: Vec<u32> = (0..n as u32).collect();
+        perm.sort_unstable_by_key(|&i| (self.series[i as usize], self.timestamps[i as usize], i));
+        let mut out: Vec<SeriesRows> = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let s = self.series[perm[i] as usize];
+            let mut rows = SeriesRows {
+                series: SeriesId(s),
+                timestamps: Vec::new(),
+                columns: self.fields.iter().map(|(_, ty)| Column::new(*ty)).collect(),
+            };
+            while i < n && self.series[perm[i] as usize] == s {
+                let t = self.timestamps[perm[i] as usize];
+                let mut j = i;
+                while j < n
+                    && self.series[perm[j] as usize] == s
+                    && self.timestamps[perm[j] as usize] == t
+                {
+                    j += 1;
+                }
+                rows.timestamps.push(t);
+                for (c, col) in self.columns.iter().enumerate() {
+                    // The last present value among the duplicates wins (perm is in arrival order).
+                    let winner = perm[i..j]
+                        .iter()
+                        .rev()
+                        .map(|&r| r as usize)
+                        .find(|&r| col.present.get(r));
+                    match winner.and_then(|r| col.get(r)) {
+                        Some(v) => {
+                            rows.columns[c].push(&v);
+                        }
+                        None => rows.columns[c].push_absent(),
+                    }
+                }
+                i = j;
+            }
+            out.push(rows);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    #[test]
+    fn duplicates_merge_fields_newest_wins() {
+        let mut rs = RowSet::new();
+        let r = rs.push_row(SeriesId(1), 100);
+        rs.set(r, "x", &FieldValue::Float(1.0));
+        rs.set(r, "y", &FieldValue::Float(1.0));
+        let r = rs.push_row(SeriesId(0), 50);
+        rs.set(r, "s", &FieldValue::String(Cow::Borrowed("a")));
+        let r = rs.push_row(SeriesId(1), 100);
+        rs.set(r, "x", &FieldValue::Float(2.0));
+        rs.set(r, "z", &FieldValue::Float(3.0));
+        let out = rs.sorted_series();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].series, SeriesId(0));
+        assert_eq!(out[1].timestamps, vec![100]);
+        let names: Vec<_> = rs.fields().iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(names, ["x", "y", "s", "z"]);
+        assert_eq!(out[1].columns[0].get(0), Some(FieldValue::Float(2.0)));
+        assert_eq!(out[1].columns[1].get(0), Some(FieldValue::Float(1.0)));
+        assert_eq!(out[1].columns[2].get(0), None);
+        assert_eq!(out[1].columns[3].get(0), Some(FieldValue::Float(3.0)));
+        assert_eq!(
+            out[0].columns[2].get(0),
+            Some(FieldValue::String(Cow::Borrowed("a")))
+        );
+    }
+
+    #[test]
+    fn type_mismatch_is_refused() {
+        let mut rs = RowSet::new();
+        let r = rs.push_row(SeriesId(0), 1);
+        assert!(rs.set(r, "v", &FieldValue::Float(1.0)));
+        assert!(!rs.set(r, "v", &FieldValue::Integer(1)));
+    }
+}

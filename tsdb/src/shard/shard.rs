@@ -1,0 +1,436 @@
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use roaring::RoaringBitmap;
+
+use super::manifest::{Manifest, ManifestEntry, ManifestError};
+use crate::compaction::{self, SegmentSummary};
+use crate::files::{SEGMENT_EXT, SHARD_MANIFEST, segment_file_name};
+use crate::memtable::{Memtable, RowSet};
+use crate::model::{FieldType, Timestamp};
+use crate::segment::{Segment, SegmentError, SegmentOptions, SegmentWriter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Segment(#[from] SegmentError),
+    #[error("shard i/o error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A live segment and where it sits in the newest-wins order.
+#[derive(Clone)]
+struct LiveSegment {
+    seq: u64,
+    generation: u32,
+    file: String,
+    segment: Segment,
+}
+
+#[derive(Default)]
+struct State {
+    active: Memtable,
+    /// Frozen memtables awaiting flush, oldest first.
+    frozen: Vec<Arc<Memtable>>,
+    /// Per measurement, live segments in sequence order.
+    segments: BTreeMap<String, Vec<LiveSegment>>,
+    /// Per measurement, field name → type.
+    schema: HashMap<String, HashMap<String, FieldType>>,
+    next_seq: u64,
+}
+
+/// One shard (see the module invariants).
+pub struct Shard {
+    pub id: u64,
+    pub database: String,
+    pub retention_policy: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    dir: PathBuf,
+    state: RwLock<State>,
+    /// Serialises flush and compaction of this shard (they both rewrite the manifest).
+    maintenance: Mutex<()>,
+}
+
+impl Shard {
+    /// Opens (creating) the shard directory: loads the manifest, maps its segments, deletes files the
+    /// manifest does not list, and rebuilds the schema from the segments.
+    pub fn open(
+        dir: &Path,
+        id: u64,
+        database: &str,
+        retention_policy: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Shard, ShardError> {
+        std::fs::create_dir_all(dir).map_err(|e| ShardError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let manifest = Manifest::load(&dir.join(SHARD_MANIFEST))?;
+        let mut state = State {
+            next_seq: manifest.next_seq,
+            ..State::default()
+        };
+        let mut listed = std::collections::HashSet::new();
+        for e in &manifest.segments {
+            let segment = Segment::open(&dir.join(&e.file))?;
+            let schema = state.schema.entry(e.measurement.clone()).or_default();
+            for (name, ty) in segment.fields() {
+                schema.entry(name.clone()).or_insert(*ty);
+            }
+            listed.insert(e.file.clone());
+            state
+                .segments
+                .entry(e.measurement.clone())
+                .or_default()
+                .push(LiveSegment {
+                    seq: e.seq,
+                    generation: e.generation,
+                    file: e.file.clone(),
+                    segment,
+                });
+        }
+        for segs in state.segments.values_mut() {
+            segs.sort_by_key(|s| (s.seq, s.generation));
+        }
+        // Remove unpublished leftovers of a crash (segments and their temporaries).
+        let rd = std::fs::read_dir(dir).map_err(|e| ShardError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_segment = name.ends_with(&format!(".{SEGMENT_EXT}"))
+                || name.ends_with(&format!(".{SEGMENT_EXT}.tmp"));
+            if is_segment && !listed.contains(&name) {
+                tracing::warn!(file = %entry.path().display(), "removing unpublished segment file");
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(Shard {
+            id,
+            database: database.to_string(),
+            retention_policy: retention_policy.to_string(),
+            start,
+            end,
+            dir: dir.to_path_buf(),
+            state: RwLock::new(state),
+            maintenance: Mutex::new(()),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs `f` with the schema and active memtable locked for writing (one lock per batch).
+    pub fn with_write<R>(
+        &self,
+        f: impl FnOnce(&mut HashMap<String, HashMap<String, FieldType>>, &mut Memtable) -> R,
+    ) -> R {
+        let mut st = self.state.write();
+        let st = &mut *st;
+        f(&mut st.schema, &mut st.active)
+    }
+
+    pub fn memtable_bytes(&self) -> usize {
+        let st = self.state.read();
+        st.active.estimated_bytes() + st.frozen.iter().map(|m| m.estimated_bytes()).sum::<usize>()
+    }
+
+    /// Moves the active memtable to the frozen list (no-op when empty).
+    pub fn freeze(&self) {
+        let mut st = self.state.write();
+        if !st.active.is_empty() {
+            let m = std::mem::take(&mut st.active);
+            st.frozen.push(Arc::new(m));
+        }
+    }
+
+    /// Writes every frozen memtable to segments and publishes them. The caller has made the series
+    /// ids they reference durable (catalog sync).
+    pub fn flush_frozen(&self, opts: &SegmentOptions) -> Result<(), ShardError> {
+        let _m = self.maintenance.lock();
+        loop {
+            let Some(mem) = self.state.read().frozen.first().cloned() else {
+                return Ok(());
+            };
+            let mut written = Vec::new();
+            let mut names: Vec<&String> = mem.measurements().map(|(m, _)| m).collect();
+            names.sort();
+            for m in names {
+                let Some(rows) = mem.rows(m) else { continue };
+                if rows.is_empty() {
+                    continue;
+                }
+                let seq = {
+                    let mut st = self.state.write();
+                    st.next_seq += 1;
+                    st.next_seq
+                };
+                let file = segment_file_name(seq, 0);
+                let segment = self.write_segment(&file, rows, opts)?;
+                written.push((
+                    m.clone(),
+                    LiveSegment {
+                        seq,
+                        generation: 0,
+                        file,
+                        segment,
+                    },
+                ));
+            }
+            let mut st = self.state.write();
+            for (m, w) in written {
+                st.segments.entry(m).or_default().push(w);
+            }
+            st.frozen.remove(0);
+            self.store_manifest(&st)?;
+        }
+    }
+
+    fn write_segment(
+        &self,
+        file: &str,
+        rows: &RowSet,
+        opts: &SegmentOptions,
+    ) -> Result<Segment, ShardError> {
+        let path = self.dir.join(file);
+        let mut w = SegmentWriter::create(&path, rows.fields(), opts.clone())?;
+        for s in rows.sorted_series() {
+            w.append_series(s.series, &s.timestamps, &s.columns)?;
+        }
+        w.finish()?;
+        Ok(Segment::open(&path)?)
+    }
+
+    fn store_manifest(&self, st: &State) -> Result<(), ShardError> {
+        let mut m = Manifest {
+            next_seq: st.next_seq,
+            segments: Vec::new(),
+        };
+        for (measurement, segs) in &st.segments {
+            for s in segs {
+                m.segments.push(ManifestEntry {
+                    measurement: measurement.clone(),
+                    file: s.file.clone(),
+                    seq: s.seq,
+                    generation: s.generation,
+                });
+            }
+        }
+        m.store(&self.dir.join(SHARD_MANIFEST))?;
+        Ok(())
+    }
+
+    /// Compacts every measurement whose segments the policy selects. Returns how many merges ran.
+    pub fn compact(
+        &self,
+        min_segments: usize,
+        max_rows: u64,
+        opts: &SegmentOptions,
+    ) -> Result<usize, ShardError> {
+        let _m = self.maintenance.lock();
+        let candidates: Vec<(String, Vec<LiveSegment>)> = self
+            .state
+            .read()
+            .segments
+            .iter()
+            .map(|(m, s)| (m.clone(), s.clone()))
+            .collect();
+        let mut merges = 0;
+        for (measurement, segs) in candidates {
+            let summaries: Vec<SegmentSummary> = segs
+                .iter()
+                .map(|s| SegmentSummary {
+                    seq: s.seq,
+                    generation: s.generation,
+                    rows: s.segment.meta().rows,
+                })
+                .collect();
+            let Some(plan) = compaction::plan(&summaries, min_segments, max_rows) else {
+                continue;
+            };
+            let inputs: Vec<&LiveSegment> = plan.inputs.iter().map(|&i| &segs[i]).collect();
+            let mut fields: Vec<(String, FieldType)> = Vec::new();
+            for s in &inputs {
+                for f in s.segment.fields() {
+                    if !fields.iter().any(|(n, _)| n == &f.0) {
+                        fields.push(f.clone());
+                    }
+                }
+            }
+            let mut rows = RowSet::with_fields(&fields);
+            for s in &inputs {
+                let map: Vec<Option<usize>> = s
+                    .segment
+                    .fields()
+                    .iter()
+                    .map(|(n, _)| rows.field_position(n))
+                    .collect();
+                let all: Vec<usize> = (0..s.segment.fields().len()).collect();
+                s.segment.scan(None, i64::MIN, i64::MAX, &all, &mut |b| {
+                    rows.push_columns(&b.series, &b.timestamps, &b.columns, &map);
+                    Ok(())
+                })?;
+            }
+            let file = segment_file_name(plan.output_seq, plan.output_generation);
+            let segment = self.write_segment(&file, &rows, opts)?;
+            let input_files: Vec<String> = inputs.iter().map(|s| s.file.clone()).collect();
+            {
+                let mut st = self.state.write();
+                let list = st.segments.entry(measurement.clone()).or_default();
+                let pos = list
+                    .iter()
+                    .position(|s| input_files.contains(&s.file))
+                    .unwrap_or(list.len());
+                list.retain(|s| !input_files.contains(&s.file));
+                let at = pos.min(list.len());
+                list.insert(
+                    at,
+                    LiveSegment {
+                        seq: plan.output_seq,
+                        generation: plan.output_generation,
+                        file,
+                        segment,
+                    },
+                );
+                self.store_manifest(&st)?;
+            }
+            for f in input_files {
+                let _ = std::fs::remove_file(self.dir.join(f));
+            }
+            merges += 1;
+        }
+        Ok(merges)
+    }
+
+    /// Field names and types of `measurement` in this shard.
+    pub fn fields(&self, measurement: &str) -> Vec<(String, FieldType)> {
+        let st = self.state.read();
+        st.schema
+            .get(measurement)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Measurements with data in this shard.
+    pub fn measurements(&self) -> Vec<String> {
+        self.state.read().schema.keys().cloned().collect()
+    }
+
+    /// Ids of the series of `measurement` with data in this shard.
+    pub fn series_ids(&self, measurement: &str) -> RoaringBitmap {
+        let st = self.state.read();
+        let mut bm = RoaringBitmap::new();
+        if let Some(segs) = st.segments.get(measurement) {
+            for s in segs {
+                bm.extend(s.segment.series_ids().into_iter().map(|id| id.0));
+            }
+        }
+        for mem in st
+            .frozen
+            .iter()
+            .map(|m| &**m)
+            .chain(std::iter::once(&st.active))
+        {
+            if let Some(rows) = mem.rows(measurement) {
+                bm.extend(rows.series.iter().copied());
+            }
+        }
+        bm
+    }
+
+    /// Appends the rows of `series` in `[min, max]` to `out` (whose columns are the wanted fields),
+    /// oldest source first, so `out.sorted_series()` applies newest-wins.
+    pub fn read_into(
+        &self,
+        measurement: &str,
+        series: &RoaringBitmap,
+        min: Timestamp,
+        max: Timestamp,
+        out: &mut RowSet,
+    ) -> Result<(), ShardError> {
+        let (segs, frozen) = {
+            let st = self.state.read();
+            (
+                st.segments.get(measurement).cloned().unwrap_or_default(),
+                st.frozen.clone(),
+            )
+        };
+        for s in &segs {
+            let meta = s.segment.meta();
+            if meta.max_time < min || meta.min_time > max {
+                continue;
+            }
+            let mut idx = Vec::new();
+            let mut map = Vec::new();
+            for (i, (name, _)) in s.segment.fields().iter().enumerate() {
+                if let Some(p) = out.field_position(name) {
+                    idx.push(i);
+                    map.push(Some(p));
+                }
+            }
+            s.segment.scan(Some(series), min, max, &idx, &mut |b| {
+                out.push_columns(&b.series, &b.timestamps, &b.columns, &map);
+                Ok(())
+            })?;
+        }
+        for mem in &frozen {
+            copy_rows(mem, measurement, series, min, max, out);
+        }
+        let st = self.state.read();
+        copy_rows(&st.active, measurement, series, min, max, out);
+        Ok(())
+    }
+
+    /// Deletes the shard's files (after it was removed from the metadata).
+    pub fn delete_files(&self) -> Result<(), ShardError> {
+        match std::fs::remove_dir_all(&self.dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(ShardError::Io {
+                path: self.dir.clone(),
+                source: e,
+            }),
+        }
+    }
+
+    /// Number of live segments (all measurements).
+    pub fn segment_count(&self) -> usize {
+        self.state.read().segments.values().map(|v| v.len()).sum()
+    }
+}
+
+fn copy_rows(
+    mem: &Memtable,
+    measurement: &str,
+    series: &RoaringBitmap,
+    min: Timestamp,
+    max: Timestamp,
+    out: &mut RowSet,
+) {
+    let Some(rows) = mem.rows(measurement) else {
+        return;
+    };
+    let map: Vec<Option<usize>> = rows
+        .fields()
+        .iter()
+        .map(|(n, _)| out.field_position(n))
+        .collect();
+    for r in 0..rows.len() {
+        let t = rows.timestamps[r];
+        if t < min || t > max || !series.contains(rows.series[r]) {
+            continue;
+        }
+        out.push_copy(rows, r, &map);
+    }
+}
