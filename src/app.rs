@@ -24,7 +24,11 @@ use tsdb::Engine;
 pub const INFLUXDB_VERSION: &str = "1.8.10";
 
 /// The whole application router over an opened engine.
-pub fn router(engine: Arc<Engine>, write: ingest::http::WriteConfig, query: query::http::QueryConfig) -> Router {
+pub fn router(
+    engine: Arc<Engine>,
+    write: ingest::http::WriteConfig,
+    query: query::http::QueryConfig,
+) -> Router {
     Router::new()
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
@@ -45,9 +49,16 @@ async fn ping(params: Result<Query<PingParams>, QueryRejection>) -> Response {
     let mut resp = if verbose.is_empty() || verbose == "0" || verbose == "false" {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        (StatusCode::OK, serde_json::json!({ "version": INFLUXDB_VERSION }).to_string()).into_response()
+        (
+            StatusCode::OK,
+            serde_json::json!({ "version": INFLUXDB_VERSION }).to_string(),
+        )
+            .into_response()
     };
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -61,7 +72,10 @@ async fn health() -> Response {
         "version": INFLUXDB_VERSION,
     });
     let mut resp = (StatusCode::OK, body.to_string()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -69,7 +83,10 @@ async fn influxdb_headers(req: Request, next: Next) -> Response {
     let request_id = request_id(req.headers());
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert("X-Influxdb-Version", HeaderValue::from_static(INFLUXDB_VERSION));
+    h.insert(
+        "X-Influxdb-Version",
+        HeaderValue::from_static(INFLUXDB_VERSION),
+    );
     h.insert("X-Influxdb-Build", HeaderValue::from_static("OSS"));
     h.insert("Request-Id", request_id.clone());
     h.insert("X-Request-Id", request_id);
@@ -88,8 +105,16 @@ fn request_id(headers: &HeaderMap) -> HeaderValue {
     let bits: u128 = rand::random();
     let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
     let hex = format!("{bits:032x}");
-    let id = format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]);
-    HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-4000-8000-000000000000"))
+    let id = format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    );
+    HeaderValue::from_str(&id)
+        .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-4000-8000-000000000000"))
 }
 
 #[cfg(test)]
@@ -112,8 +137,14 @@ mod tests {
         assert_ne!(a, b);
         let s = a.to_str().unwrap_or_default();
         let parts: Vec<&str> = s.split('-').collect();
-        assert_eq!(parts.iter().map(|p| p.len()).collect::<Vec<_>>(), vec![8, 4, 4, 4, 12]);
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![8, 4, 4, 4, 12]
+        );
         assert!(parts[2].starts_with('4'), "{s}");
-        assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'), "{s}");
+        assert!(
+            matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'),
+            "{s}"
+        );
     }
 }

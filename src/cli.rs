@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "taildb", version, about = "A time-series database for high-cardinality latency metrics (InfluxDB 1.x compatible)")]
+#[command(
+    name = "taildb",
+    version,
+    about = "A time-series database for high-cardinality latency metrics (InfluxDB 1.x compatible)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -50,8 +54,22 @@ mod tests {
 
     #[test]
     fn serve_flags_parse() {
-        let cli = Cli::try_parse_from(["taildb", "serve", "--data-dir", "/d", "--bind", "127.0.0.1:9", "--config", "c.toml"]);
-        let Ok(Cli { command: Command::Serve(args) }) = cli else { panic!("serve did not parse") };
+        let cli = Cli::try_parse_from([
+            "taildb",
+            "serve",
+            "--data-dir",
+            "/d",
+            "--bind",
+            "127.0.0.1:9",
+            "--config",
+            "c.toml",
+        ]);
+        let Ok(Cli {
+            command: Command::Serve(args),
+        }) = cli
+        else {
+            panic!("serve did not parse")
+        };
         assert_eq!(args.data_dir, Some(PathBuf::from("/d")));
         assert_eq!(args.bind.as_deref(), Some("127.0.0.1:9"));
         assert_eq!(args.config, Some(PathBuf::from("c.toml")));

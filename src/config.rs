@@ -26,11 +26,18 @@ pub const DEFAULT_DATA_DIR: &str = "./taildb-data";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("invalid setting {key} = {value:?}: {reason}")]
-    Invalid { key: &'static str, value: String, reason: String },
+    Invalid {
+        key: &'static str,
+        value: String,
+        reason: String,
+    },
 }
 
 /// The whole configuration (the TOML file's shape).
@@ -56,7 +63,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { bind: DEFAULT_BIND.to_string(), max_body_size: ByteSize(25_000_000), allow_unsigned: false }
+        HttpConfig {
+            bind: DEFAULT_BIND.to_string(),
+            max_body_size: ByteSize(25_000_000),
+            allow_unsigned: false,
+        }
     }
 }
 
@@ -126,8 +137,10 @@ pub struct Overrides {
 impl Config {
     /// Parses a TOML document; unknown keys are errors naming the key.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -136,8 +149,10 @@ impl Config {
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
-                let text =
-                    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
                 Config::from_toml(&text, path)?
             }
             None => Config::default(),
@@ -153,7 +168,12 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.http.bind.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
+        if self
+            .http
+            .bind
+            .rsplit_once(':')
+            .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+        {
             return Err(ConfigError::Invalid {
                 key: "http.bind",
                 value: self.http.bind.clone(),
@@ -161,7 +181,11 @@ impl Config {
             });
         }
         if self.data.dir.as_os_str().is_empty() {
-            return Err(ConfigError::Invalid { key: "data.dir", value: String::new(), reason: "must not be empty".into() });
+            return Err(ConfigError::Invalid {
+                key: "data.dir",
+                value: String::new(),
+                reason: "must not be empty".into(),
+            });
         }
         if self.data.wal_sync == WalSync::Periodic && self.data.wal_sync_interval.is_zero() {
             return Err(ConfigError::Invalid {
@@ -193,7 +217,8 @@ impl Config {
             WalSync::None => tsdb::wal::SyncMode::None,
         };
         engine.wal.segment_max_bytes = self.data.wal_segment_size.0;
-        engine.memtable_max_bytes = usize::try_from(self.data.memtable_size.0).unwrap_or(usize::MAX);
+        engine.memtable_max_bytes =
+            usize::try_from(self.data.memtable_size.0).unwrap_or(usize::MAX);
         engine.flush_interval = self.data.flush_interval;
         engine.compaction_min_segments = self.data.compaction_min_segments;
         engine
@@ -217,7 +242,9 @@ impl ByteSize {
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (digits, unit) = s.split_at(split);
-        let n: u64 = digits.parse().map_err(|_| format!("{s:?} is not a size (e.g. 25000000, \"64MiB\", \"25m\")"))?;
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("{s:?} is not a size (e.g. 25000000, \"64MiB\", \"25m\")"))?;
         let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "k" | "kb" => 1_000,
@@ -226,9 +253,15 @@ impl ByteSize {
             "kib" => 1 << 10,
             "mib" => 1 << 20,
             "gib" => 1 << 30,
-            other => return Err(format!("unknown size unit {other:?} in {s:?} (use k, m, g, KiB, MiB or GiB)")),
+            other => {
+                return Err(format!(
+                    "unknown size unit {other:?} in {s:?} (use k, m, g, KiB, MiB or GiB)"
+                ));
+            }
         };
-        n.checked_mul(mult).map(ByteSize).ok_or_else(|| format!("{s:?} is too large"))
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("{s:?} is too large"))
     }
 }
 
@@ -257,7 +290,9 @@ impl<'de> Deserialize<'de> for ByteSize {
             Str(String),
         }
         match Raw::deserialize(d)? {
-            Raw::Int(v) => u64::try_from(v).map(ByteSize).map_err(|_| serde::de::Error::custom("a size cannot be negative")),
+            Raw::Int(v) => u64::try_from(v)
+                .map(ByteSize)
+                .map_err(|_| serde::de::Error::custom("a size cannot be negative")),
             Raw::Str(s) => ByteSize::parse(&s).map_err(serde::de::Error::custom),
         }
     }
@@ -275,7 +310,11 @@ mod human_duration {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
-        humantime::parse_duration(&s).map_err(|e| serde::de::Error::custom(format!("{s:?} is not a duration ({e}); e.g. \"10s\", \"100ms\"")))
+        humantime::parse_duration(&s).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "{s:?} is not a duration ({e}); e.g. \"10s\", \"100ms\""
+            ))
+        })
     }
 }
 
@@ -334,28 +373,49 @@ mod tests {
         assert_eq!(c.data.compaction_min_segments, 8);
         assert_eq!(c.limits.max_series_per_database, 1_000_000);
         let engine = c.engine_config();
-        assert_eq!(engine.wal.sync, tsdb::wal::SyncMode::Periodic(Duration::from_millis(250)));
+        assert_eq!(
+            engine.wal.sync,
+            tsdb::wal::SyncMode::Periodic(Duration::from_millis(250))
+        );
         assert_eq!(engine.memtable_max_bytes, 1 << 20);
         assert_eq!(c.write_config().max_body_size, 64 << 20);
     }
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = parse("[http]\nbind = \"127.0.0.1:1\"\nmax-body = 5\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse("[http]\nbind = \"127.0.0.1:1\"\nmax-body = 5\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("max-body"), "{err}");
-        let err = parse("[htp]\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse("[htp]\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("htp"), "{err}");
     }
 
     #[test]
     fn bad_values_are_explained() {
-        let err = parse("[data]\nwal-sync = \"always\"\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse("[data]\nwal-sync = \"always\"\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("always") && err.contains("per-batch"), "{err}");
-        let err = parse("[data]\nflush-interval = \"soon\"\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse("[data]\nflush-interval = \"soon\"\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("soon"), "{err}");
-        let err = parse("[http]\nbind = \"localhost\"\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse("[http]\nbind = \"localhost\"\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("http.bind"), "{err}");
-        let err = parse("[http]\nmax-body-size = \"12 parsecs\"\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = parse("[http]\nmax-body-size = \"12 parsecs\"\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("parsecs"), "{err}");
     }
 
@@ -364,15 +424,33 @@ mod tests {
         let dir = tempfile::tempdir().ok();
         let Some(dir) = dir else { return };
         let path = dir.path().join("taildb.toml");
-        let written = std::fs::write(&path, "[http]\nbind = \"127.0.0.1:1111\"\n[data]\ndir = \"/from/file\"\n");
+        let written = std::fs::write(
+            &path,
+            "[http]\nbind = \"127.0.0.1:1111\"\n[data]\ndir = \"/from/file\"\n",
+        );
         assert!(written.is_ok());
         let from_file = Config::load(Some(&path), &Overrides::default()).ok();
-        assert_eq!(from_file.as_ref().map(|c| c.http.bind.as_str()), Some("127.0.0.1:1111"));
-        assert_eq!(from_file.as_ref().map(|c| c.data.dir.clone()), Some(PathBuf::from("/from/file")));
-        let overrides = Overrides { data_dir: Some("/from/flag".into()), bind: Some("127.0.0.1:2222".into()) };
+        assert_eq!(
+            from_file.as_ref().map(|c| c.http.bind.as_str()),
+            Some("127.0.0.1:1111")
+        );
+        assert_eq!(
+            from_file.as_ref().map(|c| c.data.dir.clone()),
+            Some(PathBuf::from("/from/file"))
+        );
+        let overrides = Overrides {
+            data_dir: Some("/from/flag".into()),
+            bind: Some("127.0.0.1:2222".into()),
+        };
         let c = Config::load(Some(&path), &overrides).ok();
-        assert_eq!(c.as_ref().map(|c| c.http.bind.as_str()), Some("127.0.0.1:2222"));
-        assert_eq!(c.as_ref().map(|c| c.data.dir.clone()), Some(PathBuf::from("/from/flag")));
+        assert_eq!(
+            c.as_ref().map(|c| c.http.bind.as_str()),
+            Some("127.0.0.1:2222")
+        );
+        assert_eq!(
+            c.as_ref().map(|c| c.data.dir.clone()),
+            Some(PathBuf::from("/from/flag"))
+        );
         let missing = Config::load(Some(&dir.path().join("nope.toml")), &Overrides::default());
         assert!(matches!(missing, Err(ConfigError::Read { .. })));
     }

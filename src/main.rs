@@ -41,7 +41,10 @@ fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
 }
 
 fn effective_config(args: &cli::ServeArgs) -> anyhow::Result<Config> {
-    let overrides = Overrides { data_dir: args.data_dir.clone(), bind: args.bind.clone() };
+    let overrides = Overrides {
+        data_dir: args.data_dir.clone(),
+        bind: args.bind.clone(),
+    };
     Ok(Config::load(args.config.as_deref(), &overrides)?)
 }
 

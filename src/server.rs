@@ -43,15 +43,25 @@ pub async fn serve(
             return Err(e).with_context(|| format!("cannot listen on {}", config.http.bind));
         }
     };
-    let addr = listener.local_addr().context("bound socket has no local address")?;
+    let addr = listener
+        .local_addr()
+        .context("bound socket has no local address")?;
     if addr.ip().is_unspecified() {
-        tracing::warn!("listening on all interfaces ({addr}) without authentication: anyone who can reach this port can read and write every database");
+        tracing::warn!(
+            "listening on all interfaces ({addr}) without authentication: anyone who can reach this port can read and write every database"
+        );
     }
     tracing::info!("listening on http://{addr}");
     on_listening(addr);
 
-    let app = crate::app::router(Arc::clone(&engine), config.write_config(), query::http::QueryConfig::default());
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let app = crate::app::router(
+        Arc::clone(&engine),
+        config.write_config(),
+        query::http::QueryConfig::default(),
+    );
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
     tracing::info!("stopped accepting requests; closing the engine");
     close_engine(engine).await?;
     served.context("http server failed")?;
@@ -64,9 +74,14 @@ async fn open_engine(config: &Config) -> anyhow::Result<Arc<Engine>> {
     let dir = engine_config.data_dir.clone();
     tracing::info!(data_dir = %dir.display(), "opening the engine");
     tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&engine_config.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", engine_config.data_dir.display()))?;
-        Engine::open(engine_config).with_context(|| format!("cannot open the data directory {}", dir.display()))
+        std::fs::create_dir_all(&engine_config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                engine_config.data_dir.display()
+            )
+        })?;
+        Engine::open(engine_config)
+            .with_context(|| format!("cannot open the data directory {}", dir.display()))
     })
     .await
     .context("engine open task failed")?

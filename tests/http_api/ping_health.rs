@@ -5,7 +5,12 @@ use axum::http::{Method, Request, StatusCode};
 
 use crate::support::App;
 
-async fn get(app: &App, method: Method, uri: &str, headers: &[(&str, &str)]) -> crate::support::Resp {
+async fn get(
+    app: &App,
+    method: Method,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> crate::support::Resp {
     let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -59,7 +64,12 @@ async fn every_response_carries_influxdb_headers_and_a_request_id() {
     ];
     let mut ids = Vec::new();
     for resp in &responses {
-        assert_eq!(resp.header("x-influxdb-version"), "1.8.10", "{}", resp.status);
+        assert_eq!(
+            resp.header("x-influxdb-version"),
+            "1.8.10",
+            "{}",
+            resp.status
+        );
         assert_eq!(resp.header("x-influxdb-build"), "OSS");
         assert!(!resp.header("request-id").is_empty());
         assert_eq!(resp.header("request-id"), resp.header("x-request-id"));

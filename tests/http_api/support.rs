@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use tempfile::TempDir;
 use tower::ServiceExt;
-use tsdb::{Engine, FieldValue, EngineConfig, ReadRequest, SeriesData};
+use tsdb::{Engine, EngineConfig, FieldValue, ReadRequest, SeriesData};
 
 pub struct App {
     pub engine: Arc<Engine>,
@@ -32,7 +32,10 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// Asserts an InfluxDB error response: status, JSON body, `X-Influxdb-Error`.
@@ -41,7 +44,10 @@ impl Resp {
         assert_eq!(self.status, status, "body: {}", self.body);
         assert_eq!(self.error(), msg);
         assert_eq!(self.header("content-type"), "application/json");
-        let expected_header: String = msg.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+        let expected_header: String = msg
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
         if expected_header.len() <= 1024 {
             assert_eq!(self.header("x-influxdb-error"), expected_header);
         }
@@ -65,17 +71,37 @@ impl App {
         config.background = false;
         let engine = Engine::open(config).expect("engine opens");
         engine.create_database("db", None).expect("create db");
-        let write = ingest::http::WriteConfig { max_body_size, ..Default::default() };
-        let router = taildb::app::router(Arc::clone(&engine), write, query::http::QueryConfig::default());
-        App { engine, router, _dir: dir }
+        let write = ingest::http::WriteConfig {
+            max_body_size,
+            ..Default::default()
+        };
+        let router = taildb::app::router(
+            Arc::clone(&engine),
+            write,
+            query::http::QueryConfig::default(),
+        );
+        App {
+            engine,
+            router,
+            _dir: dir,
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
-        let resp = self.router.clone().oneshot(req).await.expect("router is infallible");
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn post(&self, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Resp {
@@ -88,7 +114,8 @@ impl App {
 
     /// `POST /write?{query}` with a plain body and its `Content-Length`.
     pub async fn write(&self, query: &str, body: &str) -> Resp {
-        self.post_sized(&format!("/write?{query}"), &[], body.as_bytes().to_vec()).await
+        self.post_sized(&format!("/write?{query}"), &[], body.as_bytes().to_vec())
+            .await
     }
 
     /// `POST` with a `Content-Length` header, as a client sending a known-size body does.
@@ -123,12 +150,18 @@ impl App {
 
     /// Stored points of `measurement` in `db`.
     pub fn count(&self, measurement: &str) -> usize {
-        self.read(measurement).iter().map(|s| s.timestamps.len()).sum()
+        self.read(measurement)
+            .iter()
+            .map(|s| s.timestamps.len())
+            .sum()
     }
 
     /// `(series key, timestamp)` of every stored point of `measurement`.
     pub fn points(&self, measurement: &str) -> Vec<(String, i64)> {
-        self.read(measurement).iter().flat_map(|s| s.timestamps.iter().map(|t| (s.key.clone(), *t))).collect()
+        self.read(measurement)
+            .iter()
+            .flat_map(|s| s.timestamps.iter().map(|t| (s.key.clone(), *t)))
+            .collect()
     }
 
     /// The values of field `field` of `measurement`, in series then time order (`None` = absent).
@@ -150,7 +183,9 @@ pub fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

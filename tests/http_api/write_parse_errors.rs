@@ -62,10 +62,20 @@ async fn every_parse_error_vector_is_400_with_influxdb_text() {
         let resp = app.write("db=db", body).await;
         let expected = format!("unable to parse '{line}': {reason}");
         if resp.status != StatusCode::BAD_REQUEST || resp.error() != expected {
-            failures.push(format!("{body:?}: got {} {:?}, want {expected:?}", resp.status, resp.error()));
+            failures.push(format!(
+                "{body:?}: got {} {:?}, want {expected:?}",
+                resp.status,
+                resp.error()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors differ:\n{}", failures.len(), VECTORS.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors differ:\n{}",
+        failures.len(),
+        VECTORS.len(),
+        failures.join("\n")
+    );
     for m in ["m", "m1", "sp", "crlf", "crlf2"] {
         assert_eq!(app.count(m), 0, "{m}");
     }
@@ -87,5 +97,10 @@ async fn series_key_over_65535_bytes_is_rejected() {
     let line = format!("m,t={} f=1 1", "x".repeat(65_533));
     let resp = app.write("db=db", &line).await;
     assert_eq!(resp.status, StatusCode::BAD_REQUEST);
-    assert!(resp.error().ends_with("max key length exceeded: 65537 > 65535"), "{}", tail(&resp.error()));
+    assert!(
+        resp.error()
+            .ends_with("max key length exceeded: 65537 > 65535"),
+        "{}",
+        tail(&resp.error())
+    );
 }

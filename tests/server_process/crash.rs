@@ -25,7 +25,11 @@ async fn sigkill_mid_stream_keeps_every_acknowledged_point() {
     let ack_tx = Arc::new(ack_tx);
     let mut writers = Vec::new();
     for _ in 0..WRITERS {
-        let (next_batch, acked, ack_tx) = (Arc::clone(&next_batch), Arc::clone(&acked), Arc::clone(&ack_tx));
+        let (next_batch, acked, ack_tx) = (
+            Arc::clone(&next_batch),
+            Arc::clone(&acked),
+            Arc::clone(&ack_tx),
+        );
         let http = server.http.clone();
         let url = server.url("/write?db=crash");
         writers.push(tokio::spawn(async move {
@@ -34,8 +38,9 @@ async fn sigkill_mid_stream_keeps_every_acknowledged_point() {
                 if id >= MAX_BATCHES {
                     return;
                 }
-                let body: String =
-                    (0..POINTS_PER_BATCH).map(|i| format!("m,batch={id} v={i}i {}\n", id * 1_000 + i)).collect();
+                let body: String = (0..POINTS_PER_BATCH)
+                    .map(|i| format!("m,batch={id} v={i}i {}\n", id * 1_000 + i))
+                    .collect();
                 match http.post(&url).body(body).send().await {
                     Ok(resp) if resp.status().as_u16() == 204 => {
                         if let Ok(mut a) = acked.lock() {
@@ -51,7 +56,12 @@ async fn sigkill_mid_stream_keeps_every_acknowledged_point() {
         }));
     }
 
-    ack_rx.wait_for(|n| *n >= KILL_AFTER_ACKS).await.expect("writers acknowledge batches");
+    // Only the writers hold the sender now: if they all stop early, waiting fails instead of hanging.
+    drop(ack_tx);
+    ack_rx
+        .wait_for(|n| *n >= KILL_AFTER_ACKS)
+        .await
+        .expect("writers acknowledge batches");
     server.kill();
     for w in writers {
         w.await.expect("writer task");
@@ -61,19 +71,33 @@ async fn sigkill_mid_stream_keeps_every_acknowledged_point() {
     assert!(acked.len() >= KILL_AFTER_ACKS);
 
     let server = Server::start(dir.path());
-    let resp = server.query("crash", "SELECT count(v) FROM m GROUP BY batch").await;
+    let resp = server
+        .query("crash", "SELECT count(v) FROM m GROUP BY batch")
+        .await;
     let mut present = BTreeMap::new();
     for (tags, rows) in series(&resp) {
-        let batch: u64 = tags["batch"].as_str().and_then(|s| s.parse().ok()).expect("batch tag");
+        let batch: u64 = tags["batch"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("batch tag");
         let count = rows.first().and_then(|r| r[1].as_u64()).unwrap_or(0);
         present.insert(batch, count);
     }
     for id in &acked {
-        assert_eq!(present.get(id), Some(&POINTS_PER_BATCH), "acknowledged batch {id} lost or incomplete");
+        assert_eq!(
+            present.get(id),
+            Some(&POINTS_PER_BATCH),
+            "acknowledged batch {id} lost or incomplete"
+        );
     }
     for (id, count) in &present {
         assert!(*id < issued, "batch {id} was never sent");
         assert_eq!(*count, POINTS_PER_BATCH, "batch {id} is partially applied");
     }
-    eprintln!("{} batches acknowledged, {} present after SIGKILL, {} issued", acked.len(), present.len(), issued);
+    eprintln!(
+        "{} batches acknowledged, {} present after SIGKILL, {} issued",
+        acked.len(),
+        present.len(),
+        issued
+    );
 }

@@ -60,11 +60,22 @@ impl Server {
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait();
-                panic!("taildb did not start ({status:?}); log:\n{}", log.lock().map(|l| l.clone()).unwrap_or_default());
+                panic!(
+                    "taildb did not start ({status:?}); log:\n{}",
+                    log.lock().map(|l| l.clone()).unwrap_or_default()
+                );
             }
         };
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client");
-        Server { child, addr, log, http }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        Server {
+            child,
+            addr,
+            log,
+            http,
+        }
     }
 
     pub fn url(&self, path_and_query: &str) -> String {
@@ -78,7 +89,10 @@ impl Server {
     /// SIGTERM, then waits for the process to exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
         assert!(sent.success(), "kill -TERM {pid} failed");
         self.child.wait().expect("wait for taildb")
     }
@@ -91,7 +105,13 @@ impl Server {
 
     /// `POST /query` with `q`; returns the JSON body (asserting 200).
     pub async fn query(&self, db: &str, q: &str) -> Value {
-        let resp = self.http.post(self.url("/query")).query(&[("db", db), ("q", q)]).send().await.expect("query sent");
+        let resp = self
+            .http
+            .post(self.url("/query"))
+            .query(&[("db", db), ("q", q)])
+            .send()
+            .await
+            .expect("query sent");
         let status = resp.status();
         let body = resp.text().await.expect("query body");
         assert_eq!(status.as_u16(), 200, "query {q}: {body}");
@@ -100,7 +120,13 @@ impl Server {
 
     /// `POST /write?db=<db>` with `body`; returns the status code.
     pub async fn write(&self, db: &str, body: String) -> Result<u16, reqwest::Error> {
-        let resp = self.http.post(self.url("/write")).query(&[("db", db)]).body(body).send().await?;
+        let resp = self
+            .http
+            .post(self.url("/write"))
+            .query(&[("db", db)])
+            .body(body)
+            .send()
+            .await?;
         Ok(resp.status().as_u16())
     }
 }
@@ -114,7 +140,9 @@ impl Drop for Server {
 
 /// The `values` rows of every series of the first result, with the series' tags.
 pub fn series(resp: &Value) -> Vec<(serde_json::Map<String, Value>, Vec<Value>)> {
-    let Some(all) = resp["results"][0]["series"].as_array() else { return Vec::new() };
+    let Some(all) = resp["results"][0]["series"].as_array() else {
+        return Vec::new();
+    };
     all.iter()
         .map(|s| {
             let tags = s["tags"].as_object().cloned().unwrap_or_default();

@@ -17,12 +17,18 @@ use super::error::WriteHttpError;
 /// True when the body is gzip-encoded: `Content-Encoding` is exactly `gzip` (InfluxDB compares the
 /// string as is).
 pub fn is_gzip(headers: &HeaderMap) -> bool {
-    headers.get(header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes() == b"gzip")
+    headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes() == b"gzip")
 }
 
 /// Reads the whole body (chunked or not), refusing with 413 once `Content-Length` or the bytes read
 /// pass `max`.
-pub async fn read_limited(headers: &HeaderMap, mut body: Body, max: usize) -> Result<Bytes, WriteHttpError> {
+pub async fn read_limited(
+    headers: &HeaderMap,
+    mut body: Body,
+    max: usize,
+) -> Result<Bytes, WriteHttpError> {
     let limit = if max == 0 { usize::MAX } else { max };
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -99,7 +105,10 @@ mod tests {
         assert!(!is_gzip(&h));
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         assert!(is_gzip(&h));
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("identity"));
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
         assert!(!is_gzip(&h));
     }
 
@@ -107,7 +116,10 @@ mod tests {
     fn gunzip_round_trips_and_concatenated_members() {
         let mut two = gzip(b"m f=1 1\n");
         two.extend(gzip(b"m f=2 2\n"));
-        assert_eq!(gunzip_limited(&two, 1000).ok(), Some(b"m f=1 1\nm f=2 2\n".to_vec()));
+        assert_eq!(
+            gunzip_limited(&two, 1000).ok(),
+            Some(b"m f=1 1\nm f=2 2\n".to_vec())
+        );
     }
 
     #[test]
@@ -115,22 +127,37 @@ mod tests {
         let data = vec![b'a'; 10_000];
         let z = gzip(&data);
         assert!(z.len() < 1000);
-        assert!(matches!(gunzip_limited(&z, 9_999), Err(WriteHttpError::TooLarge)));
-        assert_eq!(gunzip_limited(&z, 10_000).ok().map(|v| v.len()), Some(10_000));
+        assert!(matches!(
+            gunzip_limited(&z, 9_999),
+            Err(WriteHttpError::TooLarge)
+        ));
+        assert_eq!(
+            gunzip_limited(&z, 10_000).ok().map(|v| v.len()),
+            Some(10_000)
+        );
         assert_eq!(gunzip_limited(&z, 0).ok().map(|v| v.len()), Some(10_000));
     }
 
     #[test]
     fn gunzip_errors_use_go_texts() {
         let text = |r: Result<Vec<u8>, WriteHttpError>| r.err().map(|e| e.to_string());
-        assert_eq!(text(gunzip_limited(b"m f=1 1", 100)).as_deref(), Some("gzip: invalid header"));
+        assert_eq!(
+            text(gunzip_limited(b"m f=1 1", 100)).as_deref(),
+            Some("gzip: invalid header")
+        );
         assert_eq!(text(gunzip_limited(b"", 100)).as_deref(), Some("EOF"));
         let z = gzip(b"m f=1 1\n");
-        assert_eq!(text(gunzip_limited(&z[..z.len() - 4], 100)).as_deref(), Some("unexpected EOF"));
+        assert_eq!(
+            text(gunzip_limited(&z[..z.len() - 4], 100)).as_deref(),
+            Some("unexpected EOF")
+        );
         let mut bad_crc = z.clone();
         let n = bad_crc.len();
         bad_crc[n - 8] ^= 0xff;
-        assert_eq!(text(gunzip_limited(&bad_crc, 100)).as_deref(), Some("gzip: invalid checksum"));
+        assert_eq!(
+            text(gunzip_limited(&bad_crc, 100)).as_deref(),
+            Some("gzip: invalid checksum")
+        );
     }
 
     #[tokio::test]

@@ -53,11 +53,21 @@ impl WriteHttpError {
     pub fn status(&self) -> StatusCode {
         use WriteHttpError::*;
         match self {
-            InvalidPrecisionV1(_) | InvalidPrecisionV2(_) | DatabaseRequired | Gzip(_) | BodyRead(_) | Parse(_)
-            | InvalidConsistency | PartialWrite { .. } => StatusCode::BAD_REQUEST,
-            BucketMissingSlash(_) | BucketEmptyDatabase(_) | DatabaseNotFound(_) => StatusCode::NOT_FOUND,
+            InvalidPrecisionV1(_)
+            | InvalidPrecisionV2(_)
+            | DatabaseRequired
+            | Gzip(_)
+            | BodyRead(_)
+            | Parse(_)
+            | InvalidConsistency
+            | PartialWrite { .. } => StatusCode::BAD_REQUEST,
+            BucketMissingSlash(_) | BucketEmptyDatabase(_) | DatabaseNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            RetentionPolicyNotFound(_) | Storage(_) | Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            RetentionPolicyNotFound(_) | Storage(_) | Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -73,7 +83,10 @@ pub fn json_error(status: StatusCode, msg: &str) -> Response {
     let body = go_json(&serde_json::json!({ "error": msg }));
     let mut resp = (status, body).into_response();
     let headers = resp.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert("X-Influxdb-Error", error_header_value(msg));
     resp
 }
@@ -85,8 +98,16 @@ pub fn error_header_value(msg: &str) -> HeaderValue {
     while !msg.is_char_boundary(end) {
         end -= 1;
     }
-    let bytes: Vec<u8> =
-        msg.as_bytes()[..end].iter().map(|&b| if b < 0x20 && b != b'\t' || b == 0x7f { b' ' } else { b }).collect();
+    let bytes: Vec<u8> = msg.as_bytes()[..end]
+        .iter()
+        .map(|&b| {
+            if b < 0x20 && b != b'\t' || b == 0x7f {
+                b' '
+            } else {
+                b
+            }
+        })
+        .collect();
     HeaderValue::from_bytes(&bytes).unwrap_or_else(|_| HeaderValue::from_static("error"))
 }
 
@@ -148,12 +169,18 @@ mod tests {
     use super::*;
 
     fn line_error(line: &str, reason: &str) -> LineError {
-        LineError { line: line.to_string(), reason: reason.to_string() }
+        LineError {
+            line: line.to_string(),
+            reason: reason.to_string(),
+        }
     }
 
     #[test]
     fn texts_match_influxdb() {
-        assert_eq!(WriteHttpError::DatabaseNotFound("nodb".into()).to_string(), r#"database not found: "nodb""#);
+        assert_eq!(
+            WriteHttpError::DatabaseNotFound("nodb".into()).to_string(),
+            r#"database not found: "nodb""#
+        );
         assert_eq!(
             WriteHttpError::InvalidPrecisionV1("xx".into()).to_string(),
             r#"invalid precision "xx" (use n, u, ms, s, m or h)"#
@@ -171,21 +198,49 @@ mod tests {
             r#"bucket name "/rp" is in db/rp form but has an empty database"#
         );
         assert_eq!(
-            WriteHttpError::PartialWrite { reason: "points beyond retention policy".into(), dropped: 5 }.to_string(),
+            WriteHttpError::PartialWrite {
+                reason: "points beyond retention policy".into(),
+                dropped: 5
+            }
+            .to_string(),
             "partial write: points beyond retention policy dropped=5"
         );
-        let parse = WriteHttpError::Parse(vec![line_error("m1", "missing fields"), line_error("m2 f=", "missing field value")]);
-        assert_eq!(parse.to_string(), "unable to parse 'm1': missing fields\nunable to parse 'm2 f=': missing field value");
+        let parse = WriteHttpError::Parse(vec![
+            line_error("m1", "missing fields"),
+            line_error("m2 f=", "missing field value"),
+        ]);
+        assert_eq!(
+            parse.to_string(),
+            "unable to parse 'm1': missing fields\nunable to parse 'm2 f=': missing field value"
+        );
     }
 
     #[test]
     fn statuses_match_influxdb() {
-        assert_eq!(WriteHttpError::DatabaseRequired.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(WriteHttpError::DatabaseNotFound("x".into()).status(), StatusCode::NOT_FOUND);
-        assert_eq!(WriteHttpError::BucketMissingSlash(String::new()).status(), StatusCode::NOT_FOUND);
-        assert_eq!(WriteHttpError::TooLarge.status(), StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(WriteHttpError::RetentionPolicyNotFound("x".into()).status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(WriteHttpError::InvalidConsistency.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            WriteHttpError::DatabaseRequired.status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            WriteHttpError::DatabaseNotFound("x".into()).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            WriteHttpError::BucketMissingSlash(String::new()).status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            WriteHttpError::TooLarge.status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+        assert_eq!(
+            WriteHttpError::RetentionPolicyNotFound("x".into()).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            WriteHttpError::InvalidConsistency.status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 
     #[test]
@@ -198,7 +253,10 @@ mod tests {
     #[test]
     fn go_json_escapes_html_characters() {
         let v = serde_json::json!({"error": "max key length exceeded: 65536 > 65535 & <x>"});
-        assert_eq!(go_json(&v), r#"{"error":"max key length exceeded: 65536 \u003e 65535 \u0026 \u003cx\u003e"}"#);
+        assert_eq!(
+            go_json(&v),
+            r#"{"error":"max key length exceeded: 65536 \u003e 65535 \u0026 \u003cx\u003e"}"#
+        );
     }
 
     #[test]
@@ -216,8 +274,13 @@ mod tests {
         let resp = json_error(StatusCode::NOT_FOUND, "database not found: \"x\"");
         assert_eq!(resp.status(), StatusCode::NOT_FOUND);
         assert_eq!(resp.headers()["content-type"], "application/json");
-        assert_eq!(resp.headers()["x-influxdb-error"], "database not found: \"x\"");
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap_or_default();
+        assert_eq!(
+            resp.headers()["x-influxdb-error"],
+            "database not found: \"x\""
+        );
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
         assert_eq!(&body[..], br#"{"error":"database not found: \"x\""}"#);
     }
 }

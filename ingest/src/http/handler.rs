@@ -20,23 +20,49 @@ use super::routes::{WriteConfig, WriteState};
 
 type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-pub(super) async fn write_v1(State(state): State<WriteState>, query: RawQuery, headers: HeaderMap, body: Body) -> Response {
+pub(super) async fn write_v1(
+    State(state): State<WriteState>,
+    query: RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let now = now_nanos();
     let result = async {
         let params = query_params(query)?;
         let target = target_v1(&params)?;
-        serve_write(state, target, params.get("consistency"), &headers, body, now).await
+        serve_write(
+            state,
+            target,
+            params.get("consistency"),
+            &headers,
+            body,
+            now,
+        )
+        .await
     }
     .await;
     respond(result)
 }
 
-pub(super) async fn write_v2(State(state): State<WriteState>, query: RawQuery, headers: HeaderMap, body: Body) -> Response {
+pub(super) async fn write_v2(
+    State(state): State<WriteState>,
+    query: RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let now = now_nanos();
     let result = async {
         let params = query_params(query)?;
         let target = target_v2(&params)?;
-        serve_write(state, target, params.get("consistency"), &headers, body, now).await
+        serve_write(
+            state,
+            target,
+            params.get("consistency"),
+            &headers,
+            body,
+            now,
+        )
+        .await
     }
     .await;
     respond(result)
@@ -65,7 +91,9 @@ fn query_params(query: RawQuery) -> Result<QueryParams, WriteHttpError> {
 
 /// Server time in nanoseconds, taken once per request.
 fn now_nanos() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// The checks after the endpoint-specific parameters, in InfluxDB's order.
@@ -134,24 +162,41 @@ impl BlockingWrite {
         if batch.is_empty() {
             return Ok(());
         }
-        let outcome = self.engine.write(&self.target.db, self.target.rp.as_deref(), &batch).map_err(|e| match e {
-            WriteError::DatabaseNotFound(db) => WriteHttpError::DatabaseNotFound(db),
-            WriteError::RetentionPolicyNotFound(rp) => WriteHttpError::RetentionPolicyNotFound(rp),
-            WriteError::Storage(msg) => WriteHttpError::Storage(msg),
-        })?;
+        let outcome = self
+            .engine
+            .write(&self.target.db, self.target.rp.as_deref(), &batch)
+            .map_err(|e| match e {
+                WriteError::DatabaseNotFound(db) => WriteHttpError::DatabaseNotFound(db),
+                WriteError::RetentionPolicyNotFound(rp) => {
+                    WriteHttpError::RetentionPolicyNotFound(rp)
+                }
+                WriteError::Storage(msg) => WriteHttpError::Storage(msg),
+            })?;
         if outcome.dropped > 0 {
-            let reason = outcome.reason.unwrap_or_else(|| "points dropped".to_string());
-            return Err(WriteHttpError::PartialWrite { reason, dropped: outcome.dropped });
+            let reason = outcome
+                .reason
+                .unwrap_or_else(|| "points dropped".to_string());
+            return Err(WriteHttpError::PartialWrite {
+                reason,
+                dropped: outcome.dropped,
+            });
         }
         if !errors.is_empty() {
             // InfluxDB reports unparsable lines of an otherwise successful write as a partial write
             // with `dropped=0`.
-            return Err(WriteHttpError::PartialWrite { reason: join_errors(&errors), dropped: 0 });
+            return Err(WriteHttpError::PartialWrite {
+                reason: join_errors(&errors),
+                dropped: 0,
+            });
         }
         Ok(())
     }
 }
 
 fn join_errors(errors: &[LineError]) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

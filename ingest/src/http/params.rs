@@ -12,7 +12,10 @@ pub struct QueryParams(pub Vec<(String, String)>);
 impl QueryParams {
     /// The first value of `key`, or `""` when absent (InfluxDB does not distinguish the two).
     pub fn get(&self, key: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
     }
 }
 
@@ -29,14 +32,20 @@ pub struct WriteTarget {
 /// later (after precision) as `database is required`, so it is returned here as an empty string.
 pub fn target_v1(params: &QueryParams) -> Result<WriteTarget, WriteHttpError> {
     let p = params.get("precision");
-    let precision = Precision::parse_v1(p).ok_or_else(|| WriteHttpError::InvalidPrecisionV1(p.to_string()))?;
-    Ok(WriteTarget { db: params.get("db").to_string(), rp: non_empty(params.get("rp")), precision })
+    let precision =
+        Precision::parse_v1(p).ok_or_else(|| WriteHttpError::InvalidPrecisionV1(p.to_string()))?;
+    Ok(WriteTarget {
+        db: params.get("db").to_string(),
+        rp: non_empty(params.get("rp")),
+        precision,
+    })
 }
 
 /// `POST /api/v2/write`: `precision` (`ns|us|ms|s`), then `bucket` = `db` or `db/rp`; `org` ignored.
 pub fn target_v2(params: &QueryParams) -> Result<WriteTarget, WriteHttpError> {
     let p = params.get("precision");
-    let precision = Precision::parse_v2(p).ok_or_else(|| WriteHttpError::InvalidPrecisionV2(p.to_string()))?;
+    let precision =
+        Precision::parse_v2(p).ok_or_else(|| WriteHttpError::InvalidPrecisionV2(p.to_string()))?;
     let (db, rp) = bucket_to_db_rp(params.get("bucket"))?;
     Ok(WriteTarget { db, rp, precision })
 }
@@ -63,7 +72,11 @@ pub fn check_consistency(level: &str) -> Result<(), WriteHttpError> {
 }
 
 fn non_empty(s: &str) -> Option<String> {
-    if s.is_empty() { None } else { Some(s.to_string()) }
+    if s.is_empty() {
+        None
+    } else {
+        Some(s.to_string())
+    }
 }
 
 #[cfg(test)]
@@ -71,7 +84,12 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> QueryParams {
-        QueryParams(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        QueryParams(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -84,11 +102,23 @@ mod tests {
     #[test]
     fn bucket_forms() {
         assert_eq!(bucket_to_db_rp("db").ok(), Some(("db".into(), None)));
-        assert_eq!(bucket_to_db_rp("db/rp").ok(), Some(("db".into(), Some("rp".into()))));
+        assert_eq!(
+            bucket_to_db_rp("db/rp").ok(),
+            Some(("db".into(), Some("rp".into())))
+        );
         assert_eq!(bucket_to_db_rp("db/").ok(), Some(("db".into(), None)));
-        assert_eq!(bucket_to_db_rp("db/rp/x").ok(), Some(("db".into(), Some("rp/x".into()))));
-        assert!(matches!(bucket_to_db_rp(""), Err(WriteHttpError::BucketMissingSlash(_))));
-        assert!(matches!(bucket_to_db_rp("/rp"), Err(WriteHttpError::BucketEmptyDatabase(_))));
+        assert_eq!(
+            bucket_to_db_rp("db/rp/x").ok(),
+            Some(("db".into(), Some("rp/x".into())))
+        );
+        assert!(matches!(
+            bucket_to_db_rp(""),
+            Err(WriteHttpError::BucketMissingSlash(_))
+        ));
+        assert!(matches!(
+            bucket_to_db_rp("/rp"),
+            Err(WriteHttpError::BucketEmptyDatabase(_))
+        ));
     }
 
     #[test]
@@ -97,7 +127,13 @@ mod tests {
             assert!(check_consistency(ok).is_ok(), "{ok}");
         }
         for bad in ["two", "none", " one"] {
-            assert!(matches!(check_consistency(bad), Err(WriteHttpError::InvalidConsistency)), "{bad}");
+            assert!(
+                matches!(
+                    check_consistency(bad),
+                    Err(WriteHttpError::InvalidConsistency)
+                ),
+                "{bad}"
+            );
         }
     }
 }

@@ -23,7 +23,10 @@ pub struct WriteConfig {
 
 impl Default for WriteConfig {
     fn default() -> Self {
-        WriteConfig { max_body_size: 25_000_000, allow_unsigned: false }
+        WriteConfig {
+            max_body_size: 25_000_000,
+            allow_unsigned: false,
+        }
     }
 }
 
@@ -38,8 +41,14 @@ pub(super) struct WriteState {
 pub fn router(engine: Arc<Engine>, config: WriteConfig) -> Router {
     let state = WriteState { engine, config };
     Router::new()
-        .route("/write", post(write_v1).options(options).fallback(method_not_allowed))
-        .route("/api/v2/write", post(write_v2).options(options).fallback(method_not_allowed))
+        .route(
+            "/write",
+            post(write_v1).options(options).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v2/write",
+            post(write_v2).options(options).fallback(method_not_allowed),
+        )
         .with_state(state)
 }
 
@@ -50,6 +59,7 @@ async fn options() -> StatusCode {
 /// InfluxDB answers other methods with 405 and `Allow: POST, OPTIONS`.
 async fn method_not_allowed() -> Response {
     let mut resp = json_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed").into_response();
-    resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
     resp
 }
