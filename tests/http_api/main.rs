@@ -1,0 +1,10 @@
+//! End-to-end tests of the HTTP API, driven through the composed router with `oneshot` (no socket)
+//! over a temporary data directory: every write-response case of InfluxDB 1.x §2.1–§2.3, the parse
+//! error vectors through HTTP, what ends up stored, and `/ping`, `/health` and the common headers.
+
+mod ping_health;
+mod stored_points;
+mod support;
+mod write_parse_errors;
+mod write_v1;
+mod write_v2;
