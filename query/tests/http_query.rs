@@ -281,7 +281,6 @@ async fn post_takes_q_from_url_with_any_content_type() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's WAL from main (Engine::open panics with todo!(\"wal\") until it lands)"]
 async fn real_engine_smoke() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cfg = EngineConfig::new(dir.path());

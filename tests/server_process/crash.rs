@@ -71,17 +71,17 @@ async fn sigkill_mid_stream_keeps_every_acknowledged_point() {
     assert!(acked.len() >= KILL_AFTER_ACKS);
 
     let server = Server::start(dir.path());
-    let resp = server
-        .query("crash", "SELECT count(v) FROM m GROUP BY batch")
-        .await;
-    let mut present = BTreeMap::new();
-    for (tags, rows) in series(&resp) {
-        let batch: u64 = tags["batch"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .expect("batch tag");
-        let count = rows.first().and_then(|r| r[1].as_u64()).unwrap_or(0);
-        present.insert(batch, count);
+    // `SELECT *` returns the `batch` tag as a column; count the rows of each batch.
+    let resp = server.query("crash", "SELECT * FROM m").await;
+    let mut present: BTreeMap<u64, u64> = BTreeMap::new();
+    for (_, rows) in series(&resp) {
+        for row in rows {
+            let batch: u64 = row[1]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .expect("batch column");
+            *present.entry(batch).or_insert(0) += 1;
+        }
     }
     for id in &acked {
         assert_eq!(
