@@ -26,22 +26,7 @@ pub(super) async fn write_v1(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let now = now_nanos();
-    let result = async {
-        let params = query_params(query)?;
-        let target = target_v1(&params)?;
-        serve_write(
-            state,
-            target,
-            params.get("consistency"),
-            &headers,
-            body,
-            now,
-        )
-        .await
-    }
-    .await;
-    respond(result)
+    write_with(target_v1, state, query, headers, body).await
 }
 
 pub(super) async fn write_v2(
@@ -50,10 +35,21 @@ pub(super) async fn write_v2(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    write_with(target_v2, state, query, headers, body).await
+}
+
+/// The two write endpoints differ only in how the target database/policy is read from the URL.
+async fn write_with(
+    target_of: fn(&QueryParams) -> Result<WriteTarget, WriteHttpError>,
+    state: WriteState,
+    query: RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let now = now_nanos();
     let result = async {
         let params = query_params(query)?;
-        let target = target_v2(&params)?;
+        let target = target_of(&params)?;
         serve_write(
             state,
             target,

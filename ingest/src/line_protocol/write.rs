@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use tsdb::FieldValue;
-use tsdb::model::{escape_measurement_into, escape_tag_into};
+use tsdb::model::{escape_tag_into, push_series_key};
 
 /// Appends one point as a line of line protocol, terminated by `\n`, to `out`.
 ///
@@ -22,13 +22,7 @@ pub fn write_line<K: AsRef<str>, V: AsRef<str>, F: AsRef<str>>(
     fields: &[(F, FieldValue<'_>)],
     timestamp: Option<i64>,
 ) {
-    escape_measurement_into(measurement, out);
-    for (k, v) in tags {
-        out.push(',');
-        escape_tag_into(k.as_ref(), out);
-        out.push('=');
-        escape_tag_into(v.as_ref(), out);
-    }
+    push_series_key(measurement, tags, out);
     let mut sep = ' ';
     for (k, v) in fields {
         if let FieldValue::Float(f) = v {

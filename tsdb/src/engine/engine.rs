@@ -73,7 +73,7 @@ impl Engine {
         }
         // Replay the WAL into the memtables before anyone can write.
         let dbs_for_replay = databases.clone();
-        let mut replayer = super::write::Replayer::new(&config, &meta, dbs_for_replay);
+        let mut replayer = super::write::Replayer::new(&meta, dbs_for_replay);
         let (wal, stats) = Wal::open(
             &root.join(WAL_DIR),
             config.wal.clone(),
@@ -385,9 +385,4 @@ pub(super) fn new_retention_policy(
         replication: spec.replication.unwrap_or(1),
         shard_groups: Vec::new(),
     })
-}
-
-#[allow(dead_code)]
-pub(super) fn database_path(config: &EngineConfig, db: &str) -> PathBuf {
-    database_dir(&config.data_dir, db)
 }

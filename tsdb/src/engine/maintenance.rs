@@ -7,20 +7,25 @@ use std::time::{Duration, Instant};
 use super::engine::{Engine, storage};
 use super::types::EngineError;
 use super::write::now_nanos;
+use crate::shard::Shard;
 
 /// Largest number of rows one compaction merges (bounds its memory).
 const COMPACTION_MAX_ROWS: u64 = 32 << 20;
 
 impl Engine {
-    /// Flushes every memtable to segments and truncates the WAL.
-    pub fn flush(&self) -> Result<(), EngineError> {
-        let _one = self.flush_lock.lock();
-        let shards: Vec<_> = self
-            .databases
+    /// Every open shard of every database.
+    fn all_shards(&self) -> Vec<Arc<Shard>> {
+        self.databases
             .read()
             .values()
             .flat_map(|d| d.shards.read().values().cloned().collect::<Vec<_>>())
-            .collect();
+            .collect()
+    }
+
+    /// Flushes every memtable to segments and truncates the WAL.
+    pub fn flush(&self) -> Result<(), EngineError> {
+        let _one = self.flush_lock.lock();
+        let shards = self.all_shards();
         let next_wal_segment = {
             let _gate = self.flush_gate.write();
             for s in &shards {
@@ -47,12 +52,7 @@ impl Engine {
 
     /// Compacts the segments of every shard the policy selects; returns the number of merges.
     pub fn compact(&self) -> Result<usize, EngineError> {
-        let shards: Vec<_> = self
-            .databases
-            .read()
-            .values()
-            .flat_map(|d| d.shards.read().values().cloned().collect::<Vec<_>>())
-            .collect();
+        let shards = self.all_shards();
         let mut n = 0;
         for s in shards {
             n += s
@@ -70,12 +70,7 @@ impl Engine {
     /// budget allows (used by `taildb` tooling and benchmarks to measure compacted size).
     pub fn compact_full(&self) -> Result<usize, EngineError> {
         self.flush()?;
-        let shards: Vec<_> = self
-            .databases
-            .read()
-            .values()
-            .flat_map(|d| d.shards.read().values().cloned().collect::<Vec<_>>())
-            .collect();
+        let shards = self.all_shards();
         let mut n = 0;
         for s in shards {
             n += s

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::engine::{Database, Engine, storage};
-use super::types::{EngineConfig, EngineError, WriteError, WriteOutcome};
+use super::engine::{Database, Engine};
+use super::types::{EngineError, WriteError, WriteOutcome};
 use super::wal_record::{self, Reader};
 use crate::memtable::Memtable;
 use crate::meta::{MetaStore, RetentionPolicyMeta};
@@ -264,22 +264,15 @@ pub(super) struct Replayer<'e> {
     databases: BTreeMap<String, Arc<Database>>,
     bytes: usize,
     skipped: u64,
-    #[allow(dead_code)]
-    config: &'e EngineConfig,
 }
 
 impl<'e> Replayer<'e> {
-    pub fn new(
-        config: &'e EngineConfig,
-        meta: &'e MetaStore,
-        databases: BTreeMap<String, Arc<Database>>,
-    ) -> Self {
+    pub fn new(meta: &'e MetaStore, databases: BTreeMap<String, Arc<Database>>) -> Self {
         Replayer {
             meta,
             databases,
             bytes: 0,
             skipped: 0,
-            config,
         }
     }
 
@@ -355,9 +348,4 @@ fn to_cow_fields<'a>(
         .iter()
         .map(|(k, v)| (std::borrow::Cow::Borrowed(*k), v.clone()))
         .collect()
-}
-
-#[allow(dead_code)]
-pub(super) fn storage_err(e: impl std::fmt::Display) -> EngineError {
-    storage(e)
 }

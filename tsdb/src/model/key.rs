@@ -28,6 +28,15 @@ pub fn series_key_into<K: AsRef<str>, V: AsRef<str>>(
     out: &mut String,
 ) {
     out.clear();
+    push_series_key(measurement, tags, out);
+}
+
+/// Appends the canonical series key of `measurement` and `tags` (sorted by key) to `out`.
+pub fn push_series_key<K: AsRef<str>, V: AsRef<str>>(
+    measurement: &str,
+    tags: &[(K, V)],
+    out: &mut String,
+) {
     escape_measurement_into(measurement, out);
     for (k, v) in tags {
         out.push(',');

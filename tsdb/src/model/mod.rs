@@ -17,7 +17,8 @@ mod key;
 pub use batch::{Point, PointBatch};
 pub use field::{BitVec, Column, ColumnValues, FieldType, FieldValue};
 pub use key::{
-    escape_measurement_into, escape_tag_into, parse_series_key, series_key, series_key_into,
+    escape_measurement_into, escape_tag_into, parse_series_key, push_series_key, series_key,
+    series_key_into,
 };
 
 /// Nanoseconds since the Unix epoch, UTC.
