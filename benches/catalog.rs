@@ -14,7 +14,10 @@ use tsdb::catalog::{CatalogOptions, SeriesCatalog};
 const BATCH: usize = 5000;
 
 fn n_keys() -> usize {
-    std::env::var("CATALOG_BENCH_KEYS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
+    std::env::var("CATALOG_BENCH_KEYS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000)
 }
 
 fn keys(n: usize, salt: &str) -> Vec<String> {
@@ -40,7 +43,10 @@ fn resolve_all(cat: &SeriesCatalog, keys: &[&str], out: &mut Vec<tsdb::SeriesId>
 }
 
 fn opts(n: usize) -> CatalogOptions {
-    CatalogOptions { cache_entries: n, merge_threshold: usize::MAX }
+    CatalogOptions {
+        cache_entries: n,
+        merge_threshold: usize::MAX,
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -48,13 +54,16 @@ fn bench(c: &mut Criterion) {
     let owned = keys(n, "");
     let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
     let mut g = c.benchmark_group("catalog");
-    g.sample_size(10).measurement_time(Duration::from_secs(15)).throughput(Throughput::Elements(n as u64));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(15))
+        .throughput(Throughput::Elements(n as u64));
 
     g.bench_function("resolve_new_keys", |b| {
         b.iter_batched(
             || tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")),
             |dir| {
-                let cat = SeriesCatalog::open(dir.path(), opts(n)).unwrap_or_else(|e| panic!("{e}"));
+                let cat =
+                    SeriesCatalog::open(dir.path(), opts(n)).unwrap_or_else(|e| panic!("{e}"));
                 let mut out = Vec::new();
                 black_box(resolve_all(&cat, &refs, &mut out));
                 cat.sync().unwrap_or_else(|e| panic!("{e}"));
@@ -68,22 +77,44 @@ fn bench(c: &mut Criterion) {
     let cat = SeriesCatalog::open(dir.path(), opts(n)).unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
     resolve_all(&cat, &refs, &mut out);
-    g.bench_function("resolve_cached_keys_unmerged_log", |b| b.iter(|| resolve_all(&cat, &refs, &mut out)));
+    g.bench_function("resolve_cached_keys_unmerged_log", |b| {
+        b.iter(|| resolve_all(&cat, &refs, &mut out))
+    });
     cat.maybe_merge(true).unwrap_or_else(|e| panic!("{e}"));
     resolve_all(&cat, &refs, &mut out); // warm the cache from the fst
-    g.bench_function("resolve_cached_keys_after_merge", |b| b.iter(|| resolve_all(&cat, &refs, &mut out)));
+    g.bench_function("resolve_cached_keys_after_merge", |b| {
+        b.iter(|| resolve_all(&cat, &refs, &mut out))
+    });
     drop(cat);
     let cold = SeriesCatalog::open(dir.path(), opts(0)).unwrap_or_else(|e| panic!("{e}"));
-    g.bench_function("resolve_fst_only_no_cache", |b| b.iter(|| resolve_all(&cold, &refs, &mut out)));
+    g.bench_function("resolve_fst_only_no_cache", |b| {
+        b.iter(|| resolve_all(&cold, &refs, &mut out))
+    });
     drop(cold);
 
     g.bench_function("baseline_std_hashmap_siphash_get", |b| {
-        let m: HashMap<&str, u32> = refs.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
-        b.iter(|| refs.iter().map(|k| m.get(k).copied().unwrap_or(0) as u64).sum::<u64>())
+        let m: HashMap<&str, u32> = refs
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        b.iter(|| {
+            refs.iter()
+                .map(|k| m.get(k).copied().unwrap_or(0) as u64)
+                .sum::<u64>()
+        })
     });
     g.bench_function("baseline_std_hashmap_foldhash_get", |b| {
-        let m: HashMap<&str, u32, hashbrown::DefaultHashBuilder> = refs.iter().enumerate().map(|(i, k)| (*k, i as u32)).collect();
-        b.iter(|| refs.iter().map(|k| m.get(k).copied().unwrap_or(0) as u64).sum::<u64>())
+        let m: HashMap<&str, u32, hashbrown::DefaultHashBuilder> = refs
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        b.iter(|| {
+            refs.iter()
+                .map(|k| m.get(k).copied().unwrap_or(0) as u64)
+                .sum::<u64>()
+        })
     });
 
     g.bench_function("merge_1m_log_keys", |b| {
@@ -91,7 +122,8 @@ fn bench(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-                let cat = SeriesCatalog::open(dir.path(), opts(n)).unwrap_or_else(|e| panic!("{e}"));
+                let cat =
+                    SeriesCatalog::open(dir.path(), opts(n)).unwrap_or_else(|e| panic!("{e}"));
                 resolve_all(&cat, &refs, &mut out);
                 let t = Instant::now();
                 cat.maybe_merge(true).unwrap_or_else(|e| panic!("{e}"));
@@ -131,7 +163,11 @@ fn memory_report() {
     let merge = t.elapsed();
     drop(cat);
     let disk: u64 = std::fs::read_dir(dir.path())
-        .map(|d| d.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum())
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0);
     eprintln!(
         "catalog: {n} keys of {:.1} B avg; resolve new {resolve:.2?}; heap before merge {:.1} B/key; \
@@ -141,7 +177,9 @@ fn memory_report() {
         disk as f64 / n as f64
     );
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
-    let status = std::process::Command::new(exe).env("CATALOG_MEM_CHILD", dir.path()).status();
+    let status = std::process::Command::new(exe)
+        .env("CATALOG_MEM_CHILD", dir.path())
+        .status();
     if let Err(e) = status {
         eprintln!("catalog memory child failed: {e}");
     }
@@ -155,7 +193,8 @@ fn memory_child(dir: &str) {
     let refs: Vec<&str> = ws.iter().map(String::as_str).collect();
     let (anon0, file0) = (status_kb("RssAnon:"), status_kb("RssFile:"));
     let t = Instant::now();
-    let cat = SeriesCatalog::open(std::path::Path::new(dir), opts(1 << 16)).unwrap_or_else(|e| panic!("{e}"));
+    let cat = SeriesCatalog::open(std::path::Path::new(dir), opts(1 << 16))
+        .unwrap_or_else(|e| panic!("{e}"));
     let open = t.elapsed();
     let (anon1, file1) = (status_kb("RssAnon:"), status_kb("RssFile:"));
     let mut out = Vec::new();

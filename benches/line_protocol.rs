@@ -53,7 +53,10 @@ fn email_latency_body(lines: usize) -> String {
 /// The naive baseline: split on newlines, spaces, commas and `=`; parse numbers; no escapes.
 /// Collects into a reused flat vector like the real parser, to compare like with like.
 #[derive(Debug)]
-#[allow(dead_code, reason = "values are built and dropped, as in the real parser's batch")]
+#[allow(
+    dead_code,
+    reason = "values are built and dropped, as in the real parser's batch"
+)]
 enum NaiveValue<'a> {
     Float(f64),
     Int(i64),
@@ -72,7 +75,9 @@ fn naive_parse<'a>(
             continue;
         }
         let mut parts = line.split(' ');
-        let (Some(key), Some(fieldset)) = (parts.next(), parts.next()) else { continue };
+        let (Some(key), Some(fieldset)) = (parts.next(), parts.next()) else {
+            continue;
+        };
         let ts: i64 = parts.next().and_then(|t| t.parse().ok()).unwrap_or(0);
         let mut key_parts = key.split(',');
         let _measurement = key_parts.next();
@@ -82,7 +87,9 @@ fn naive_parse<'a>(
             }
         }
         for field in fieldset.split(',') {
-            let Some((k, v)) = field.split_once('=') else { continue };
+            let Some((k, v)) = field.split_once('=') else {
+                continue;
+            };
             let value = if let Some(s) = v.strip_prefix('"') {
                 NaiveValue::Str(s.trim_end_matches('"'))
             } else if let Some(i) = v.strip_suffix('i') {
@@ -103,7 +110,10 @@ fn naive_parse<'a>(
 fn bench(c: &mut Criterion) {
     let body = email_latency_body(5_000);
     let bytes = body.as_bytes();
-    let opts = ParseOptions { now: 1_700_000_000_000_000_000, ..ParseOptions::default() };
+    let opts = ParseOptions {
+        now: 1_700_000_000_000_000_000,
+        ..ParseOptions::default()
+    };
 
     // Sanity: every line parses.
     let mut batch = PointBatch::new();

@@ -8,11 +8,11 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
-use tsdb::encoding::{encode_strings, encode_timestamps, TimeEncoding};
+use tsdb::encoding::{TimeEncoding, encode_strings, encode_timestamps};
 use tsdb::model::{Column, ColumnValues, FieldType, FieldValue, SeriesId};
 use tsdb::segment::{Segment, SegmentOptions, SegmentWriter};
 
@@ -55,7 +55,11 @@ fn generate() -> Data {
         let mut cols: Vec<Column> = fields().iter().map(|(_, t)| Column::new(*t)).collect();
         for _ in 0..n {
             let l = (latency.sample(&mut rng) * 1000.0).round() / 1000.0;
-            let attempts = if rng.random_bool(0.9) { 1 } else { rng.random_range(2..6) };
+            let attempts = if rng.random_bool(0.9) {
+                1
+            } else {
+                rng.random_range(2..6)
+            };
             let status = STATUSES[[0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4][rng.random_range(0..11)]];
             cols[0].push(&FieldValue::Float(l));
             cols[1].push(&FieldValue::Integer(size.sample(&mut rng) as i64));
@@ -73,7 +77,14 @@ fn write_segment(data: &Data, dir: &Path, name: &str, keep: &[usize]) -> u64 {
     let _ = std::fs::remove_file(&path);
     let all = fields();
     let f: Vec<_> = keep.iter().map(|&i| all[i].clone()).collect();
-    let mut w = SegmentWriter::create(&path, &f, SegmentOptions { row_group_rows: GROUP }).expect("create");
+    let mut w = SegmentWriter::create(
+        &path,
+        &f,
+        SegmentOptions {
+            row_group_rows: GROUP,
+        },
+    )
+    .expect("create");
     let mut cols = Vec::with_capacity(keep.len());
     for (id, ts, c) in &data.series {
         cols.clear();
@@ -116,16 +127,36 @@ fn baseline_encode(data: &Data) -> Vec<Vec<u8>> {
             }
         }
     }
-    raw.iter().map(|r| lz4_flex::compress_prepend_size(r)).collect()
+    raw.iter()
+        .map(|r| lz4_flex::compress_prepend_size(r))
+        .collect()
 }
 
 fn baseline_decode(cols: &[Vec<u8>]) -> usize {
-    let raw: Vec<Vec<u8>> = cols.iter().map(|c| lz4_flex::decompress_size_prepended(c).expect("lz4")).collect();
-    let ids: Vec<u32> = raw[0].chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().expect("4"))).collect();
-    let ts: Vec<i64> = raw[1].chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8"))).collect();
-    let lat: Vec<f64> = raw[2].chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8"))).collect();
-    let size: Vec<i64> = raw[3].chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8"))).collect();
-    let att: Vec<i64> = raw[4].chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8"))).collect();
+    let raw: Vec<Vec<u8>> = cols
+        .iter()
+        .map(|c| lz4_flex::decompress_size_prepended(c).expect("lz4"))
+        .collect();
+    let ids: Vec<u32> = raw[0]
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4")))
+        .collect();
+    let ts: Vec<i64> = raw[1]
+        .chunks_exact(8)
+        .map(|b| i64::from_le_bytes(b.try_into().expect("8")))
+        .collect();
+    let lat: Vec<f64> = raw[2]
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().expect("8")))
+        .collect();
+    let size: Vec<i64> = raw[3]
+        .chunks_exact(8)
+        .map(|b| i64::from_le_bytes(b.try_into().expect("8")))
+        .collect();
+    let att: Vec<i64> = raw[4]
+        .chunks_exact(8)
+        .map(|b| i64::from_le_bytes(b.try_into().expect("8")))
+        .collect();
     let mut status = Vec::with_capacity(ids.len());
     let mut p = 0;
     while p + 4 <= raw[5].len() {
@@ -173,7 +204,10 @@ fn codec_choices(data: &Data) {
                 (a < b).then_some((b - a) as u32)
             })
             .collect();
-        for (mode, acc) in [(TimeEncoding::Plain, &mut plain), (TimeEncoding::RunDelta, &mut run_delta)] {
+        for (mode, acc) in [
+            (TimeEncoding::Plain, &mut plain),
+            (TimeEncoding::RunDelta, &mut run_delta),
+        ] {
             let mut out = Vec::new();
             encode_timestamps(&ts_all[lo..hi], &runs, mode, &mut out).expect("encode");
             *acc += out.len();
@@ -181,7 +215,10 @@ fn codec_choices(data: &Data) {
         let mut out = Vec::new();
         encode_strings(&status[lo..hi], &mut out).expect("encode");
         dict_pco += out.len();
-        let codes: Vec<u8> = status[lo..hi].iter().map(|s| STATUSES.iter().position(|x| x == s).unwrap_or(0) as u8).collect();
+        let codes: Vec<u8> = status[lo..hi]
+            .iter()
+            .map(|s| STATUSES.iter().position(|x| x == s).unwrap_or(0) as u8)
+            .collect();
         dict_lz4 += lz4_flex::block::compress(&codes).len() + 40; // + ~40 B for the 5-entry dictionary
         let mut raw = Vec::new();
         for s in &status[lo..hi] {
@@ -191,7 +228,11 @@ fn codec_choices(data: &Data) {
         plain_lz4 += lz4_flex::block::compress(&raw).len();
     }
     let r = data.rows as f64;
-    eprintln!("timestamps: plain pco {:.3} B/row, run-delta pco {:.3} B/row", plain as f64 / r, run_delta as f64 / r);
+    eprintln!(
+        "timestamps: plain pco {:.3} B/row, run-delta pco {:.3} B/row",
+        plain as f64 / r,
+        run_delta as f64 / r
+    );
     eprintln!(
         "status: dictionary + pco codes {:.3} B/row, dictionary + lz4 u8 codes {:.3} B/row, plain lz4 {:.3} B/row",
         dict_pco as f64 / r,
@@ -209,7 +250,12 @@ fn bench(c: &mut Criterion) {
     let base: Vec<Vec<u8>> = baseline_encode(&data);
     let base_bytes: usize = base.iter().map(|c| c.len()).sum();
     let r = rows as f64;
-    eprintln!("email_latency shape: {} rows, {} series, raw {:.1} B/row", rows, data.series.len(), raw as f64 / r);
+    eprintln!(
+        "email_latency shape: {} rows, {} series, raw {:.1} B/row",
+        rows,
+        data.series.len(),
+        raw as f64 / r
+    );
     eprintln!(
         "segment: {seg_bytes} B = {:.3} B/row, {:.3} B/value (4 fields + time per row)",
         seg_bytes as f64 / r,
@@ -221,7 +267,10 @@ fn bench(c: &mut Criterion) {
         base_bytes as f64 / (r * 5.0)
     );
     let skeleton = write_segment(&data, dir.path(), "none.tseg", &[]);
-    eprintln!("  series ids + time + index: {:.3} B/row", skeleton as f64 / r);
+    eprintln!(
+        "  series ids + time + index: {:.3} B/row",
+        skeleton as f64 / r
+    );
     for (i, (name, _)) in fields().iter().enumerate() {
         let b = write_segment(&data, dir.path(), "one.tseg", &[i]);
         eprintln!("  {name}: {:.3} B/value", (b - skeleton) as f64 / r);
@@ -230,12 +279,23 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("segment");
     g.sample_size(10);
-    g.throughput(Throughput::ElementsAndBytes { elements: rows, bytes: raw });
-    g.bench_function("write", |b| b.iter(|| write_segment(&data, dir.path(), "w.tseg", &[0, 1, 2, 3])));
+    g.throughput(Throughput::ElementsAndBytes {
+        elements: rows,
+        bytes: raw,
+    });
+    g.bench_function("write", |b| {
+        b.iter(|| write_segment(&data, dir.path(), "w.tseg", &[0, 1, 2, 3]))
+    });
     let seg = Segment::open(&dir.path().join("all.tseg")).expect("open");
-    g.bench_function("scan_all", |b| b.iter(|| assert_eq!(scan_segment(&seg), data.rows)));
-    g.bench_function("baseline_lz4_write", |b| b.iter(|| black_box(baseline_encode(&data))));
-    g.bench_function("baseline_lz4_scan", |b| b.iter(|| assert_eq!(baseline_decode(&base), data.rows)));
+    g.bench_function("scan_all", |b| {
+        b.iter(|| assert_eq!(scan_segment(&seg), data.rows))
+    });
+    g.bench_function("baseline_lz4_write", |b| {
+        b.iter(|| black_box(baseline_encode(&data)))
+    });
+    g.bench_function("baseline_lz4_scan", |b| {
+        b.iter(|| assert_eq!(baseline_decode(&base), data.rows))
+    });
     g.finish();
 }
 

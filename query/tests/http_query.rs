@@ -7,8 +7,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use tower::ServiceExt;
 use query::exec::{MemStore, Store};
+use tower::ServiceExt;
 use tsdb::{Engine, EngineConfig, FieldValue, PointBatch};
 
 struct Fixture {
@@ -18,7 +18,9 @@ struct Fixture {
 /// Until the engine's WAL lands on `main` (`Engine::open` still hits a `todo!()` there), the HTTP
 /// tests run over the in-memory store; `real_engine_smoke` covers the `tsdb::Engine` binding.
 fn engine() -> Fixture {
-    Fixture { store: Arc::new(MemStore::new()) }
+    Fixture {
+        store: Arc::new(MemStore::new()),
+    }
 }
 
 const T0: i64 = 1_704_067_200_000_000_000; // 2024-01-01T00:00:00Z
@@ -68,15 +70,25 @@ async fn send(f: &Fixture, req: Request<Body>) -> (StatusCode, Option<String>, S
     let app = query::http::router_with_store(f.store.clone(), query::http::QueryConfig::default());
     let resp = app.oneshot(req).await.expect("response");
     let status = resp.status();
-    let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     assert_eq!(ct.as_deref(), Some("application/json"));
-    let err = resp.headers().get("x-influxdb-error").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let err = resp
+        .headers()
+        .get("x-influxdb-error")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = resp.into_body().collect().await.expect("body").to_bytes();
     (status, err, String::from_utf8(body.to_vec()).expect("utf8"))
 }
 
 async fn get(f: &Fixture, params: &str) -> (StatusCode, String) {
-    let req = Request::get(format!("/query?{params}")).body(Body::empty()).expect("request");
+    let req = Request::get(format!("/query?{params}"))
+        .body(Body::empty())
+        .expect("request");
     let (s, _, b) = send(f, req).await;
     (s, b)
 }
@@ -99,15 +111,28 @@ async fn select(f: &Fixture, q: &str) -> String {
 #[tokio::test]
 async fn create_show_drop_databases() {
     let f = engine();
-    let (s, b) = post(&f, "", "CREATE DATABASE db1; CREATE DATABASE db1; CREATE DATABASE db2").await;
+    let (s, b) = post(
+        &f,
+        "",
+        "CREATE DATABASE db1; CREATE DATABASE db1; CREATE DATABASE db2",
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(b, "{\"results\":[{\"statement_id\":0},{\"statement_id\":1},{\"statement_id\":2}]}\n");
+    assert_eq!(
+        b,
+        "{\"results\":[{\"statement_id\":0},{\"statement_id\":1},{\"statement_id\":2}]}\n"
+    );
     let (_, b) = post(&f, "", "SHOW DATABASES").await;
     assert_eq!(
         b,
         "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"databases\",\"columns\":[\"name\"],\"values\":[[\"db1\"],[\"db2\"]]}]}]}\n"
     );
-    let (_, b) = post(&f, "", "DROP DATABASE db1; DROP DATABASE db1; SHOW DATABASES").await;
+    let (_, b) = post(
+        &f,
+        "",
+        "DROP DATABASE db1; DROP DATABASE db1; SHOW DATABASES",
+    )
+    .await;
     assert_eq!(
         b,
         "{\"results\":[{\"statement_id\":0},{\"statement_id\":1},{\"statement_id\":2,\"series\":[{\"name\":\"databases\",\"columns\":[\"name\"],\"values\":[[\"db2\"]]}]}]}\n"
@@ -135,7 +160,9 @@ async fn request_errors() {
     assert_eq!(e.as_deref(), Some("missing required parameter \"q\""));
     assert_eq!(b, "{\"error\":\"missing required parameter \\\"q\\\"\"}\n");
 
-    let req = Request::get(format!("/query?q={}", enc("SELEC * FROM m"))).body(Body::empty()).expect("request");
+    let req = Request::get(format!("/query?q={}", enc("SELEC * FROM m")))
+        .body(Body::empty())
+        .expect("request");
     let (s, e, b) = send(&f, req).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let msg = "error parsing query: found SELEC, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1";
@@ -150,10 +177,20 @@ async fn request_errors() {
 async fn database_errors_and_not_executed() {
     let f = with_lat();
     let (_, b) = get(&f, &format!("q={}", enc("SELECT value FROM lat"))).await;
-    assert_eq!(b, "{\"results\":[{\"statement_id\":0,\"error\":\"database name required\"}]}\n");
+    assert_eq!(
+        b,
+        "{\"results\":[{\"statement_id\":0,\"error\":\"database name required\"}]}\n"
+    );
     let (_, b) = get(&f, &format!("db=nodb&q={}", enc("SELECT value FROM lat"))).await;
-    assert_eq!(b, "{\"results\":[{\"statement_id\":0,\"error\":\"database not found: nodb\"}]}\n");
-    let b = select(&f, ";SELECT count(value) FROM lat;; SELECT bogus(value) FROM lat; SHOW DATABASES;").await;
+    assert_eq!(
+        b,
+        "{\"results\":[{\"statement_id\":0,\"error\":\"database not found: nodb\"}]}\n"
+    );
+    let b = select(
+        &f,
+        ";SELECT count(value) FROM lat;; SELECT bogus(value) FROM lat; SHOW DATABASES;",
+    )
+    .await;
     assert_eq!(
         b,
         concat!(
@@ -164,11 +201,20 @@ async fn database_errors_and_not_executed() {
         )
     );
     let b = select(&f, "SELECT mean(msg) FROM lat").await;
-    assert!(b.contains("\"error\":\"unsupported mean iterator type: *query.stringInterruptIterator\""), "{b}");
+    assert!(
+        b.contains("\"error\":\"unsupported mean iterator type: *query.stringInterruptIterator\""),
+        "{b}"
+    );
     let b = select(&f, "SELECT mean(value) FROM lat GROUP BY time(5m)").await;
-    assert!(b.contains("\"error\":\"GROUP BY is not supported yet\""), "{b}");
+    assert!(
+        b.contains("\"error\":\"GROUP BY is not supported yet\""),
+        "{b}"
+    );
     let b = select(&f, "SHOW TAG KEYS FROM lat").await;
-    assert!(b.contains("\"error\":\"the statement SHOW TAG KEYS is not supported yet\""), "{b}");
+    assert!(
+        b.contains("\"error\":\"the statement SHOW TAG KEYS is not supported yet\""),
+        "{b}"
+    );
 }
 
 #[tokio::test]
@@ -181,7 +227,11 @@ async fn show_measurements_and_retention_policies() {
     );
     let b = select(&f, "SHOW MEASUREMENTS WITH MEASUREMENT =~ /^nope/").await;
     assert_eq!(b, "{\"results\":[{\"statement_id\":0}]}\n");
-    let (_, b) = get(&f, &format!("q={}", enc("SHOW RETENTION POLICIES on \"t\""))).await;
+    let (_, b) = get(
+        &f,
+        &format!("q={}", enc("SHOW RETENTION POLICIES on \"t\"")),
+    )
+    .await;
     assert_eq!(
         b,
         concat!(
@@ -216,25 +266,50 @@ async fn raw_select_fields_tags_limits_and_epoch() {
         b,
         "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"lat\",\"columns\":[\"time\",\"value\",\"host\"],\"values\":[[1704067210000,2.25,\"b\"],[1704067250000,10.25,\"b\"]]}]}]}\n"
     );
-    let b = select(&f, "SELECT value FROM t..lat ORDER BY time DESC LIMIT 2 OFFSET 1").await;
-    assert!(b.contains("\"values\":[[\"2024-01-01T00:06:40Z\",80.25],[\"2024-01-01T00:05:00Z\",30.5]]"), "{b}");
+    let b = select(
+        &f,
+        "SELECT value FROM t..lat ORDER BY time DESC LIMIT 2 OFFSET 1",
+    )
+    .await;
+    assert!(
+        b.contains("\"values\":[[\"2024-01-01T00:06:40Z\",80.25],[\"2024-01-01T00:05:00Z\",30.5]]"),
+        "{b}"
+    );
     // A tag alone yields no rows; a missing measurement is an empty result.
-    assert_eq!(select(&f, "SELECT host FROM lat").await, "{\"results\":[{\"statement_id\":0}]}\n");
-    assert_eq!(select(&f, "SELECT value FROM nope").await, "{\"results\":[{\"statement_id\":0}]}\n");
+    assert_eq!(
+        select(&f, "SELECT host FROM lat").await,
+        "{\"results\":[{\"statement_id\":0}]}\n"
+    );
+    assert_eq!(
+        select(&f, "SELECT value FROM nope").await,
+        "{\"results\":[{\"statement_id\":0}]}\n"
+    );
     assert_eq!(
         select(&f, "SELECT value FROM lat WHERE time > now()").await,
         "{\"results\":[{\"statement_id\":0}]}\n"
     );
-    let (_, b) = get(&f, &format!("db=t&epoch=s&q={}", enc("SELECT value FROM lat LIMIT 1"))).await;
+    let (_, b) = get(
+        &f,
+        &format!("db=t&epoch=s&q={}", enc("SELECT value FROM lat LIMIT 1")),
+    )
+    .await;
     assert!(b.contains("[[1704067200,0.5]]"), "{b}");
-    let (_, b) = get(&f, &format!("db=t&epoch=xyz&q={}", enc("SELECT value FROM lat LIMIT 1"))).await;
+    let (_, b) = get(
+        &f,
+        &format!("db=t&epoch=xyz&q={}", enc("SELECT value FROM lat LIMIT 1")),
+    )
+    .await;
     assert!(b.contains("[[1704067200000000000,0.5]]"), "{b}");
 }
 
 #[tokio::test]
 async fn aggregates_without_group_by() {
     let f = with_lat();
-    let b = select(&f, "SELECT count(value), sum(code), min(value), max(value) AS top, count(msg) FROM lat").await;
+    let b = select(
+        &f,
+        "SELECT count(value), sum(code), min(value), max(value) AS top, count(msg) FROM lat",
+    )
+    .await;
     assert_eq!(
         b,
         concat!(
@@ -252,9 +327,14 @@ async fn aggregates_without_group_by() {
     assert!(b.contains("[[\"2024-01-01T00:00:20Z\",6.875]]"), "{b}");
     let b = select(&f, "SELECT mean(value) FROM lat WHERE host = 'a'").await;
     let v: serde_json::Value = serde_json::from_str(&b).expect("json");
-    let mean = v["results"][0]["series"][0]["values"][0][1].as_f64().unwrap_or(f64::NAN);
+    let mean = v["results"][0]["series"][0]["values"][0][1]
+        .as_f64()
+        .unwrap_or(f64::NAN);
     assert!((mean - 145.5 / 7.0).abs() < 1e-12, "{b}");
-    assert_eq!(select(&f, "SELECT count(value) FROM lat WHERE host = 'zz'").await, "{\"results\":[{\"statement_id\":0}]}\n");
+    assert_eq!(
+        select(&f, "SELECT count(value) FROM lat WHERE host = 'zz'").await,
+        "{\"results\":[{\"statement_id\":0}]}\n"
+    );
 }
 
 #[tokio::test]
@@ -276,7 +356,10 @@ async fn post_takes_q_from_url_with_any_content_type() {
         .body(Body::empty())
         .expect("request");
     let (s, _, b) = send(&f, req).await;
-    assert_eq!((s, b.as_str()), (StatusCode::OK, "{\"results\":[{\"statement_id\":0}]}\n"));
+    assert_eq!(
+        (s, b.as_str()),
+        (StatusCode::OK, "{\"results\":[{\"statement_id\":0}]}\n")
+    );
     assert!(f.store.database_exists("x"));
 }
 
@@ -288,10 +371,17 @@ async fn real_engine_smoke() {
     let engine = Engine::open(cfg).expect("open engine");
     engine.create_database("t", None).expect("create");
     let mut b = PointBatch::new();
-    b.push("lat", [(Cow::from("host"), Cow::from("a"))], [(Cow::from("value"), FieldValue::Float(1.5))], T0);
+    b.push(
+        "lat",
+        [(Cow::from("host"), Cow::from("a"))],
+        [(Cow::from("value"), FieldValue::Float(1.5))],
+        T0,
+    );
     engine.write("t", None, &b).expect("write");
     let app = query::http::router(engine, query::http::QueryConfig::default());
-    let req = Request::get(format!("/query?db=t&q={}", enc("SELECT * FROM lat"))).body(Body::empty()).expect("request");
+    let req = Request::get(format!("/query?db=t&q={}", enc("SELECT * FROM lat")))
+        .body(Body::empty())
+        .expect("request");
     let resp = app.oneshot(req).await.expect("response");
     let body = resp.into_body().collect().await.expect("body").to_bytes();
     assert_eq!(

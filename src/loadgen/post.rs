@@ -25,7 +25,11 @@ pub struct Batch {
 
 /// Splits line protocol into bodies of `lines_per_batch` lines each (the last may be shorter); empty
 /// lines are kept inside bodies but not counted. Bodies share `data` (no copy) unless `gzip` is set.
-pub fn split_batches(data: Bytes, lines_per_batch: usize, gzip: bool) -> anyhow::Result<Vec<Batch>> {
+pub fn split_batches(
+    data: Bytes,
+    lines_per_batch: usize,
+    gzip: bool,
+) -> anyhow::Result<Vec<Batch>> {
     let lines_per_batch = lines_per_batch.max(1);
     let mut out = Vec::new();
     let mut begin = 0usize;
@@ -56,13 +60,20 @@ fn make_batch(raw: Bytes, lines: u64, gzip: bool) -> anyhow::Result<Batch> {
     let raw_len = raw.len() as u64;
     let body = if gzip {
         use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 4), flate2::Compression::fast());
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(raw.len() / 4),
+            flate2::Compression::fast(),
+        );
         enc.write_all(&raw).context("gzip")?;
         Bytes::from(enc.finish().context("gzip")?)
     } else {
         raw
     };
-    Ok(Batch { body, lines, raw_len })
+    Ok(Batch {
+        body,
+        lines,
+        raw_len,
+    })
 }
 
 pub struct PostConfig {
@@ -78,7 +89,8 @@ pub struct PostConfig {
 
 fn endpoint(base: &str, path: &str) -> anyhow::Result<Url> {
     let base = base.trim_end_matches('/');
-    Url::parse(&format!("{base}{path}")).with_context(|| format!("--url {base:?} is not a valid URL"))
+    Url::parse(&format!("{base}{path}"))
+        .with_context(|| format!("--url {base:?} is not a valid URL"))
 }
 
 pub fn client(cfg: &PostConfig) -> anyhow::Result<Client> {
@@ -93,9 +105,16 @@ pub fn client(cfg: &PostConfig) -> anyhow::Result<Client> {
 /// `CREATE DATABASE "<db>"` through `/query`.
 pub async fn create_db(client: &Client, cfg: &PostConfig) -> anyhow::Result<()> {
     let mut url = endpoint(&cfg.url, "/query")?;
-    let q = format!("CREATE DATABASE \"{}\"", cfg.db.replace('\\', "\\\\").replace('"', "\\\""));
+    let q = format!(
+        "CREATE DATABASE \"{}\"",
+        cfg.db.replace('\\', "\\\\").replace('"', "\\\"")
+    );
     url.query_pairs_mut().append_pair("q", &q);
-    let resp = client.post(url.clone()).send().await.with_context(|| format!("POST {url}"))?;
+    let resp = client
+        .post(url.clone())
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
     if !status.is_success() || body.contains("\"error\"") {
@@ -142,7 +161,10 @@ mod error_log {
         }
 
         pub fn take(&self) -> Vec<String> {
-            self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+            self.0
+                .lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default()
         }
     }
 }
@@ -156,7 +178,10 @@ enum Attempt {
 }
 
 async fn attempt(client: &Client, url: &Url, batch: &Batch, gzip: bool) -> Attempt {
-    let mut req = client.post(url.clone()).header("Content-Type", "text/plain; charset=utf-8").body(batch.body.clone());
+    let mut req = client
+        .post(url.clone())
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .body(batch.body.clone());
     if gzip {
         req = req.header("Content-Encoding", "gzip");
     }
@@ -171,12 +196,22 @@ async fn attempt(client: &Client, url: &Url, batch: &Batch, gzip: bool) -> Attem
             }
             let body = resp.text().await.unwrap_or_default();
             let msg = format!("HTTP {status}: {}", truncate(body.trim()));
-            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS { Attempt::Retry(msg) } else { Attempt::Fail(msg) }
+            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                Attempt::Retry(msg)
+            } else {
+                Attempt::Fail(msg)
+            }
         }
     }
 }
 
-async fn worker(client: Client, url: Url, batches: Arc<Vec<Batch>>, shared: Arc<Shared>, cfg: Arc<PostConfig>) -> Vec<Duration> {
+async fn worker(
+    client: Client,
+    url: Url,
+    batches: Arc<Vec<Batch>>,
+    shared: Arc<Shared>,
+    cfg: Arc<PostConfig>,
+) -> Vec<Duration> {
     let mut acks = Vec::with_capacity(batches.len() / cfg.workers.max(1) + 1);
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
@@ -184,7 +219,9 @@ async fn worker(client: Client, url: Url, batches: Arc<Vec<Batch>>, shared: Arc<
         let mut tries = 0u32;
         loop {
             let t0 = Instant::now();
-            shared.wire_bytes.fetch_add(batch.body.len() as u64, Ordering::Relaxed);
+            shared
+                .wire_bytes
+                .fetch_add(batch.body.len() as u64, Ordering::Relaxed);
             match attempt(&client, &url, batch, cfg.gzip).await {
                 Attempt::Ok => {
                     acks.push(t0.elapsed());
@@ -198,12 +235,24 @@ async fn worker(client: Client, url: Url, batches: Arc<Vec<Batch>>, shared: Arc<
                     shared.retries.fetch_add(1, Ordering::Relaxed);
                     eprintln!("loadgen: batch {i}: {msg}; retry {tries}/{}", cfg.retries);
                     // Back off so an overloaded server can recover: 100 ms, 200 ms, 400 ms, ... capped at 5 s.
-                    tokio::time::sleep(Duration::from_millis((100u64 << tries.min(6)).min(5_000) / 2)).await;
+                    tokio::time::sleep(Duration::from_millis(
+                        (100u64 << tries.min(6)).min(5_000) / 2,
+                    ))
+                    .await;
                 }
                 Attempt::Retry(msg) | Attempt::Fail(msg) => {
-                    shared.lines_failed.fetch_add(batch.lines, Ordering::Relaxed);
+                    shared
+                        .lines_failed
+                        .fetch_add(batch.lines, Ordering::Relaxed);
                     shared.batches_failed.fetch_add(1, Ordering::Relaxed);
-                    shared.errors.push(format!("batch {i} ({} lines) failed after {} attempt(s): {msg}", batch.lines, tries + 1), MAX_ERRORS_KEPT);
+                    shared.errors.push(
+                        format!(
+                            "batch {i} ({} lines) failed after {} attempt(s): {msg}",
+                            batch.lines,
+                            tries + 1
+                        ),
+                        MAX_ERRORS_KEPT,
+                    );
                     break;
                 }
             }
@@ -213,9 +262,15 @@ async fn worker(client: Client, url: Url, batches: Arc<Vec<Batch>>, shared: Arc<
 }
 
 /// Posts every batch and returns the report; the clock runs from the first request to the last answer.
-pub async fn post_all(client: Client, cfg: PostConfig, batches: Vec<Batch>) -> anyhow::Result<Report> {
+pub async fn post_all(
+    client: Client,
+    cfg: PostConfig,
+    batches: Vec<Batch>,
+) -> anyhow::Result<Report> {
     let mut url = endpoint(&cfg.url, "/write")?;
-    url.query_pairs_mut().append_pair("db", &cfg.db).append_pair("precision", "ns");
+    url.query_pairs_mut()
+        .append_pair("db", &cfg.db)
+        .append_pair("precision", "ns");
     let cfg = Arc::new(cfg);
     let batches = Arc::new(batches);
     let shared = Arc::new(Shared::default());
@@ -231,15 +286,26 @@ pub async fn post_all(client: Client, cfg: PostConfig, batches: Vec<Batch>) -> a
                 tick.tick().await;
                 let lines = shared.lines_ok.load(Ordering::Relaxed);
                 let now = Instant::now();
-                let rate = (lines - last.0) as f64 / now.duration_since(last.1).as_secs_f64().max(1e-9);
-                eprintln!("loadgen: {:>7.1} s  {lines} lines acked  {rate:.0} lines/s  {} failed", t0.elapsed().as_secs_f64(), shared.lines_failed.load(Ordering::Relaxed));
+                let rate =
+                    (lines - last.0) as f64 / now.duration_since(last.1).as_secs_f64().max(1e-9);
+                eprintln!(
+                    "loadgen: {:>7.1} s  {lines} lines acked  {rate:.0} lines/s  {} failed",
+                    t0.elapsed().as_secs_f64(),
+                    shared.lines_failed.load(Ordering::Relaxed)
+                );
                 last = (lines, now);
             }
         })
     });
     let mut handles = Vec::with_capacity(cfg.workers);
     for _ in 0..cfg.workers.max(1) {
-        handles.push(tokio::spawn(worker(client.clone(), url.clone(), batches.clone(), shared.clone(), cfg.clone())));
+        handles.push(tokio::spawn(worker(
+            client.clone(),
+            url.clone(),
+            batches.clone(),
+            shared.clone(),
+            cfg.clone(),
+        )));
     }
     let mut acks = Vec::with_capacity(batches.len());
     for h in handles {

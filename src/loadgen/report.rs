@@ -46,11 +46,28 @@ pub fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
 
 impl Report {
     pub fn print_text(&self) {
-        println!("loadgen: {} -> {} db={} ({} workers, {} lines/batch{})", self.lines_sent, self.url, self.db, self.workers, self.batch_lines, if self.gzip { ", gzip" } else { "" });
-        println!("  lines sent      {:>12}   failed {} (batches ok {}, failed {}, retries {})", self.lines_sent, self.lines_failed, self.batches_ok, self.batches_failed, self.retries);
+        println!(
+            "loadgen: {} -> {} db={} ({} workers, {} lines/batch{})",
+            self.lines_sent,
+            self.url,
+            self.db,
+            self.workers,
+            self.batch_lines,
+            if self.gzip { ", gzip" } else { "" }
+        );
+        println!(
+            "  lines sent      {:>12}   failed {} (batches ok {}, failed {}, retries {})",
+            self.lines_sent, self.lines_failed, self.batches_ok, self.batches_failed, self.retries
+        );
         println!("  elapsed         {:>12.3} s", self.elapsed_s);
-        println!("  throughput      {:>12.0} lines/s   {:.2} MB/s", self.lines_per_s, self.mb_per_s);
-        println!("  batch ack       p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms", self.ack_p50_ms, self.ack_p99_ms, self.ack_max_ms);
+        println!(
+            "  throughput      {:>12.0} lines/s   {:.2} MB/s",
+            self.lines_per_s, self.mb_per_s
+        );
+        println!(
+            "  batch ack       p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+            self.ack_p50_ms, self.ack_p99_ms, self.ack_max_ms
+        );
         for e in &self.errors {
             println!("  error: {e}");
         }

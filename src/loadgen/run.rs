@@ -77,7 +77,10 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
     };
     // One thread is plenty to keep a few connections busy with pre-built bodies, and leaves the
     // cores to the server being measured.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the tokio runtime")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
     let report = rt.block_on(async {
         let client = post::client(&cfg)?;
         if args.create_db {
@@ -86,12 +89,19 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
         post::post_all(client, cfg, batches).await
     })?;
     if args.json {
-        println!("{}", serde_json::to_string(&report).context("encoding the report")?);
+        println!(
+            "{}",
+            serde_json::to_string(&report).context("encoding the report")?
+        );
     } else {
         report.print_text();
     }
     if report.batches_failed > 0 {
-        bail!("{} batch(es) with {} lines failed", report.batches_failed, report.lines_failed);
+        bail!(
+            "{} batch(es) with {} lines failed",
+            report.batches_failed,
+            report.lines_failed
+        );
     }
     Ok(())
 }

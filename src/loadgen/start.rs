@@ -19,17 +19,23 @@ pub fn parse_start(spec: Option<&str>, now_ns: i64) -> anyhow::Result<i64> {
             let (sign, dur) = match rest.split_at(1) {
                 ("-", d) => (-1i64, d),
                 ("+", d) => (1i64, d),
-                _ => bail!("--start {spec:?}: expected `now`, `now-<duration>` or `now+<duration>`"),
+                _ => {
+                    bail!("--start {spec:?}: expected `now`, `now-<duration>` or `now+<duration>`")
+                }
             };
-            let d = humantime::parse_duration(dur.trim())
-                .with_context(|| format!("--start {spec:?}: bad duration {dur:?} (examples: 1h, 90m, 2d)"))?;
+            let d = humantime::parse_duration(dur.trim()).with_context(|| {
+                format!("--start {spec:?}: bad duration {dur:?} (examples: 1h, 90m, 2d)")
+            })?;
             sign * i64::try_from(d.as_nanos()).context("--start: duration too large")?
         };
-        let t = now_ns.checked_add(offset).context("--start: timestamp out of range")?;
+        let t = now_ns
+            .checked_add(offset)
+            .context("--start: timestamp out of range")?;
         return Ok(t.div_euclid(NANOS_PER_MINUTE) * NANOS_PER_MINUTE);
     }
-    let t = humantime::parse_rfc3339_weak(spec)
-        .with_context(|| format!("--start {spec:?}: expected RFC3339 in UTC like 2024-05-01T00:00:00Z, or now-1h"))?;
+    let t = humantime::parse_rfc3339_weak(spec).with_context(|| {
+        format!("--start {spec:?}: expected RFC3339 in UTC like 2024-05-01T00:00:00Z, or now-1h")
+    })?;
     system_time_ns(t)
 }
 
@@ -38,7 +44,9 @@ pub fn now_ns() -> anyhow::Result<i64> {
 }
 
 fn system_time_ns(t: SystemTime) -> anyhow::Result<i64> {
-    let d = t.duration_since(UNIX_EPOCH).context("time before 1970 is not supported")?;
+    let d = t
+        .duration_since(UNIX_EPOCH)
+        .context("time before 1970 is not supported")?;
     i64::try_from(d.as_nanos()).context("timestamp beyond year 2262 is not supported")
 }
 
@@ -50,6 +58,7 @@ pub fn ns_per_line(rate: Option<f64>, span: &str, lines: u64) -> anyhow::Result<
         }
         return Ok(1e9 / r);
     }
-    let d: Duration = humantime::parse_duration(span).with_context(|| format!("--span {span:?}: expected e.g. 1h, 30m"))?;
+    let d: Duration = humantime::parse_duration(span)
+        .with_context(|| format!("--span {span:?}: expected e.g. 1h, 30m"))?;
     Ok(d.as_nanos() as f64 / lines.max(1) as f64)
 }

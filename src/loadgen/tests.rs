@@ -27,7 +27,15 @@ fn args(extra: &[&str]) -> LoadgenArgs {
 }
 
 fn params(customers: u32, dcs: u32, hosts: u32, seed: u64) -> Params {
-    Params { seed, customers, dcs, hosts, zipf: 1.1, start_ns: START, ns_per_line: 1e6 }
+    Params {
+        seed,
+        customers,
+        dcs,
+        hosts,
+        zipf: 1.1,
+        start_ns: START,
+        ns_per_line: 1e6,
+    }
 }
 
 fn lines_of(p: &Params, n: u64) -> Vec<u8> {
@@ -54,33 +62,63 @@ fn parse_line(line: &str) -> Parsed {
     assert_eq!(head.next(), Some(MEASUREMENT), "{line}");
     let tags: Vec<(String, String)> = head
         .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("tag without '=': {line}"));
+            let (k, v) = kv
+                .split_once('=')
+                .unwrap_or_else(|| panic!("tag without '=': {line}"));
             assert!(!k.is_empty() && !v.is_empty(), "{line}");
             (k.to_string(), v.to_string())
         })
         .collect();
     let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(keys, ["customer", "dc", "direction", "host"], "sorted tag keys: {line}");
+    assert_eq!(
+        keys,
+        ["customer", "dc", "direction", "host"],
+        "sorted tag keys: {line}"
+    );
     let fields: Vec<(String, String)> = parts[1]
         .split(',')
         .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("field without '=': {line}"));
+            let (k, v) = kv
+                .split_once('=')
+                .unwrap_or_else(|| panic!("field without '=': {line}"));
             (k.to_string(), v.to_string())
         })
         .collect();
     let fkeys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(fkeys, ["latency_ms", "size_bytes", "attempts", "status"], "{line}");
+    assert_eq!(
+        fkeys,
+        ["latency_ms", "size_bytes", "attempts", "status"],
+        "{line}"
+    );
     let lat = &fields[0].1;
-    let (int, frac) = lat.split_once('.').unwrap_or_else(|| panic!("latency has 3 decimals: {line}"));
-    assert!(int.parse::<u64>().is_ok() && frac.len() == 3 && frac.parse::<u32>().is_ok(), "{line}");
+    let (int, frac) = lat
+        .split_once('.')
+        .unwrap_or_else(|| panic!("latency has 3 decimals: {line}"));
+    assert!(
+        int.parse::<u64>().is_ok() && frac.len() == 3 && frac.parse::<u32>().is_ok(),
+        "{line}"
+    );
     for (_, v) in &fields[1..3] {
-        let digits = v.strip_suffix('i').unwrap_or_else(|| panic!("integer field ends in i: {line}"));
+        let digits = v
+            .strip_suffix('i')
+            .unwrap_or_else(|| panic!("integer field ends in i: {line}"));
         assert!(digits.parse::<u64>().is_ok(), "{line}");
     }
-    let status = fields[3].1.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or_else(|| panic!("quoted string: {line}"));
+    let status = fields[3]
+        .1
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("quoted string: {line}"));
     assert!(STATUSES.contains(&status), "{line}");
-    let ts = parts[2].parse::<i64>().unwrap_or_else(|_| panic!("timestamp: {line}"));
-    Parsed { series: parts[0].to_string(), tags, fields, ts }
+    let ts = parts[2]
+        .parse::<i64>()
+        .unwrap_or_else(|_| panic!("timestamp: {line}"));
+    Parsed {
+        series: parts[0].to_string(),
+        tags,
+        fields,
+        ts,
+    }
 }
 
 fn parse_all(data: &[u8]) -> Vec<Parsed> {
@@ -116,15 +154,42 @@ fn output_does_not_depend_on_chunking() {
 
 #[test]
 fn every_line_has_the_promised_format() {
-    let data = generate(&args(&["--lines", "5000", "--customers", "100000", "--dcs", "14", "--hosts", "200"]), 0).expect("generate");
+    let data = generate(
+        &args(&[
+            "--lines",
+            "5000",
+            "--customers",
+            "100000",
+            "--dcs",
+            "14",
+            "--hosts",
+            "200",
+        ]),
+        0,
+    )
+    .expect("generate");
     let parsed = parse_all(&data);
     assert_eq!(parsed.len(), 5000);
     for p in &parsed {
-        let tag = |k: &str| p.tags.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
-        assert!(tag("customer").starts_with("cust") && tag("customer").len() == 10, "{}", p.series);
+        let tag = |k: &str| {
+            p.tags
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            tag("customer").starts_with("cust") && tag("customer").len() == 10,
+            "{}",
+            p.series
+        );
         assert!(["inbound", "outbound"].contains(&tag("direction").as_str()));
         // The host name embeds its dc.
-        assert!(tag("host").starts_with(&format!("mx-{}-", tag("dc"))), "{}", p.series);
+        assert!(
+            tag("host").starts_with(&format!("mx-{}-", tag("dc"))),
+            "{}",
+            p.series
+        );
         assert!(p.fields[0].1.parse::<f64>().expect("float") > 0.0);
     }
 }
@@ -139,7 +204,10 @@ fn timestamps_increase_and_stay_in_the_window() {
     // --rate wins over --span: 1000 lines at 10/s cover ~100 s.
     let data = generate(&args(&["--lines", "1000", "--rate", "10"]), 0).expect("generate");
     let last = parse_all(&data).last().map(|p| p.ts).expect("non-empty");
-    assert!((START + 99_900_000_000..START + 100_000_000_000).contains(&last), "{last}");
+    assert!(
+        (START + 99_900_000_000..START + 100_000_000_000).contains(&last),
+        "{last}"
+    );
 }
 
 #[test]
@@ -159,7 +227,10 @@ fn customers_follow_zipf() {
         let got = counts[rank - 1] as f64;
         // 5 standard deviations of a binomial count.
         let tol = 5.0 * expected.sqrt();
-        assert!((got - expected).abs() < tol, "rank {rank}: got {got}, expected {expected:.0} ± {tol:.0}");
+        assert!(
+            (got - expected).abs() < tol,
+            "rank {rank}: got {got}, expected {expected:.0} ± {tol:.0}"
+        );
     }
 }
 
@@ -181,7 +252,10 @@ fn hosts_are_uniform_and_dcs_follow_their_hosts() {
         let (_, name) = host_of(h, dcs);
         let got = by_host.get(&name).copied().unwrap_or(0) as f64;
         let expected = n as f64 / hosts as f64;
-        assert!((got - expected).abs() < 5.0 * expected.sqrt(), "{name}: {got}");
+        assert!(
+            (got - expected).abs() < 5.0 * expected.sqrt(),
+            "{name}: {got}"
+        );
     }
     // dc d owns the hosts h with h % dcs == d: 3, 3, 2, 2 of 10.
     let mut dc_hosts: HashMap<String, u32> = HashMap::new();
@@ -193,14 +267,24 @@ fn hosts_are_uniform_and_dcs_follow_their_hosts() {
     for (dc, k) in dc_hosts {
         let expected = n as f64 * k as f64 / hosts as f64;
         let got = by_dc.get(&dc).copied().unwrap_or(0) as f64;
-        assert!((got - expected).abs() < 5.0 * expected.sqrt(), "{dc}: {got} vs {expected}");
+        assert!(
+            (got - expected).abs() < 5.0 * expected.sqrt(),
+            "{dc}: {got} vs {expected}"
+        );
     }
     let expected = n as f64 * OUTBOUND_SHARE;
-    assert!((outbound as f64 - expected).abs() < 5.0 * expected.sqrt(), "outbound {outbound}");
+    assert!(
+        (outbound as f64 - expected).abs() < 5.0 * expected.sqrt(),
+        "outbound {outbound}"
+    );
 }
 
 fn distinct_series(data: &[u8]) -> usize {
-    parse_all(data).into_iter().map(|p| p.series).collect::<HashSet<_>>().len()
+    parse_all(data)
+        .into_iter()
+        .map(|p| p.series)
+        .collect::<HashSet<_>>()
+        .len()
 }
 
 #[test]
@@ -221,18 +305,32 @@ fn distinct_series_match_the_occupancy_estimate() {
     let hf = hosts as f64;
     let expected: f64 = w
         .iter()
-        .map(|wc| [OUTBOUND_SHARE, 1.0 - OUTBOUND_SHARE].iter().map(|q| hf * (1.0 - (-(n as f64) * wc / total * q / hf).exp())).sum::<f64>())
+        .map(|wc| {
+            [OUTBOUND_SHARE, 1.0 - OUTBOUND_SHARE]
+                .iter()
+                .map(|q| hf * (1.0 - (-(n as f64) * wc / total * q / hf).exp()))
+                .sum::<f64>()
+        })
         .sum();
-    assert!((got - expected).abs() < 0.02 * expected, "distinct {got}, expected {expected:.0}");
+    assert!(
+        (got - expected).abs() < 0.02 * expected,
+        "distinct {got}, expected {expected:.0}"
+    );
 }
 
 #[test]
 fn start_accepts_rfc3339_and_now_minus() {
-    assert_eq!(parse_start(Some("2024-05-01T00:00:00Z"), 0).expect("rfc3339"), START);
+    assert_eq!(
+        parse_start(Some("2024-05-01T00:00:00Z"), 0).expect("rfc3339"),
+        START
+    );
     let now = START + 3_600_000_000_000 + 12_345_678_901; // 01:00:12.3 → now-1h = 00:00:12.3 → 00:00
     assert_eq!(parse_start(Some("now-1h"), now).expect("now-1h"), START);
     assert_eq!(parse_start(None, now).expect("default"), START);
-    assert_eq!(parse_start(Some("now-90m"), now + 1_800_000_000_000).expect("now-90m"), START);
+    assert_eq!(
+        parse_start(Some("now-90m"), now + 1_800_000_000_000).expect("now-90m"),
+        START
+    );
     assert!(parse_start(Some("yesterday"), now).is_err());
     assert!(parse_start(Some("now*2"), now).is_err());
     assert!(parse_start(Some("now-banana"), now).is_err());
@@ -257,10 +355,16 @@ fn batches_split_on_line_boundaries() {
     let mut round = Vec::new();
     for b in &gz {
         use std::io::Read;
-        flate2::read::GzDecoder::new(&b.body[..]).read_to_end(&mut round).expect("gunzip");
+        flate2::read::GzDecoder::new(&b.body[..])
+            .read_to_end(&mut round)
+            .expect("gunzip");
     }
     assert_eq!(round, data.to_vec());
-    assert!(split_batches(Bytes::new(), 5, false).expect("split").is_empty());
+    assert!(
+        split_batches(Bytes::new(), 5, false)
+            .expect("split")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -295,22 +399,37 @@ mod http {
         created: AtomicU64,
     }
 
-    async fn write(State(seen): State<Arc<Seen>>, Query(q): Query<HashMap<String, String>>, body: Body) -> (StatusCode, String) {
+    async fn write(
+        State(seen): State<Arc<Seen>>,
+        Query(q): Query<HashMap<String, String>>,
+        body: Body,
+    ) -> (StatusCode, String) {
         let n = seen.requests.fetch_add(1, Ordering::SeqCst);
-        if q.get("db").map(String::as_str) != Some("mail db") || q.get("precision").map(String::as_str) != Some("ns") {
+        if q.get("db").map(String::as_str) != Some("mail db")
+            || q.get("precision").map(String::as_str) != Some("ns")
+        {
             return (StatusCode::BAD_REQUEST, "{\"error\":\"bad query\"}".into());
         }
         if n == 0 {
             return (StatusCode::SERVICE_UNAVAILABLE, "busy".into());
         }
         if body.windows(3).any(|w| w == b"BAD") {
-            return (StatusCode::BAD_REQUEST, "{\"error\":\"unable to parse 'BAD'\"}".into());
+            return (
+                StatusCode::BAD_REQUEST,
+                "{\"error\":\"unable to parse 'BAD'\"}".into(),
+            );
         }
-        seen.lines.fetch_add(body.iter().filter(|&&b| b == b'\n').count() as u64, Ordering::SeqCst);
+        seen.lines.fetch_add(
+            body.iter().filter(|&&b| b == b'\n').count() as u64,
+            Ordering::SeqCst,
+        );
         (StatusCode::NO_CONTENT, String::new())
     }
 
-    async fn query(State(seen): State<Arc<Seen>>, Query(q): Query<HashMap<String, String>>) -> String {
+    async fn query(
+        State(seen): State<Arc<Seen>>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> String {
         if q.get("q").map(String::as_str) == Some("CREATE DATABASE \"mail db\"") {
             seen.created.fetch_add(1, Ordering::SeqCst);
         }
@@ -319,11 +438,19 @@ mod http {
 
     #[test]
     fn posts_everything_retries_5xx_and_reports_4xx() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async {
             let seen = Arc::new(Seen::default());
-            let app = Router::new().route("/write", post(write)).route("/query", post(query)).with_state(seen.clone());
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let app = Router::new()
+                .route("/write", post(write))
+                .route("/query", post(query))
+                .with_state(seen.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
             let addr = listener.local_addr().expect("addr");
             tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -350,8 +477,17 @@ mod http {
             assert_eq!(report.batches_failed, 1);
             assert_eq!(report.retries, 1);
             assert_eq!(report.batches_ok, 10);
-            assert!(report.errors.iter().any(|e| e.contains("unable to parse 'BAD'")), "{:?}", report.errors);
-            assert!(report.ack_p50_ms <= report.ack_p99_ms && report.ack_p99_ms <= report.ack_max_ms);
+            assert!(
+                report
+                    .errors
+                    .iter()
+                    .any(|e| e.contains("unable to parse 'BAD'")),
+                "{:?}",
+                report.errors
+            );
+            assert!(
+                report.ack_p50_ms <= report.ack_p99_ms && report.ack_p99_ms <= report.ack_max_ms
+            );
         });
     }
 }

@@ -22,7 +22,9 @@ use super::rng::Rng;
 pub const MEASUREMENT: &str = "email_latency";
 
 /// Data-centre names; beyond the list, `dc<N>`.
-const DC_NAMES: [&str; 12] = ["ams1", "fra1", "iad1", "sjc1", "lhr1", "sin1", "syd1", "nrt1", "gru1", "ord1", "dfw1", "cdg1"];
+const DC_NAMES: [&str; 12] = [
+    "ams1", "fra1", "iad1", "sjc1", "lhr1", "sin1", "syd1", "nrt1", "gru1", "ord1", "dfw1", "cdg1",
+];
 
 pub const STATUSES: [&str; 4] = ["delivered", "deferred", "bounced", "rejected"];
 /// Cumulative probabilities of [`STATUSES`].
@@ -72,10 +74,19 @@ pub struct Generator {
 impl Generator {
     pub fn new(p: &Params) -> anyhow::Result<Generator> {
         if p.customers == 0 || p.dcs == 0 || p.hosts == 0 {
-            bail!("--customers, --dcs and --hosts must be at least 1 (got {}, {}, {})", p.customers, p.dcs, p.hosts);
+            bail!(
+                "--customers, --dcs and --hosts must be at least 1 (got {}, {}, {})",
+                p.customers,
+                p.dcs,
+                p.hosts
+            );
         }
         if p.hosts < p.dcs {
-            bail!("--hosts {} is less than --dcs {}: every dc needs at least one host", p.hosts, p.dcs);
+            bail!(
+                "--hosts {} is less than --dcs {}: every dc needs at least one host",
+                p.hosts,
+                p.dcs
+            );
         }
         if !(p.zipf.is_finite() && p.zipf >= 0.0) {
             bail!("--zipf {}: expected a finite exponent >= 0", p.zipf);
@@ -93,21 +104,33 @@ impl Generator {
             })
             .collect();
         let customer_width = (p.customers.saturating_sub(1)).to_string().len().max(6);
-        Ok(Generator { rng: Rng::new(p.seed), cdf, host_dc, customer_width, start_ns: p.start_ns, ns_per_line: p.ns_per_line, next: 0 })
+        Ok(Generator {
+            rng: Rng::new(p.seed),
+            cdf,
+            host_dc,
+            customer_width,
+            start_ns: p.start_ns,
+            ns_per_line: p.ns_per_line,
+            next: 0,
+        })
     }
 
     /// Zipf rank (0-based) for a uniform draw.
     fn customer(&mut self) -> usize {
         let total = self.cdf.last().copied().unwrap_or(0.0);
         let u = self.rng.unit() * total;
-        self.cdf.partition_point(|&c| c <= u).min(self.cdf.len() - 1)
+        self.cdf
+            .partition_point(|&c| c <= u)
+            .min(self.cdf.len() - 1)
     }
 
     fn timestamp(&mut self, i: u64) -> i64 {
         let lo = (i as f64 * self.ns_per_line).floor() as i64;
         let hi = ((i + 1) as f64 * self.ns_per_line).floor() as i64;
         let width = (hi - lo).max(1) as u64;
-        self.start_ns.saturating_add(lo).saturating_add(self.rng.below(width) as i64)
+        self.start_ns
+            .saturating_add(lo)
+            .saturating_add(self.rng.below(width) as i64)
     }
 
     /// Appends `n` lines (each ending in `\n`) to `out`.
@@ -119,7 +142,10 @@ impl Generator {
             let host = self.rng.below(self.host_dc.len() as u64) as usize;
             let outbound = self.rng.unit() < OUTBOUND_SHARE;
             let u_status = self.rng.unit();
-            let status = STATUS_CDF.iter().position(|&c| u_status < c).unwrap_or(STATUS_CDF.len());
+            let status = STATUS_CDF
+                .iter()
+                .position(|&c| u_status < c)
+                .unwrap_or(STATUS_CDF.len());
             let u_attempts = self.rng.unit();
             let attempts = match status {
                 0 if u_attempts < 0.97 => 1,
@@ -137,13 +163,25 @@ impl Generator {
             if u_spike < SPIKE_SHARE {
                 latency *= 10.0 + 90.0 * (u_spike / SPIKE_SHARE);
             }
-            let size = self.rng.lognormal(24_000.0, 1.0).clamp(200.0, 30_000_000.0).round() as u64;
+            let size = self
+                .rng
+                .lognormal(24_000.0, 1.0)
+                .clamp(200.0, 30_000_000.0)
+                .round() as u64;
             let ts = self.timestamp(i);
             let latency_milli = (latency * 1000.0).round() as u64;
             let (dc, host_tag) = &self.host_dc[host];
-            let _ = write!(out, "{MEASUREMENT},customer=cust{customer:0w$}", w = self.customer_width);
+            let _ = write!(
+                out,
+                "{MEASUREMENT},customer=cust{customer:0w$}",
+                w = self.customer_width
+            );
             out.extend_from_slice(dc.as_bytes());
-            out.extend_from_slice(if outbound { b",direction=outbound" } else { b",direction=inbound" });
+            out.extend_from_slice(if outbound {
+                b",direction=outbound"
+            } else {
+                b",direction=inbound"
+            });
             out.extend_from_slice(host_tag.as_bytes());
             let _ = writeln!(
                 out,

@@ -62,7 +62,10 @@ async fn write_then_restart_keeps_points() {
         let resp = server
             .query("keep", &format!("SELECT v FROM m WHERE t = '{t}'"))
             .await;
-        let rows = series(&resp).into_iter().flat_map(|(_, rows)| rows).collect();
+        let rows = series(&resp)
+            .into_iter()
+            .flat_map(|(_, rows)| rows)
+            .collect();
         got.push((t.to_string(), rows));
     }
     got.sort_by(|a, b| a.0.cmp(&b.0));

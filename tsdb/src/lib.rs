@@ -19,5 +19,9 @@ pub mod segment;
 pub mod shard;
 pub mod wal;
 
-pub use engine::{Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome};
-pub use model::{Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp};
+pub use engine::{
+    Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome,
+};
+pub use model::{
+    Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp,
+};

@@ -16,7 +16,14 @@ fn fixture_dir() -> PathBuf {
 
 fn fixture_keys() -> Vec<String> {
     (0..50)
-        .map(|i| format!("email_latency,customer=c{},dc={},direction={}", i * 37 % 101, ["ams1", "fra2"][i % 2], ["in", "out"][i % 3 % 2]))
+        .map(|i| {
+            format!(
+                "email_latency,customer=c{},dc={},direction={}",
+                i * 37 % 101,
+                ["ams1", "fra2"][i % 2],
+                ["in", "out"][i % 3 % 2]
+            )
+        })
         .collect()
 }
 
@@ -34,11 +41,21 @@ fn opens_the_v1_fixture() {
         let e = e.unwrap();
         std::fs::copy(e.path(), tmp.path().join(e.file_name())).unwrap();
     }
-    let cat = SeriesCatalog::open(tmp.path(), CatalogOptions { cache_entries: 8, merge_threshold: 1000 }).unwrap();
+    let cat = SeriesCatalog::open(
+        tmp.path(),
+        CatalogOptions {
+            cache_entries: 8,
+            merge_threshold: 1000,
+        },
+    )
+    .unwrap();
     assert_eq!(cat.len(), 50);
     for (i, k) in expected.iter().enumerate() {
         assert_eq!(cat.get(k).unwrap(), Some(SeriesId(i as u32)));
-        assert_eq!(cat.key(SeriesId(i as u32)).unwrap().as_deref(), Some(k.as_str()));
+        assert_eq!(
+            cat.key(SeriesId(i as u32)).unwrap().as_deref(),
+            Some(k.as_str())
+        );
     }
     let mut n = 0;
     cat.for_each(&mut |id, k| {
@@ -62,7 +79,14 @@ fn regenerate_fixture() {
     let _ = std::fs::remove_dir_all(&dir);
     let keys = fixture_keys();
     let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let cat = SeriesCatalog::open(&dir, CatalogOptions { cache_entries: 8, merge_threshold: 1000 }).unwrap();
+    let cat = SeriesCatalog::open(
+        &dir,
+        CatalogOptions {
+            cache_entries: 8,
+            merge_threshold: 1000,
+        },
+    )
+    .unwrap();
     let mut out = Vec::new();
     cat.resolve(&refs[..30], &mut out).unwrap();
     assert!(cat.maybe_merge(true).unwrap());

@@ -33,8 +33,13 @@ fn fixture_rows() -> Vec<(SeriesId, Vec<i64>, Vec<Column>)> {
     [(2u32, 4usize), (3, 12), (7, 9), (8, 5), (20, 11)]
         .into_iter()
         .map(|(id, n)| {
-            let ts: Vec<i64> = (0..n as i64).map(|i| 1_700_000_000_000_000_000 + i * 1_000_000_007 + id as i64).collect();
-            let mut cols: Vec<Column> = fixture_fields().iter().map(|(_, t)| Column::new(*t)).collect();
+            let ts: Vec<i64> = (0..n as i64)
+                .map(|i| 1_700_000_000_000_000_000 + i * 1_000_000_007 + id as i64)
+                .collect();
+            let mut cols: Vec<Column> = fixture_fields()
+                .iter()
+                .map(|(_, t)| Column::new(*t))
+                .collect();
             for i in 0..n {
                 let k = id as usize * 31 + i;
                 let vals = [
@@ -62,7 +67,14 @@ fn fixture_rows() -> Vec<(SeriesId, Vec<i64>, Vec<Column>)> {
 fn regenerate_segment_v1_fixture() {
     let path = fixture_path();
     let _ = std::fs::remove_file(&path);
-    let mut w = SegmentWriter::create(&path, &fixture_fields(), SegmentOptions { row_group_rows: ROW_GROUP_ROWS }).unwrap();
+    let mut w = SegmentWriter::create(
+        &path,
+        &fixture_fields(),
+        SegmentOptions {
+            row_group_rows: ROW_GROUP_ROWS,
+        },
+    )
+    .unwrap();
     for (id, ts, cols) in fixture_rows() {
         w.append_series(id, &ts, &cols).unwrap();
     }
@@ -73,20 +85,32 @@ fn regenerate_segment_v1_fixture() {
 fn segment_v1_fixture_opens_and_reads_back() {
     let bytes = std::fs::read(fixture_path()).unwrap();
     assert_eq!(&bytes[..4], b"TSEG");
-    assert_eq!(u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]), 1);
+    assert_eq!(
+        u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
+        1
+    );
 
     let seg = Segment::open(&fixture_path()).unwrap();
     let rows = fixture_rows();
     assert_eq!(seg.fields(), &fixture_fields()[..]);
     let meta = seg.meta();
-    assert_eq!(meta.rows, rows.iter().map(|r| r.1.len() as u64).sum::<u64>());
+    assert_eq!(
+        meta.rows,
+        rows.iter().map(|r| r.1.len() as u64).sum::<u64>()
+    );
     assert_eq!(meta.series, rows.len() as u32);
     assert_eq!(meta.bytes, bytes.len() as u64);
-    assert_eq!(seg.series_ids(), rows.iter().map(|r| r.0).collect::<Vec<_>>());
+    assert_eq!(
+        seg.series_ids(),
+        rows.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
 
     let all: Vec<usize> = (0..5).collect();
     for (id, ts, cols) in &rows {
-        let got = seg.read_series(*id, i64::MIN, i64::MAX, &all).unwrap().unwrap();
+        let got = seg
+            .read_series(*id, i64::MIN, i64::MAX, &all)
+            .unwrap()
+            .unwrap();
         assert_eq!(&got.timestamps, ts);
         assert_eq!(&got.columns, cols);
     }
@@ -100,6 +124,10 @@ fn segment_v1_fixture_opens_and_reads_back() {
         Ok(())
     })
     .unwrap();
-    let want: Vec<i64> = rows.iter().filter(|r| filter.contains(r.0.get())).flat_map(|r| r.1.clone()).collect();
+    let want: Vec<i64> = rows
+        .iter()
+        .filter(|r| filter.contains(r.0.get()))
+        .flat_map(|r| r.1.clone())
+        .collect();
     assert_eq!(got_ts, want);
 }

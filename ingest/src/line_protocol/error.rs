@@ -58,13 +58,21 @@ pub enum Reason {
     #[error("max key length exceeded: {len} > {max}")]
     MaxKeyLength { len: usize, max: usize },
     /// Scaled timestamp outside `[MIN_TIMESTAMP, MAX_TIMESTAMP]`.
-    #[error("time outside range {} - {}", tsdb::model::MIN_TIMESTAMP, tsdb::model::MAX_TIMESTAMP)]
+    #[error(
+        "time outside range {} - {}",
+        tsdb::model::MIN_TIMESTAMP,
+        tsdb::model::MAX_TIMESTAMP
+    )]
     TimeOutsideRange,
     /// An `i` integer field outside `i64`.
-    #[error("unable to parse integer {text}: strconv.ParseInt: parsing \"{text}\": value out of range")]
+    #[error(
+        "unable to parse integer {text}: strconv.ParseInt: parsing \"{text}\": value out of range"
+    )]
     IntegerOutOfRange { text: String },
     /// A `u` unsigned field outside `u64` (only with `allow_unsigned`).
-    #[error("unable to parse unsigned {text}: strconv.ParseUint: parsing \"{text}\": value out of range")]
+    #[error(
+        "unable to parse unsigned {text}: strconv.ParseUint: parsing \"{text}\": value out of range"
+    )]
     UnsignedOutOfRange { text: String },
     /// A timestamp that is only `-`, or outside `i64` before scaling: Go's `strconv` texts.
     #[error("strconv.ParseInt: parsing \"{text}\": {}", if *.out_of_range { "value out of range" } else { "invalid syntax" })]

@@ -11,8 +11,19 @@ use super::rules::{self, KeyEnd, KeyNext, RawValue, Token};
 
 /// Parses a whole request body, appending valid points to `batch` and one [`LineError`] per bad
 /// line to `errors`. Every line stands alone: a bad line never affects its neighbours.
-pub fn parse_lines<'a>(body: &'a [u8], opts: &ParseOptions, batch: &mut PointBatch<'a>, errors: &mut Vec<LineError>) {
-    let mut parser = Parser { body, opts, default_time: opts.precision.truncate(opts.now), text_start: 0, text: "" };
+pub fn parse_lines<'a>(
+    body: &'a [u8],
+    opts: &ParseOptions,
+    batch: &mut PointBatch<'a>,
+    errors: &mut Vec<LineError>,
+) {
+    let mut parser = Parser {
+        body,
+        opts,
+        default_time: opts.precision.truncate(opts.now),
+        text_start: 0,
+        text: "",
+    };
     parser.validate_from(0);
     let mut pos = 0;
     while pos < body.len() {
@@ -39,7 +50,10 @@ impl LineEnd {
                 end -= 1;
             }
         }
-        LineEnd { end, next: body.len() }
+        LineEnd {
+            end,
+            next: body.len(),
+        }
     }
 
     /// The first line end at or after `from`: the next `\n`, with one `\r` before it stripped.
@@ -47,10 +61,17 @@ impl LineEnd {
         match memchr::memchr(b'\n', body.get(from..).unwrap_or_default()) {
             Some(k) => {
                 let nl = from + k;
-                let end = if nl > from && body.get(nl - 1) == Some(&b'\r') { nl - 1 } else { nl };
+                let end = if nl > from && body.get(nl - 1) == Some(&b'\r') {
+                    nl - 1
+                } else {
+                    nl
+                };
                 LineEnd { end, next: nl + 1 }
             }
-            None => LineEnd { end: body.len(), next: body.len() },
+            None => LineEnd {
+                end: body.len(),
+                next: body.len(),
+            },
         }
     }
 }
@@ -77,7 +98,8 @@ impl<'a> Parser<'a, '_> {
         self.text_start = from;
         self.text = match std::str::from_utf8(rest) {
             Ok(t) => t,
-            Err(e) => std::str::from_utf8(rest.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+            Err(e) => std::str::from_utf8(rest.get(..e.valid_up_to()).unwrap_or_default())
+                .unwrap_or_default(),
         };
     }
 
@@ -92,11 +114,20 @@ impl<'a> Parser<'a, '_> {
     fn token(&self, t: Token<'a>, specials: &[u8]) -> Cow<'a, str> {
         let a = offset(self.body, t.bytes);
         let s = self.str_at(a, a + t.bytes.len()).unwrap_or_default();
-        if t.escaped { unescape(s, specials) } else { Cow::Borrowed(s) }
+        if t.escaped {
+            unescape(s, specials)
+        } else {
+            Cow::Borrowed(s)
+        }
     }
 
     /// Parses the line starting at `pos`; returns where the next line starts.
-    fn line(&mut self, pos: usize, batch: &mut PointBatch<'a>, errors: &mut Vec<LineError>) -> usize {
+    fn line(
+        &mut self,
+        pos: usize,
+        batch: &mut PointBatch<'a>,
+        errors: &mut Vec<LineError>,
+    ) -> usize {
         let mut le = LineEnd::find(self.body, pos);
         let line = self.body.get(pos..le.end).unwrap_or_default();
         let start = pos + (line.len() - rules::blanks(line).len());
@@ -118,7 +149,10 @@ impl<'a> Parser<'a, '_> {
             batch.tags.truncate(t0);
             batch.fields.truncate(f0);
             let text = self.body.get(start..le.end).unwrap_or_default();
-            errors.push(LineError { line: String::from_utf8_lossy(text).into_owned(), reason: reason.to_string() });
+            errors.push(LineError {
+                line: String::from_utf8_lossy(text).into_owned(),
+                reason: reason.to_string(),
+            });
         }
         le.next
     }
@@ -126,7 +160,12 @@ impl<'a> Parser<'a, '_> {
     /// `line = measurement ["," tagset] " " blanks fieldset [" " blanks timestamp] " "*`.
     /// On success the point is appended to `batch`; on failure the caller rolls the batch back.
     /// `le` grows when a string field runs past the current line end.
-    fn point(&self, start: usize, le: &mut LineEnd, batch: &mut PointBatch<'a>) -> Result<(), Reason> {
+    fn point(
+        &self,
+        start: usize,
+        le: &mut LineEnd,
+        batch: &mut PointBatch<'a>,
+    ) -> Result<(), Reason> {
         let line = self.body.get(start..le.end).unwrap_or_default();
 
         // Series key: measurement and tags.
@@ -135,7 +174,9 @@ impl<'a> Parser<'a, '_> {
         while next == KeyNext::Tag {
             let (r, k) = rules::tag_key(rest).map_err(rules::reason)?;
             let (r, (v, n)) = rules::tag_value(r).map_err(rules::reason)?;
-            batch.tags.push((self.token(k, b", ="), self.token(v, b", =")));
+            batch
+                .tags
+                .push((self.token(k, b", ="), self.token(v, b", =")));
             rest = r;
             next = n;
         }
@@ -173,7 +214,8 @@ impl<'a> Parser<'a, '_> {
                 None | Some(b',' | b' ') => return Err(Reason::MissingFieldValue),
                 Some(b'"') => {
                     let at = offset(self.body, rest) + 1;
-                    let (after, s) = rules::string_field(self.body.get(at..).unwrap_or_default()).map_err(|e| {
+                    let (after, s) = rules::string_field(self.body.get(at..).unwrap_or_default())
+                        .map_err(|e| {
                         *le = LineEnd::rest_of_body(self.body);
                         rules::reason(e)
                     })?;
@@ -185,7 +227,8 @@ impl<'a> Parser<'a, '_> {
                     RawValue::String(s)
                 }
                 Some(b'0'..=b'9' | b'.' | b'-' | b'N' | b'n') => {
-                    let (r, v) = rules::number(rest, self.opts.allow_unsigned).map_err(rules::reason)?;
+                    let (r, v) =
+                        rules::number(rest, self.opts.allow_unsigned).map_err(rules::reason)?;
                     rest = r;
                     v
                 }
@@ -247,7 +290,10 @@ impl<'a> Parser<'a, '_> {
 /// Sorts one point's tags by key bytes; equal keys are `duplicate tags`. Lines from well-behaved
 /// clients arrive sorted, so the common case is one pass of comparisons.
 fn sort_tags(tags: &mut [(Cow<'_, str>, Cow<'_, str>)]) -> Result<(), Reason> {
-    if tags.windows(2).all(|w| w[0].0.as_bytes() < w[1].0.as_bytes()) {
+    if tags
+        .windows(2)
+        .all(|w| w[0].0.as_bytes() < w[1].0.as_bytes())
+    {
         return Ok(());
     }
     tags.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
@@ -260,7 +306,9 @@ fn sort_tags(tags: &mut [(Cow<'_, str>, Cow<'_, str>)]) -> Result<(), Reason> {
 /// Scales a timestamp in write units to nanoseconds, within InfluxDB's valid range.
 fn scale(t: i64, nanos: i64) -> Result<i64, Reason> {
     match t.checked_mul(nanos) {
-        Some(ns) if (tsdb::model::MIN_TIMESTAMP..=tsdb::model::MAX_TIMESTAMP).contains(&ns) => Ok(ns),
+        Some(ns) if (tsdb::model::MIN_TIMESTAMP..=tsdb::model::MAX_TIMESTAMP).contains(&ns) => {
+            Ok(ns)
+        }
         _ => Err(Reason::TimeOutsideRange),
     }
 }

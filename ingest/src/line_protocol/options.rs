@@ -72,6 +72,11 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { precision: Precision::Nanoseconds, now: 0, max_key_len: 65535, allow_unsigned: false }
+        ParseOptions {
+            precision: Precision::Nanoseconds,
+            now: 0,
+            max_key_len: 65535,
+            allow_unsigned: false,
+        }
     }
 }

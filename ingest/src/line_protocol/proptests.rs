@@ -32,14 +32,20 @@ fn measurement() -> impl Strategy<Value = String> {
 /// keys read a backslash as taking the next byte with it while writers do not escape backslashes,
 /// so a backslash right before `,`, space, `=`, `"` or `\` cannot round-trip (in 1.x neither).
 fn field_key() -> impl Strategy<Value = String> {
-    name().prop_filter("leading tab", |s| !s.starts_with('\t')).prop_filter("backslash before a special", |s| {
-        !s.as_bytes().windows(2).any(|w| w[0] == b'\\' && b", =\"\\".contains(&w[1]))
-    })
+    name()
+        .prop_filter("leading tab", |s| !s.starts_with('\t'))
+        .prop_filter("backslash before a special", |s| {
+            !s.as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'\\' && b", =\"\\".contains(&w[1]))
+        })
 }
 
 fn field_value() -> impl Strategy<Value = FieldValue<'static>> {
     prop_oneof![
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(FieldValue::Float),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(FieldValue::Float),
         any::<i64>().prop_map(FieldValue::Integer),
         any::<u64>().prop_map(FieldValue::Unsigned),
         any::<bool>().prop_map(FieldValue::Boolean),

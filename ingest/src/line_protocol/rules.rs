@@ -95,7 +95,10 @@ fn scan_name(b: &[u8], from: usize, stops: u8) -> (usize, bool) {
 
 /// Skips the blanks InfluxDB skips between sections: space, tab and NUL.
 pub(super) fn blanks(input: &[u8]) -> &[u8] {
-    let n = input.iter().take_while(|&&c| c == b' ' || c == b'\t' || c == 0).count();
+    let n = input
+        .iter()
+        .take_while(|&&c| c == b' ' || c == b'\t' || c == 0)
+        .count();
     input.get(n..).unwrap_or_default()
 }
 
@@ -109,8 +112,21 @@ pub(super) fn measurement(input: &[u8]) -> PResult<'_, (Token<'_>, KeyNext)> {
     match input.get(j) {
         None => fail(Reason::MissingFields),
         Some(&c) => {
-            let next = if c == b',' { KeyNext::Tag } else { KeyNext::Fields };
-            Ok((input.get(j + 1..).unwrap_or_default(), (Token { bytes: &input[..j], escaped }, next)))
+            let next = if c == b',' {
+                KeyNext::Tag
+            } else {
+                KeyNext::Fields
+            };
+            Ok((
+                input.get(j + 1..).unwrap_or_default(),
+                (
+                    Token {
+                        bytes: &input[..j],
+                        escaped,
+                    },
+                    next,
+                ),
+            ))
         }
     }
 }
@@ -123,7 +139,13 @@ pub(super) fn tag_key(input: &[u8]) -> PResult<'_, Token<'_>> {
     }
     let (j, escaped) = scan_name(input, 1, COMMA | SPACE | EQUALS);
     match input.get(j) {
-        Some(b'=') => Ok((input.get(j + 1..).unwrap_or_default(), Token { bytes: &input[..j], escaped })),
+        Some(b'=') => Ok((
+            input.get(j + 1..).unwrap_or_default(),
+            Token {
+                bytes: &input[..j],
+                escaped,
+            },
+        )),
         _ => fail(Reason::MissingTagValue),
     }
 }
@@ -136,7 +158,10 @@ pub(super) fn tag_value(input: &[u8]) -> PResult<'_, (Token<'_>, KeyNext)> {
         return fail(Reason::MissingTagValue);
     }
     let (j, escaped) = scan_name(input, 1, COMMA | SPACE | EQUALS);
-    let token = Token { bytes: &input[..j], escaped };
+    let token = Token {
+        bytes: &input[..j],
+        escaped,
+    };
     let rest = input.get(j + 1..).unwrap_or_default();
     match input.get(j) {
         None => fail(Reason::MissingFields),
@@ -162,7 +187,10 @@ pub(super) fn field_key(input: &[u8]) -> PResult<'_, (Token<'_>, KeyEnd)> {
             _ => j += 1,
         }
     }
-    let token = Token { bytes: &input[..j], escaped };
+    let token = Token {
+        bytes: &input[..j],
+        escaped,
+    };
     let rest = input.get(j + 1..).unwrap_or_default();
     let end = match input.get(j) {
         Some(b'=') if j == 0 => return fail(Reason::MissingFieldKey),
@@ -204,20 +232,28 @@ pub(super) fn number(input: &[u8], allow_unsigned: bool) -> PResult<'_, RawValue
         return fail(Reason::InvalidNumber);
     }
     if int {
-        let Some((b'i', body)) = text.split_last() else { return fail(Reason::InvalidNumber) };
+        let Some((b'i', body)) = text.split_last() else {
+            return fail(Reason::InvalidNumber);
+        };
         return match parse_i64(body) {
             Some(v) => Ok((rest, RawValue::Integer(v))),
-            None => fail(Reason::IntegerOutOfRange { text: String::from_utf8_lossy(body).into_owned() }),
+            None => fail(Reason::IntegerOutOfRange {
+                text: String::from_utf8_lossy(body).into_owned(),
+            }),
         };
     }
     if uint {
-        let Some((b'u', body)) = text.split_last() else { return fail(Reason::InvalidNumber) };
+        let Some((b'u', body)) = text.split_last() else {
+            return fail(Reason::InvalidNumber);
+        };
         if !allow_unsigned || negative {
             return fail(Reason::InvalidNumber);
         }
         return match parse_u64(body) {
             Some(v) => Ok((rest, RawValue::Unsigned(v))),
-            None => fail(Reason::UnsignedOutOfRange { text: String::from_utf8_lossy(body).into_owned() }),
+            None => fail(Reason::UnsignedOutOfRange {
+                text: String::from_utf8_lossy(body).into_owned(),
+            }),
         };
     }
     match parse_f64(text) {
@@ -247,7 +283,13 @@ pub(super) fn string_field(input: &[u8]) -> PResult<'_, Token<'_>> {
         let at = j + k;
         if input.get(at) == Some(&b'"') {
             let rest = input.get(at + 1..).unwrap_or_default();
-            return Ok((rest, Token { bytes: &input[..at], escaped }));
+            return Ok((
+                rest,
+                Token {
+                    bytes: &input[..at],
+                    escaped,
+                },
+            ));
         }
         if at + 1 >= input.len() {
             break;
@@ -261,7 +303,8 @@ pub(super) fn string_field(input: &[u8]) -> PResult<'_, Token<'_>> {
 /// `timestamp = ["-"] digit+` up to a space or the end of the line; `None` when there is none.
 /// Returns the value in the write's units (scaling and range checks are the caller's).
 pub(super) fn timestamp(input: &[u8]) -> PResult<'_, Option<i64>> {
-    let (rest, text) = nom::bytes::complete::take_till::<_, _, Reason>(|c| c == b' ').parse(input)?;
+    let (rest, text) =
+        nom::bytes::complete::take_till::<_, _, Reason>(|c| c == b' ').parse(input)?;
     if text.is_empty() {
         return Ok((rest, None));
     }
@@ -271,17 +314,27 @@ pub(super) fn timestamp(input: &[u8]) -> PResult<'_, Option<i64>> {
     }
     let lossy = || String::from_utf8_lossy(text).into_owned();
     if digits.is_empty() {
-        return fail(Reason::TimestampSyntax { text: lossy(), out_of_range: false });
+        return fail(Reason::TimestampSyntax {
+            text: lossy(),
+            out_of_range: false,
+        });
     }
     match parse_i64(text) {
         Some(v) => Ok((rest, Some(v))),
-        None => fail(Reason::TimestampSyntax { text: lossy(), out_of_range: true }),
+        None => fail(Reason::TimestampSyntax {
+            text: lossy(),
+            out_of_range: true,
+        }),
     }
 }
 
 /// After the timestamp only spaces may follow (`point is invalid` otherwise).
 pub(super) fn trailing(input: &[u8]) -> PResult<'_, ()> {
-    if input.iter().all(|&c| c == b' ') { Ok((&[], ())) } else { fail(Reason::PointIsInvalid) }
+    if input.iter().all(|&c| c == b' ') {
+        Ok((&[], ()))
+    } else {
+        fail(Reason::PointIsInvalid)
+    }
 }
 
 /// Decimal `i64` with optional leading `-`; `None` on overflow or a non-digit. Callers have

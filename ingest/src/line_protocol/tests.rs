@@ -22,8 +22,16 @@ fn owned(batch: &PointBatch<'_>) -> Vec<Owned> {
         .iter()
         .map(|p| Owned {
             measurement: p.measurement.to_string(),
-            tags: batch.tags_of(p).iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            fields: batch.fields_of(p).iter().map(|(k, v)| (k.to_string(), v.clone().into_owned())).collect(),
+            tags: batch
+                .tags_of(p)
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            fields: batch
+                .fields_of(p)
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone().into_owned()))
+                .collect(),
             timestamp: p.timestamp,
         })
         .collect()
@@ -36,10 +44,18 @@ fn parse_opts(body: &[u8], opts: &ParseOptions) -> (Vec<Owned>, Vec<LineError>) 
     // Every point's ranges must lie inside the flat vectors and tile them in order.
     let (mut t, mut f) = (0u32, 0u32);
     for p in &batch.points {
-        assert_eq!((p.tags.start, p.fields.start), (t, f), "ranges must tile the vectors");
+        assert_eq!(
+            (p.tags.start, p.fields.start),
+            (t, f),
+            "ranges must tile the vectors"
+        );
         (t, f) = (p.tags.end, p.fields.end);
     }
-    assert_eq!((t as usize, f as usize), (batch.tags.len(), batch.fields.len()), "no leftovers of bad lines");
+    assert_eq!(
+        (t as usize, f as usize),
+        (batch.tags.len(), batch.fields.len()),
+        "no leftovers of bad lines"
+    );
     (owned(&batch), errors)
 }
 
@@ -66,8 +82,14 @@ fn point(line: &str) -> Owned {
 fn pt(m: &str, tags: &[(&str, &str)], fields: Vec<(&str, FieldValue<'static>)>, ts: i64) -> Owned {
     Owned {
         measurement: m.into(),
-        tags: tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        fields: fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        fields: fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
         timestamp: ts,
     }
 }
@@ -99,20 +121,48 @@ fn rejected_vectors_give_influxdb_reasons() {
         ("no measurement", ",t=a f=1", "missing measurement"),
         ("empty field value", "m1 f=", "missing field value"),
         ("empty field key", "m1 =1", "missing field key"),
-        ("trailing comma in fields", "m1 f=1,", "invalid field format"),
+        (
+            "trailing comma in fields",
+            "m1 f=1,",
+            "invalid field format",
+        ),
         ("field without =", "m1 f=1,g", "invalid field format"),
         ("comma then space", "m, f=1 1", "missing tag key"),
         ("trailing comma in tags", "m,t=1, f=1 1", "missing tag key"),
-        ("double comma in tags", "m,t=1,,u=2 f=1 1", "missing tag key"),
-        ("space after field comma", "sp f=1, g=2 1", "invalid field format"),
-        ("comma before second field", "sp f=1 ,g=2 1", "bad timestamp"),
+        (
+            "double comma in tags",
+            "m,t=1,,u=2 f=1 1",
+            "missing tag key",
+        ),
+        (
+            "space after field comma",
+            "sp f=1, g=2 1",
+            "invalid field format",
+        ),
+        (
+            "comma before second field",
+            "sp f=1 ,g=2 1",
+            "bad timestamp",
+        ),
         // §1.1
         ("tab is not a separator", "m f=1\t3", "invalid number"),
         ("duplicate tags", "m,t=a,t=b f=1", "duplicate tags"),
-        ("duplicate tags unsorted", "m,u=1,t=a,a=0,t=b f=1", "duplicate tags"),
+        (
+            "duplicate tags unsorted",
+            "m,u=1,t=a,a=0,t=b f=1",
+            "duplicate tags",
+        ),
         // §1.2
-        ("unescaped = in tag value", "m,t=a=b f=1", "invalid tag format"),
-        ("escaped space swallows separator", "m,t=a\\ f=1 1", "invalid tag format"),
+        (
+            "unescaped = in tag value",
+            "m,t=a=b f=1",
+            "invalid tag format",
+        ),
+        (
+            "escaped space swallows separator",
+            "m,t=a\\ f=1 1",
+            "invalid tag format",
+        ),
         // §1.3
         ("leading plus", "m l=+1", "invalid boolean"),
         ("NaN", "m f=NaN", "invalid number"),
@@ -137,7 +187,11 @@ fn rejected_vectors_give_influxdb_reasons() {
         ),
         ("unsigned disabled", "m f=1u", "invalid number"),
         ("unterminated string", "m f=\"abc", "unbalanced quotes"),
-        ("escaped closing quote", "m f=\"abc\\\"", "unbalanced quotes"),
+        (
+            "escaped closing quote",
+            "m f=\"abc\\\"",
+            "unbalanced quotes",
+        ),
         ("mixed-case boolean", "m f=TrUe", "invalid boolean"),
         ("truncated boolean", "m f=tru", "invalid boolean"),
         ("bare word", "m f=abc", "invalid boolean"),
@@ -148,21 +202,49 @@ fn rejected_vectors_give_influxdb_reasons() {
         ("exponent timestamp", "m f=1 1e9", "bad timestamp"),
         ("junk after timestamp", "m f=1 1 junk", "point is invalid"),
         ("tab after timestamp", "m f=1 1 \t", "point is invalid"),
-        ("timestamp above range", "m f=1 9223372036854775807", OUT_OF_RANGE),
-        ("timestamp below range", "m f=1 -9223372036854775807", OUT_OF_RANGE),
-        ("timestamp i64::MIN", "m f=1 -9223372036854775808", OUT_OF_RANGE),
-        ("lone minus timestamp", "m f=1 -", "strconv.ParseInt: parsing \"-\": invalid syntax"),
+        (
+            "timestamp above range",
+            "m f=1 9223372036854775807",
+            OUT_OF_RANGE,
+        ),
+        (
+            "timestamp below range",
+            "m f=1 -9223372036854775807",
+            OUT_OF_RANGE,
+        ),
+        (
+            "timestamp i64::MIN",
+            "m f=1 -9223372036854775808",
+            OUT_OF_RANGE,
+        ),
+        (
+            "lone minus timestamp",
+            "m f=1 -",
+            "strconv.ParseInt: parsing \"-\": invalid syntax",
+        ),
         (
             "timestamp beyond i64",
             "m f=1 99999999999999999999",
             "strconv.ParseInt: parsing \"99999999999999999999\": value out of range",
         ),
         // Field-set shapes.
-        ("key without value mid-set", "m f,g=1", "invalid field format"),
+        (
+            "key without value mid-set",
+            "m f,g=1",
+            "invalid field format",
+        ),
         ("value error wins over format", "m f,g=x", "invalid boolean"),
         ("empty key after comma", "m f=1,=2", "missing field key"),
-        ("empty value before comma", "m f=,g=1", "missing field value"),
-        ("double comma in fields", "m f=1,,g=2", "invalid field format"),
+        (
+            "empty value before comma",
+            "m f=,g=1",
+            "missing field value",
+        ),
+        (
+            "double comma in fields",
+            "m f=1,,g=2",
+            "invalid field format",
+        ),
         ("space-separated keys", "m a b=1", "invalid field format"),
         ("only spaces after key", "m  ", "missing fields"),
         ("text after string", "m f=\"a\"b", "invalid field format"),
@@ -182,16 +264,45 @@ fn rejected_vectors_give_influxdb_reasons() {
 #[test]
 fn accepted_vectors_parse_to_expected_points() {
     let cases: Vec<(&str, &str, Owned)> = vec![
-        ("multiple spaces", "m  f=1  4", pt("m", &[], vec![("f", fl(1.0))], 4)),
-        ("trailing spaces", "m f=1 4   ", pt("m", &[], vec![("f", fl(1.0))], 4)),
-        ("tab after separator space", "m \tf=1 \t4", pt("m", &[], vec![("f", fl(1.0))], 4)),
-        ("tab inside measurement", "tab\tx f=1 1", pt("tab\tx", &[], vec![("f", fl(1.0))], 1)),
-        ("hash inside measurement", "m#x f=1 1", pt("m#x", &[], vec![("f", fl(1.0))], 1)),
-        ("leading blanks", " \t\0m f=1 1", pt("m", &[], vec![("f", fl(1.0))], 1)),
+        (
+            "multiple spaces",
+            "m  f=1  4",
+            pt("m", &[], vec![("f", fl(1.0))], 4),
+        ),
+        (
+            "trailing spaces",
+            "m f=1 4   ",
+            pt("m", &[], vec![("f", fl(1.0))], 4),
+        ),
+        (
+            "tab after separator space",
+            "m \tf=1 \t4",
+            pt("m", &[], vec![("f", fl(1.0))], 4),
+        ),
+        (
+            "tab inside measurement",
+            "tab\tx f=1 1",
+            pt("tab\tx", &[], vec![("f", fl(1.0))], 1),
+        ),
+        (
+            "hash inside measurement",
+            "m#x f=1 1",
+            pt("m#x", &[], vec![("f", fl(1.0))], 1),
+        ),
+        (
+            "leading blanks",
+            " \t\0m f=1 1",
+            pt("m", &[], vec![("f", fl(1.0))], 1),
+        ),
         (
             "tags are sorted",
             "m7,b=2,a=1,c=3 f=1 1",
-            pt("m7", &[("a", "1"), ("b", "2"), ("c", "3")], vec![("f", fl(1.0))], 1),
+            pt(
+                "m7",
+                &[("a", "1"), ("b", "2"), ("c", "3")],
+                vec![("f", fl(1.0))],
+                1,
+            ),
         ),
         (
             "duplicate fields kept in order",
@@ -201,10 +312,23 @@ fn accepted_vectors_parse_to_expected_points() {
         (
             "time tag and field kept",
             "c,time=x time=1,v=2 5",
-            pt("c", &[("time", "x")], vec![("time", fl(1.0)), ("v", fl(2.0))], 5),
+            pt(
+                "c",
+                &[("time", "x")],
+                vec![("time", fl(1.0)), ("v", fl(2.0))],
+                5,
+            ),
         ),
-        ("quotes in measurement", "\"quoted\"m f=1 1", pt("\"quoted\"m", &[], vec![("f", fl(1.0))], 1)),
-        ("string escapes", r#"m s="a\\b\c\"" 1"#, pt("m", &[], vec![("s", st(r#"a\b\c""#))], 1)),
+        (
+            "quotes in measurement",
+            "\"quoted\"m f=1 1",
+            pt("\"quoted\"m", &[], vec![("f", fl(1.0))], 1),
+        ),
+        (
+            "string escapes",
+            r#"m s="a\\b\c\"" 1"#,
+            pt("m", &[], vec![("s", st(r#"a\b\c""#))], 1),
+        ),
         (
             "double backslash in names stays",
             r"back\\slash,t=a\\b f=1 1",
@@ -215,14 +339,35 @@ fn accepted_vectors_parse_to_expected_points() {
             r"esc\ m\,x,t\ k\,\=1=v\ a\,b\=c f=1 1",
             pt("esc m,x", &[("t k,=1", "v a,b=c")], vec![("f", fl(1.0))], 1),
         ),
-        ("measurement keeps \\=", r"m\=x f=1 1", pt(r"m\=x", &[], vec![("f", fl(1.0))], 1)),
-        ("escaped trailing space in tag value", "m,t=a\\  f=1", pt("m", &[("t", "a ")], vec![("f", fl(1.0))], 0)),
-        ("quotes in field key", "q \"f\"=1 1", pt("q", &[], vec![("\"f\"", fl(1.0))], 1)),
-        ("escaped field key", r#"q f\ k\,\=\"=1 1"#, pt("q", &[], vec![("f k,=\"", fl(1.0))], 1)),
+        (
+            "measurement keeps \\=",
+            r"m\=x f=1 1",
+            pt(r"m\=x", &[], vec![("f", fl(1.0))], 1),
+        ),
+        (
+            "escaped trailing space in tag value",
+            "m,t=a\\  f=1",
+            pt("m", &[("t", "a ")], vec![("f", fl(1.0))], 0),
+        ),
+        (
+            "quotes in field key",
+            "q \"f\"=1 1",
+            pt("q", &[], vec![("\"f\"", fl(1.0))], 1),
+        ),
+        (
+            "escaped field key",
+            r#"q f\ k\,\=\"=1 1"#,
+            pt("q", &[], vec![("f k,=\"", fl(1.0))], 1),
+        ),
         (
             "unicode",
             "温度,地点=東京 値=1,s=\"ü\" 1",
-            pt("温度", &[("地点", "東京")], vec![("値", fl(1.0)), ("s", st("ü"))], 1),
+            pt(
+                "温度",
+                &[("地点", "東京")],
+                vec![("値", fl(1.0)), ("s", st("ü"))],
+                1,
+            ),
         ),
         (
             "float spellings",
@@ -250,12 +395,26 @@ fn accepted_vectors_parse_to_expected_points() {
             pt(
                 "m",
                 &[],
-                vec![("a", int(-1)), ("b", int(12)), ("c", int(0)), ("d", int(i64::MAX)), ("e", int(i64::MIN))],
+                vec![
+                    ("a", int(-1)),
+                    ("b", int(12)),
+                    ("c", int(0)),
+                    ("d", int(i64::MAX)),
+                    ("e", int(i64::MIN)),
+                ],
                 0,
             ),
         ),
-        ("empty string", "m s=\"\"", pt("m", &[], vec![("s", st(""))], 0)),
-        ("string with separators", "m s=\"a, b=c\",x=1", pt("m", &[], vec![("s", st("a, b=c")), ("x", fl(1.0))], 0)),
+        (
+            "empty string",
+            "m s=\"\"",
+            pt("m", &[], vec![("s", st(""))], 0),
+        ),
+        (
+            "string with separators",
+            "m s=\"a, b=c\",x=1",
+            pt("m", &[], vec![("s", st("a, b=c")), ("x", fl(1.0))], 0),
+        ),
         (
             "booleans",
             "m a=t,b=T,c=true,d=True,e=TRUE,f=f,g=F,h=false,i=False,j=FALSE",
@@ -277,17 +436,39 @@ fn accepted_vectors_parse_to_expected_points() {
                 0,
             ),
         ),
-        ("leading zero timestamp", "m f=1 01", pt("m", &[], vec![("f", fl(1.0))], 1)),
-        ("negative timestamp", "m f=1 -5", pt("m", &[], vec![("f", fl(1.0))], -5)),
-        ("highest timestamp", "m f=1 9223372036854775806", pt("m", &[], vec![("f", fl(1.0))], i64::MAX - 1)),
-        ("lowest timestamp", "m f=1 -9223372036854775806", pt("m", &[], vec![("f", fl(1.0))], i64::MIN + 2)),
-        ("tag value starting with =", "m,t==a f=1", pt("m", &[("t", "=a")], vec![("f", fl(1.0))], 0)),
+        (
+            "leading zero timestamp",
+            "m f=1 01",
+            pt("m", &[], vec![("f", fl(1.0))], 1),
+        ),
+        (
+            "negative timestamp",
+            "m f=1 -5",
+            pt("m", &[], vec![("f", fl(1.0))], -5),
+        ),
+        (
+            "highest timestamp",
+            "m f=1 9223372036854775806",
+            pt("m", &[], vec![("f", fl(1.0))], i64::MAX - 1),
+        ),
+        (
+            "lowest timestamp",
+            "m f=1 -9223372036854775806",
+            pt("m", &[], vec![("f", fl(1.0))], i64::MIN + 2),
+        ),
+        (
+            "tag value starting with =",
+            "m,t==a f=1",
+            pt("m", &[("t", "=a")], vec![("f", fl(1.0))], 0),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, line, want) in cases {
         let (points, errors) = parse(line);
         if !errors.is_empty() || points.len() != 1 || points[0] != want {
-            failures.push(format!("{name}: {line:?} gave {points:?} {errors:?}, want {want:?}"));
+            failures.push(format!(
+                "{name}: {line:?} gave {points:?} {errors:?}, want {want:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -302,7 +483,10 @@ fn long_string_is_accepted() {
 
 #[test]
 fn unsigned_behind_flag() {
-    let opts = ParseOptions { allow_unsigned: true, ..ParseOptions::default() };
+    let opts = ParseOptions {
+        allow_unsigned: true,
+        ..ParseOptions::default()
+    };
     let (points, errors) = parse_opts(b"m a=1u,b=18446744073709551615u,c=0u", &opts);
     assert!(errors.is_empty(), "{errors:?}");
     let want = vec![
@@ -335,10 +519,17 @@ fn precision_scales_and_overflows() {
         (Precision::Hours, "7", Ok(25_200_000_000_000)),
         (Precision::Seconds, "9999999999999", Err(OUT_OF_RANGE)),
         (Precision::Hours, "2562048", Err(OUT_OF_RANGE)),
-        (Precision::Hours, "2562047", Ok(2_562_047 * 3_600_000_000_000)),
+        (
+            Precision::Hours,
+            "2562047",
+            Ok(2_562_047 * 3_600_000_000_000),
+        ),
     ];
     for (precision, ts, want) in cases {
-        let opts = ParseOptions { precision, ..ParseOptions::default() };
+        let opts = ParseOptions {
+            precision,
+            ..ParseOptions::default()
+        };
         let (points, errors) = parse_opts(format!("m f=1 {ts}").as_bytes(), &opts);
         let got = match (points.first(), errors.first()) {
             (Some(p), None) => Ok(p.timestamp),
@@ -361,9 +552,17 @@ fn missing_timestamp_is_now_truncated_to_precision() {
         (Precision::Hours, 1_699_999_200_000_000_000),
     ];
     for (precision, want) in cases {
-        let opts = ParseOptions { precision, now, ..ParseOptions::default() };
+        let opts = ParseOptions {
+            precision,
+            now,
+            ..ParseOptions::default()
+        };
         let (points, _) = parse_opts(b"m f=1\nm f=2   ", &opts);
-        assert_eq!(points.iter().map(|p| p.timestamp).collect::<Vec<_>>(), vec![want, want], "{precision:?}");
+        assert_eq!(
+            points.iter().map(|p| p.timestamp).collect::<Vec<_>>(),
+            vec![want, want],
+            "{precision:?}"
+        );
     }
 }
 
@@ -376,9 +575,16 @@ fn key_length_limit_covers_series_key_and_field_keys() {
     // Series key + 4 + field key of exactly 65535 bytes passes, 65536 fails.
     let m = "m".repeat(65_535 - 4 - 1 - 4);
     assert!(parse(&format!("{m},t=a f=1")).1.is_empty());
-    assert_eq!(reason(&format!("{m},t=ab f=1")), "max key length exceeded: 65536 > 65535");
     assert_eq!(
-        LineError { line: "x".into(), reason: reason(&long) }.to_string(),
+        reason(&format!("{m},t=ab f=1")),
+        "max key length exceeded: 65536 > 65535"
+    );
+    assert_eq!(
+        LineError {
+            line: "x".into(),
+            reason: reason(&long)
+        }
+        .to_string(),
         "unable to parse 'x': max key length exceeded: 65536 > 65535"
     );
     // Per field: len(key) + 4 + len(field key).
@@ -386,9 +592,15 @@ fn key_length_limit_covers_series_key_and_field_keys() {
     let fk = "f".repeat(531);
     assert!(parse(&format!("{m} {fk}=1")).1.is_empty());
     let fk = "f".repeat(532);
-    assert_eq!(reason(&format!("{m} g=1,{fk}=1")), "max key length exceeded: 65536 > 65535");
+    assert_eq!(
+        reason(&format!("{m} g=1,{fk}=1")),
+        "max key length exceeded: 65536 > 65535"
+    );
     // A smaller configured limit is honoured.
-    let opts = ParseOptions { max_key_len: 10, ..ParseOptions::default() };
+    let opts = ParseOptions {
+        max_key_len: 10,
+        ..ParseOptions::default()
+    };
     let (_, errors) = parse_opts(b"abcdefghijk f=1", &opts);
     assert_eq!(errors[0].reason, "max key length exceeded: 11 > 10");
 }
@@ -397,9 +609,24 @@ fn key_length_limit_covers_series_key_and_field_keys() {
 fn comments_blank_lines_and_neighbours() {
     let body = "# a comment\n\n   \n\t# indented comment\nm f=1 1\nbad\n  m2 f=2 2\n";
     let (points, errors) = parse(body);
-    assert_eq!(points.iter().map(|p| p.measurement.as_str()).collect::<Vec<_>>(), ["m", "m2"]);
-    assert_eq!(errors, vec![LineError { line: "bad".into(), reason: "missing fields".into() }]);
-    assert_eq!(errors[0].to_string(), "unable to parse 'bad': missing fields");
+    assert_eq!(
+        points
+            .iter()
+            .map(|p| p.measurement.as_str())
+            .collect::<Vec<_>>(),
+        ["m", "m2"]
+    );
+    assert_eq!(
+        errors,
+        vec![LineError {
+            line: "bad".into(),
+            reason: "missing fields".into()
+        }]
+    );
+    assert_eq!(
+        errors[0].to_string(),
+        "unable to parse 'bad': missing fields"
+    );
 }
 
 #[test]
@@ -419,8 +646,14 @@ fn crlf_line_endings_are_accepted() {
     // Only one \r before \n is stripped, and only there.
     let (_, errors) = parse("m f=1 1\r\r\nm f=1 1\r");
     assert_eq!(
-        errors.iter().map(|e| (e.line.as_str(), e.reason.as_str())).collect::<Vec<_>>(),
-        [("m f=1 1\r", "bad timestamp"), ("m f=1 1\r", "bad timestamp")]
+        errors
+            .iter()
+            .map(|e| (e.line.as_str(), e.reason.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("m f=1 1\r", "bad timestamp"),
+            ("m f=1 1\r", "bad timestamp")
+        ]
     );
     // The echo of a bad CRLF line has no \r.
     let (_, errors) = parse("bad\r\n");
@@ -432,7 +665,10 @@ fn newline_inside_string_does_not_end_the_line() {
     let (points, errors) = parse("m s=\"a\nb\",t=1 1\nn f=1 2\nm s=\"c\r\nd\"\r\n");
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(points.len(), 3);
-    assert_eq!(points[0].fields, vec![("s".to_string(), st("a\nb")), ("t".to_string(), fl(1.0))]);
+    assert_eq!(
+        points[0].fields,
+        vec![("s".to_string(), st("a\nb")), ("t".to_string(), fl(1.0))]
+    );
     assert_eq!(points[1].measurement, "n");
     assert_eq!(points[2].fields, vec![("s".to_string(), st("c\r\nd"))]);
     // An error after a multi-line string echoes the whole multi-line line.
@@ -449,11 +685,21 @@ fn newline_inside_string_does_not_end_the_line() {
 
 #[test]
 fn invalid_utf8_rejects_only_its_line() {
-    let body = b"a f=1 1\nb\xff f=1 2\nc f=\"\xc3\" 3\n# \xfe comment\nd f=1 4\n\xe2\x82 f=1 5\ne f=1 6";
+    let body =
+        b"a f=1 1\nb\xff f=1 2\nc f=\"\xc3\" 3\n# \xfe comment\nd f=1 4\n\xe2\x82 f=1 5\ne f=1 6";
     let (points, errors) = parse_opts(body, &ParseOptions::default());
-    assert_eq!(points.iter().map(|p| p.measurement.as_str()).collect::<Vec<_>>(), ["a", "d", "e"]);
+    assert_eq!(
+        points
+            .iter()
+            .map(|p| p.measurement.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "d", "e"]
+    );
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(errors.iter().all(|e| e.reason == "invalid UTF-8"), "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.reason == "invalid UTF-8"),
+        "{errors:?}"
+    );
     assert_eq!(errors[0].line, "b\u{fffd} f=1 2");
 }
 
@@ -468,8 +714,14 @@ m\ x,t\ k=v s="a\"b" 1"#;
     let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
     let p0 = &batch.points[0];
     assert!(borrowed(&p0.measurement));
-    assert!(batch.tags_of(p0).iter().all(|(k, v)| borrowed(k) && borrowed(v)));
-    assert!(batch.fields_of(p0).iter().all(|(k, v)| borrowed(k) && matches!(v, FieldValue::String(s) if borrowed(s))
+    assert!(
+        batch
+            .tags_of(p0)
+            .iter()
+            .all(|(k, v)| borrowed(k) && borrowed(v))
+    );
+    assert!(batch.fields_of(p0).iter().all(|(k, v)| borrowed(k)
+        && matches!(v, FieldValue::String(s) if borrowed(s))
         || !matches!(v, FieldValue::String(_))));
     let p1 = &batch.points[1];
     assert!(!borrowed(&p1.measurement));
@@ -482,12 +734,23 @@ m\ x,t\ k=v s="a\"b" 1"#;
 fn appends_to_a_non_empty_batch() {
     let body = b"a,z=1,y=2 f=1 1\nb,x=1 g=2 2";
     let mut batch = PointBatch::new();
-    batch.push("pre", [(Cow::Borrowed("k"), Cow::Borrowed("v"))], [(Cow::Borrowed("f"), fl(0.0))], 0);
+    batch.push(
+        "pre",
+        [(Cow::Borrowed("k"), Cow::Borrowed("v"))],
+        [(Cow::Borrowed("f"), fl(0.0))],
+        0,
+    );
     let mut errors = Vec::new();
     parse_lines(body, &ParseOptions::default(), &mut batch, &mut errors);
     let all = owned(&batch);
     assert_eq!(all.len(), 3);
-    assert_eq!(all[1].tags, vec![("y".to_string(), "2".to_string()), ("z".to_string(), "1".to_string())]);
+    assert_eq!(
+        all[1].tags,
+        vec![
+            ("y".to_string(), "2".to_string()),
+            ("z".to_string(), "1".to_string())
+        ]
+    );
     assert_eq!(all[2].tags, vec![("x".to_string(), "1".to_string())]);
 }
 

@@ -9,10 +9,20 @@ use crate::time::format_influxql_duration;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// A field, tag or `time` reference with an optional `::type` cast.
-    VarRef { name: String, data_type: Option<VarType> },
+    VarRef {
+        name: String,
+        data_type: Option<VarType>,
+    },
     /// `name(args)`; the name is stored lower case.
-    Call { name: String, args: Vec<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     Paren(Box<Expr>),
     /// `*`, optionally `*::field` / `*::tag`.
     Wildcard(Option<VarType>),
@@ -21,7 +31,10 @@ pub enum Expr {
 
 impl Expr {
     pub fn var(name: impl Into<String>) -> Expr {
-        Expr::VarRef { name: name.into(), data_type: None }
+        Expr::VarRef {
+            name: name.into(),
+            data_type: None,
+        }
     }
 
     /// The expression without enclosing parentheses.

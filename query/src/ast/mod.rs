@@ -15,9 +15,11 @@ mod select;
 mod statement;
 
 pub use expr::{BinaryOp, Expr, Literal, VarType};
-pub use quote::{is_keyword, quote_ident, quote_string, KEYWORDS};
-pub use select::{Dimension, Field, Fill, MeasurementName, NamePattern, SelectStatement, SortOrder, Source};
+pub use quote::{KEYWORDS, is_keyword, quote_ident, quote_string};
+pub use select::{
+    Dimension, Field, Fill, MeasurementName, NamePattern, SelectStatement, SortOrder, Source,
+};
 pub use statement::{
-    CreateDatabaseStatement, DropDatabaseStatement, ShowMeasurementsStatement, ShowRetentionPoliciesStatement,
-    Statement, UnsupportedStatement,
+    CreateDatabaseStatement, DropDatabaseStatement, ShowMeasurementsStatement,
+    ShowRetentionPoliciesStatement, Statement, UnsupportedStatement,
 };

@@ -165,7 +165,12 @@ impl fmt::Display for SelectStatement {
             Some(SortOrder::Desc) => f.write_str(" ORDER BY time DESC")?,
             None => {}
         }
-        for (kw, v) in [("LIMIT", self.limit), ("OFFSET", self.offset), ("SLIMIT", self.slimit), ("SOFFSET", self.soffset)] {
+        for (kw, v) in [
+            ("LIMIT", self.limit),
+            ("OFFSET", self.offset),
+            ("SLIMIT", self.slimit),
+            ("SOFFSET", self.soffset),
+        ] {
             if let Some(v) = v {
                 write!(f, " {kw} {v}")?;
             }

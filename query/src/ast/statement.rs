@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use super::quote::quote_ident;
-use super::select::SelectStatement;
 use super::NamePattern;
 use super::expr::Expr;
+use super::quote::quote_ident;
+use super::select::SelectStatement;
 use crate::time::format_influxql_duration;
 
 /// One InfluxQL statement.
@@ -26,7 +26,9 @@ impl Statement {
     pub fn is_read_only(&self) -> bool {
         match self {
             Statement::Select(s) => s.into.is_none(),
-            Statement::ShowDatabases | Statement::ShowMeasurements(_) | Statement::ShowRetentionPolicies(_) => true,
+            Statement::ShowDatabases
+            | Statement::ShowMeasurements(_)
+            | Statement::ShowRetentionPolicies(_) => true,
             Statement::CreateDatabase(_) | Statement::DropDatabase(_) => false,
             Statement::Unsupported(u) => u.read_only,
         }
@@ -119,7 +121,11 @@ impl fmt::Display for Statement {
                         quote_ident(f, n)?;
                     }
                     Some(NamePattern::Regex(r)) => {
-                        write!(f, " WITH MEASUREMENT =~ {}", super::Literal::Regex(r.clone()))?;
+                        write!(
+                            f,
+                            " WITH MEASUREMENT =~ {}",
+                            super::Literal::Regex(r.clone())
+                        )?;
                     }
                     None => {}
                 }

@@ -53,7 +53,10 @@ impl AggFn {
             AggFn::Min | AggFn::Max => ty == FieldType::String,
         };
         if bad {
-            return Err(ExecError::Invalid(format!("unsupported {} iterator type: *query.{iter}InterruptIterator", self.name())));
+            return Err(ExecError::Invalid(format!(
+                "unsupported {} iterator type: *query.{iter}InterruptIterator",
+                self.name()
+            )));
         }
         Ok(())
     }
@@ -75,7 +78,15 @@ pub struct Aggregate {
 
 impl Aggregate {
     pub fn new(func: AggFn) -> Self {
-        Aggregate { func, count: 0, sum_int: 0, sum_uint: 0, sum_float: 0.0, ty: None, best: None }
+        Aggregate {
+            func,
+            count: 0,
+            sum_int: 0,
+            sum_uint: 0,
+            sum_float: 0.0,
+            ty: None,
+            best: None,
+        }
     }
 
     pub fn count(&self) -> u64 {
@@ -138,7 +149,11 @@ impl Aggregate {
     /// Keeps `v` if it beats the current selection (ties: the earlier time wins).
     fn select(&mut self, v: Value, t: i64) {
         use std::cmp::Ordering::*;
-        let want = if self.func == AggFn::Max { Greater } else { Less };
+        let want = if self.func == AggFn::Max {
+            Greater
+        } else {
+            Less
+        };
         if !self.func.is_selector() {
             return;
         }

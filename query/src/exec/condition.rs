@@ -29,13 +29,23 @@ pub fn eval_time(e: &Expr, now: i64) -> Result<i64, ExecError> {
         Expr::Literal(Literal::String(s)) => parse_time_literal(s)
             .ok_or_else(|| ExecError::Invalid(format!("invalid time literal '{s}'"))),
         Expr::Call { name, args } if name == "now" && args.is_empty() => Ok(now),
-        Expr::Binary { op: op @ (BinaryOp::Add | BinaryOp::Sub), lhs, rhs } => {
+        Expr::Binary {
+            op: op @ (BinaryOp::Add | BinaryOp::Sub),
+            lhs,
+            rhs,
+        } => {
             let a = eval_time(lhs, now)?;
             let b = eval_time(rhs, now)?;
-            let r = if *op == BinaryOp::Add { a.checked_add(b) } else { a.checked_sub(b) };
+            let r = if *op == BinaryOp::Add {
+                a.checked_add(b)
+            } else {
+                a.checked_sub(b)
+            };
             r.ok_or_else(|| ExecError::Invalid(format!("time overflow in {e}")))
         }
-        other => Err(ExecError::Invalid(format!("invalid time expression: {other}"))),
+        other => Err(ExecError::Invalid(format!(
+            "invalid time expression: {other}"
+        ))),
     }
 }
 
@@ -55,7 +65,11 @@ fn flip(op: BinaryOp) -> BinaryOp {
 
 fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     match e.unparen() {
-        Expr::Binary { op: BinaryOp::And, lhs, rhs } => {
+        Expr::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
             conjuncts(lhs, out);
             conjuncts(rhs, out);
         }
@@ -66,8 +80,17 @@ fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
 /// Splits a WHERE clause (a conjunction of time bounds and `tag = 'value'`) into a [`Filter`].
 /// `is_field` tells fields from tags; conditions on fields, `OR`, regexes and other operators are
 /// not supported yet.
-pub fn filter_from_condition(cond: Option<&Expr>, now: i64, is_field: &dyn Fn(&str) -> bool) -> Result<Filter, ExecError> {
-    let mut f = Filter { min_time: i64::MIN, max_time: i64::MAX, has_lower_bound: false, tag_equals: Vec::new() };
+pub fn filter_from_condition(
+    cond: Option<&Expr>,
+    now: i64,
+    is_field: &dyn Fn(&str) -> bool,
+) -> Result<Filter, ExecError> {
+    let mut f = Filter {
+        min_time: i64::MIN,
+        max_time: i64::MAX,
+        has_lower_bound: false,
+        tag_equals: Vec::new(),
+    };
     let Some(cond) = cond else {
         return Ok(f);
     };
@@ -102,12 +125,18 @@ pub fn filter_from_condition(cond: Option<&Expr>, now: i64, is_field: &dyn Fn(&s
                     f.max_time = f.max_time.min(t);
                     f.has_lower_bound = true;
                 }
-                _ => return Err(ExecError::Unsupported(format!("time condition with operator {op}"))),
+                _ => {
+                    return Err(ExecError::Unsupported(format!(
+                        "time condition with operator {op}"
+                    )));
+                }
             }
             continue;
         }
         match (op, lhs.unparen(), rhs.unparen()) {
-            (BinaryOp::Eq, Expr::VarRef { name, .. }, Expr::Literal(Literal::String(v))) if !is_field(name) => {
+            (BinaryOp::Eq, Expr::VarRef { name, .. }, Expr::Literal(Literal::String(v)))
+                if !is_field(name) =>
+            {
                 f.tag_equals.push((name.clone(), v.clone()));
             }
             (_, Expr::VarRef { name, .. }, _) if is_field(name) => {

@@ -19,7 +19,11 @@ pub struct ExecContext {
 }
 
 /// Executes `statements` in order; see the module invariants for error handling.
-pub fn execute(engine: &dyn Store, statements: &[Statement], ctx: &ExecContext) -> Vec<StatementResult> {
+pub fn execute(
+    engine: &dyn Store,
+    statements: &[Statement],
+    ctx: &ExecContext,
+) -> Vec<StatementResult> {
     let mut out = Vec::with_capacity(statements.len());
     let mut failed = false;
     for (id, stmt) in statements.iter().enumerate() {
@@ -28,7 +32,11 @@ pub fn execute(engine: &dyn Store, statements: &[Statement], ctx: &ExecContext) 
             continue;
         }
         let mut result = match execute_statement(engine, stmt, ctx) {
-            Ok(series) => StatementResult { statement_id: id, series, ..Default::default() },
+            Ok(series) => StatementResult {
+                statement_id: id,
+                series,
+                ..Default::default()
+            },
             Err(e) => {
                 failed = true;
                 StatementResult::error(id, e.to_string())
@@ -45,14 +53,22 @@ pub fn execute(engine: &dyn Store, statements: &[Statement], ctx: &ExecContext) 
     out
 }
 
-fn execute_statement(engine: &dyn Store, stmt: &Statement, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
+fn execute_statement(
+    engine: &dyn Store,
+    stmt: &Statement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
     match stmt {
         Statement::Select(s) => select::execute_select(engine, s, ctx),
         Statement::CreateDatabase(s) => meta::create_database(engine, s),
         Statement::DropDatabase(s) => meta::drop_database(engine, &s.name),
         Statement::ShowDatabases => Ok(meta::show_databases(engine)),
         Statement::ShowMeasurements(s) => meta::show_measurements(engine, s, ctx),
-        Statement::ShowRetentionPolicies(s) => meta::show_retention_policies(engine, s.database.as_ref(), ctx),
-        Statement::Unsupported(u) => Err(ExecError::Unsupported(format!("the statement {}", u.kind))),
+        Statement::ShowRetentionPolicies(s) => {
+            meta::show_retention_policies(engine, s.database.as_ref(), ctx)
+        }
+        Statement::Unsupported(u) => {
+            Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
+        }
     }
 }

@@ -38,32 +38,62 @@ impl MemStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Adds one point (the database must exist).
-    pub fn write(&self, db: &str, measurement: &str, tags: &[(&str, &str)], fields: Vec<(&str, FieldValue<'static>)>, time: i64) {
-        let mut tags: Vec<(String, String)> = tags.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    pub fn write(
+        &self,
+        db: &str,
+        measurement: &str,
+        tags: &[(&str, &str)],
+        fields: Vec<(&str, FieldValue<'static>)>,
+        time: i64,
+    ) {
+        let mut tags: Vec<(String, String)> = tags
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         tags.sort();
         let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        self.lock().points.push(MemPoint { db: db.to_owned(), measurement: measurement.to_owned(), tags, time, fields });
+        self.lock().points.push(MemPoint {
+            db: db.to_owned(),
+            measurement: measurement.to_owned(),
+            tags,
+            time,
+            fields,
+        });
     }
 
     fn check_db(inner: &Inner, db: &str) -> Result<(), EngineError> {
-        if inner.databases.iter().any(|(n, _)| n == db) { Ok(()) } else { Err(EngineError::DatabaseNotFound(db.to_owned())) }
+        if inner.databases.iter().any(|(n, _)| n == db) {
+            Ok(())
+        } else {
+            Err(EngineError::DatabaseNotFound(db.to_owned()))
+        }
     }
 }
 
 impl Store for MemStore {
     fn databases(&self) -> Vec<String> {
-        self.lock().databases.iter().map(|(n, _)| n.clone()).collect()
+        self.lock()
+            .databases
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     fn database_exists(&self, name: &str) -> bool {
         self.lock().databases.iter().any(|(n, _)| n == name)
     }
 
-    fn create_database(&self, name: &str, spec: Option<RetentionPolicySpec>) -> Result<(), EngineError> {
+    fn create_database(
+        &self,
+        name: &str,
+        spec: Option<RetentionPolicySpec>,
+    ) -> Result<(), EngineError> {
         let mut inner = self.lock();
         if inner.databases.iter().any(|(n, _)| n == name) {
             return Ok(());
@@ -100,15 +130,29 @@ impl Store for MemStore {
     fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {
         let inner = self.lock();
         Self::check_db(&inner, db)?;
-        let set: BTreeSet<&str> = inner.points.iter().filter(|p| p.db == db).map(|p| p.measurement.as_str()).collect();
+        let set: BTreeSet<&str> = inner
+            .points
+            .iter()
+            .filter(|p| p.db == db)
+            .map(|p| p.measurement.as_str())
+            .collect();
         Ok(set.into_iter().map(str::to_owned).collect())
     }
 
-    fn field_keys(&self, db: &str, _rp: Option<&str>, measurement: &str) -> Result<Vec<(String, FieldType)>, EngineError> {
+    fn field_keys(
+        &self,
+        db: &str,
+        _rp: Option<&str>,
+        measurement: &str,
+    ) -> Result<Vec<(String, FieldType)>, EngineError> {
         let inner = self.lock();
         Self::check_db(&inner, db)?;
         let mut out: BTreeMap<String, FieldType> = BTreeMap::new();
-        for p in inner.points.iter().filter(|p| p.db == db && p.measurement == measurement) {
+        for p in inner
+            .points
+            .iter()
+            .filter(|p| p.db == db && p.measurement == measurement)
+        {
             for (k, v) in &p.fields {
                 out.entry(k.clone()).or_insert(v.field_type());
             }
@@ -138,7 +182,11 @@ impl Store for MemStore {
                 && p.time >= req.min_time
                 && p.time <= req.max_time
                 && req.tag_equals.iter().all(|(k, v)| {
-                    let got = p.tags.iter().find(|(tk, _)| tk == k).map_or("", |(_, tv)| tv.as_str());
+                    let got = p
+                        .tags
+                        .iter()
+                        .find(|(tk, _)| tk == k)
+                        .map_or("", |(_, tv)| tv.as_str());
                     got == v
                 })
         }) {
@@ -154,13 +202,21 @@ impl Store for MemStore {
             let names: Vec<String> = match &req.fields {
                 Some(f) => f.clone(),
                 None => {
-                    let s: BTreeSet<&str> = pts.iter().flat_map(|p| p.fields.iter().map(|(k, _)| k.as_str())).collect();
+                    let s: BTreeSet<&str> = pts
+                        .iter()
+                        .flat_map(|p| p.fields.iter().map(|(k, _)| k.as_str()))
+                        .collect();
                     s.into_iter().map(str::to_owned).collect()
                 }
             };
             let mut fields = Vec::new();
             for name in names {
-                let ty = pts.iter().find_map(|p| p.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v.field_type()));
+                let ty = pts.iter().find_map(|p| {
+                    p.fields
+                        .iter()
+                        .find(|(k, _)| *k == name)
+                        .map(|(_, v)| v.field_type())
+                });
                 let Some(ty) = ty else { continue };
                 let mut col = Column::new(ty);
                 for p in &pts {

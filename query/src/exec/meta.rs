@@ -11,11 +11,23 @@ use crate::response::{Series, Value};
 use crate::time::format_go_duration;
 
 pub(crate) fn show_databases(engine: &dyn Store) -> Vec<Series> {
-    let values = engine.databases().into_iter().map(|d| vec![Value::Str(d)]).collect();
-    vec![Series { name: Some("databases".into()), tags: Vec::new(), columns: vec!["name".into()], values }]
+    let values = engine
+        .databases()
+        .into_iter()
+        .map(|d| vec![Value::Str(d)])
+        .collect();
+    vec![Series {
+        name: Some("databases".into()),
+        tags: Vec::new(),
+        columns: vec!["name".into()],
+        values,
+    }]
 }
 
-pub(crate) fn create_database(engine: &dyn Store, s: &CreateDatabaseStatement) -> Result<Vec<Series>, ExecError> {
+pub(crate) fn create_database(
+    engine: &dyn Store,
+    s: &CreateDatabaseStatement,
+) -> Result<Vec<Series>, ExecError> {
     let spec = s.with.then(|| RetentionPolicySpec {
         name: s.rp_name.clone(),
         duration: s.duration,
@@ -31,23 +43,34 @@ pub(crate) fn drop_database(engine: &dyn Store, name: &str) -> Result<Vec<Series
     Ok(Vec::new())
 }
 
-fn database(explicit: Option<&String>, ctx: &ExecContext, engine: &dyn Store) -> Result<String, ExecError> {
-    let db = explicit.cloned().or_else(|| ctx.database.clone()).ok_or(ExecError::DatabaseNameRequired)?;
+fn database(
+    explicit: Option<&String>,
+    ctx: &ExecContext,
+    engine: &dyn Store,
+) -> Result<String, ExecError> {
+    let db = explicit
+        .cloned()
+        .or_else(|| ctx.database.clone())
+        .ok_or(ExecError::DatabaseNameRequired)?;
     if !engine.database_exists(&db) {
         return Err(ExecError::DatabaseNotFound(db));
     }
     Ok(db)
 }
 
-pub(crate) fn show_measurements(engine: &dyn Store, s: &ShowMeasurementsStatement, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
+pub(crate) fn show_measurements(
+    engine: &dyn Store,
+    s: &ShowMeasurementsStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
     let db = database(s.database.as_ref(), ctx, engine)?;
     if s.condition.is_some() {
         return Err(ExecError::Unsupported("SHOW MEASUREMENTS … WHERE".into()));
     }
     let re = match &s.with_measurement {
-        Some(NamePattern::Regex(r)) => {
-            Some(regex::Regex::new(r).map_err(|e| ExecError::Invalid(format!("invalid regex: {e}")))?)
-        }
+        Some(NamePattern::Regex(r)) => Some(
+            regex::Regex::new(r).map_err(|e| ExecError::Invalid(format!("invalid regex: {e}")))?,
+        ),
         _ => None,
     };
     let values: Vec<Vec<Value>> = engine
@@ -65,10 +88,19 @@ pub(crate) fn show_measurements(engine: &dyn Store, s: &ShowMeasurementsStatemen
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![Series { name: Some("measurements".into()), tags: Vec::new(), columns: vec!["name".into()], values }])
+    Ok(vec![Series {
+        name: Some("measurements".into()),
+        tags: Vec::new(),
+        columns: vec!["name".into()],
+        values,
+    }])
 }
 
-pub(crate) fn show_retention_policies(engine: &dyn Store, on: Option<&String>, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
+pub(crate) fn show_retention_policies(
+    engine: &dyn Store,
+    on: Option<&String>,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
     let db = database(on, ctx, engine)?;
     let values = engine
         .retention_policies(&db)?
@@ -83,6 +115,19 @@ pub(crate) fn show_retention_policies(engine: &dyn Store, on: Option<&String>, c
             ]
         })
         .collect();
-    let columns = ["name", "duration", "shardGroupDuration", "replicaN", "default"].map(String::from).to_vec();
-    Ok(vec![Series { name: None, tags: Vec::new(), columns, values }])
+    let columns = [
+        "name",
+        "duration",
+        "shardGroupDuration",
+        "replicaN",
+        "default",
+    ]
+    .map(String::from)
+    .to_vec();
+    Ok(vec![Series {
+        name: None,
+        tags: Vec::new(),
+        columns,
+        values,
+    }])
 }

@@ -31,7 +31,11 @@ enum Plan {
     Aggregate(Vec<AggCall>),
 }
 
-pub(crate) fn execute_select(engine: &dyn Store, s: &SelectStatement, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
+pub(crate) fn execute_select(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
     reject_unsupported(s)?;
     let plan = plan_fields(&s.fields)?;
     let mut out = Vec::new();
@@ -41,13 +45,31 @@ pub(crate) fn execute_select(engine: &dyn Store, s: &SelectStatement, ctx: &Exec
             continue;
         }
         let field_set: HashSet<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
-        let filter = filter_from_condition(s.condition.as_ref(), ctx.now, &|n| field_set.contains(n))?;
+        let filter =
+            filter_from_condition(s.condition.as_ref(), ctx.now, &|n| field_set.contains(n))?;
         if filter.is_empty_range() {
             continue;
         }
         let series = match &plan {
-            Plan::Raw(items) => raw_series(engine, s, &db, rp.as_deref(), &measurement, &fields, items, &filter)?,
-            Plan::Aggregate(calls) => aggregate_series(engine, &db, rp.as_deref(), &measurement, &field_set, calls, &filter)?,
+            Plan::Raw(items) => raw_series(
+                engine,
+                s,
+                &db,
+                rp.as_deref(),
+                &measurement,
+                &fields,
+                items,
+                &filter,
+            )?,
+            Plan::Aggregate(calls) => aggregate_series(
+                engine,
+                &db,
+                rp.as_deref(),
+                &measurement,
+                &field_set,
+                calls,
+                &filter,
+            )?,
         };
         out.extend(series);
     }
@@ -97,8 +119,14 @@ fn plan_fields(fields: &[Field]) -> Result<Plan, ExecError> {
                 let field = match args.as_slice() {
                     [a] => match a.unparen() {
                         Expr::VarRef { name, .. } => name.clone(),
-                        Expr::Wildcard(_) => return Err(ExecError::Unsupported(format!("{name}(*)"))),
-                        _ => return Err(ExecError::Invalid(format!("expected field argument in {name}()"))),
+                        Expr::Wildcard(_) => {
+                            return Err(ExecError::Unsupported(format!("{name}(*)")));
+                        }
+                        _ => {
+                            return Err(ExecError::Invalid(format!(
+                                "expected field argument in {name}()"
+                            )));
+                        }
                     },
                     _ => {
                         return Err(ExecError::Invalid(format!(
@@ -107,14 +135,26 @@ fn plan_fields(fields: &[Field]) -> Result<Plan, ExecError> {
                         )));
                     }
                 };
-                aggs.push(AggCall { func, field, column: f.alias.clone().unwrap_or_else(|| func.name().to_owned()) });
+                aggs.push(AggCall {
+                    func,
+                    field,
+                    column: f.alias.clone().unwrap_or_else(|| func.name().to_owned()),
+                });
             }
-            other => return Err(ExecError::Unsupported(format!("the expression {other} in the field list"))),
+            other => {
+                return Err(ExecError::Unsupported(format!(
+                    "the expression {other} in the field list"
+                )));
+            }
         }
     }
     match (raw.is_empty(), aggs.is_empty()) {
-        (true, true) => Err(ExecError::Invalid("at least 1 non-time field must be queried".into())),
-        (false, false) => Err(ExecError::Invalid("mixing aggregate and non-aggregate queries is not supported".into())),
+        (true, true) => Err(ExecError::Invalid(
+            "at least 1 non-time field must be queried".into(),
+        )),
+        (false, false) => Err(ExecError::Invalid(
+            "mixing aggregate and non-aggregate queries is not supported".into(),
+        )),
         (false, true) => Ok(Plan::Raw(raw)),
         (true, false) => {
             dedupe_columns(&mut aggs);
@@ -124,13 +164,53 @@ fn plan_fields(fields: &[Field]) -> Result<Plan, ExecError> {
 }
 
 const KNOWN_FUNCTIONS: &[&str] = &[
-    "distinct", "integral", "median", "mode", "spread", "stddev", "bottom", "first", "last", "percentile", "sample",
-    "top", "abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cumulative_sum", "derivative", "difference",
-    "elapsed", "exp", "floor", "ln", "log", "log2", "log10", "moving_average", "non_negative_derivative",
-    "non_negative_difference", "pow", "round", "sin", "sqrt", "tan", "holt_winters", "holt_winters_with_fit",
-    "exponential_moving_average", "double_exponential_moving_average", "triple_exponential_moving_average",
-    "relative_strength_index", "triple_exponential_derivative", "kaufmans_efficiency_ratio",
-    "kaufmans_adaptive_moving_average", "chande_momentum_oscillator",
+    "distinct",
+    "integral",
+    "median",
+    "mode",
+    "spread",
+    "stddev",
+    "bottom",
+    "first",
+    "last",
+    "percentile",
+    "sample",
+    "top",
+    "abs",
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "ceil",
+    "cos",
+    "cumulative_sum",
+    "derivative",
+    "difference",
+    "elapsed",
+    "exp",
+    "floor",
+    "ln",
+    "log",
+    "log2",
+    "log10",
+    "moving_average",
+    "non_negative_derivative",
+    "non_negative_difference",
+    "pow",
+    "round",
+    "sin",
+    "sqrt",
+    "tan",
+    "holt_winters",
+    "holt_winters_with_fit",
+    "exponential_moving_average",
+    "double_exponential_moving_average",
+    "triple_exponential_moving_average",
+    "relative_strength_index",
+    "triple_exponential_derivative",
+    "kaufmans_efficiency_ratio",
+    "kaufmans_adaptive_moving_average",
+    "chande_momentum_oscillator",
 ];
 
 /// Duplicate column names get `_1`, `_2`, … suffixes (InfluxDB's rule).
@@ -149,21 +229,33 @@ fn dedupe_columns(aggs: &mut [AggCall]) {
 }
 
 /// `(database, retention policy, measurement)` per source, sorted by measurement name.
-fn resolve_sources(engine: &dyn Store, s: &SelectStatement, ctx: &ExecContext) -> Result<Vec<(String, Option<String>, String)>, ExecError> {
+fn resolve_sources(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<(String, Option<String>, String)>, ExecError> {
     let mut out = Vec::new();
     for src in &s.sources {
         let Source::Measurement(m) = src else {
             return Err(ExecError::Unsupported("subqueries".into()));
         };
-        let db = m.database.clone().or_else(|| ctx.database.clone()).ok_or(ExecError::DatabaseNameRequired)?;
+        let db = m
+            .database
+            .clone()
+            .or_else(|| ctx.database.clone())
+            .ok_or(ExecError::DatabaseNameRequired)?;
         if !engine.database_exists(&db) {
             return Err(ExecError::DatabaseNotFound(db));
         }
-        let rp = m.retention_policy.clone().or_else(|| ctx.retention_policy.clone());
+        let rp = m
+            .retention_policy
+            .clone()
+            .or_else(|| ctx.retention_policy.clone());
         match &m.name {
             NamePattern::Name(n) => out.push((db, rp, n.clone())),
             NamePattern::Regex(re) => {
-                let re = regex::Regex::new(re).map_err(|e| ExecError::Invalid(format!("invalid regex: {e}")))?;
+                let re = regex::Regex::new(re)
+                    .map_err(|e| ExecError::Invalid(format!("invalid regex: {e}")))?;
                 for name in engine.measurements(&db)? {
                     if re.is_match(&name) {
                         out.push((db.clone(), rp.clone(), name));
@@ -177,7 +269,14 @@ fn resolve_sources(engine: &dyn Store, s: &SelectStatement, ctx: &ExecContext) -
     Ok(out)
 }
 
-fn read(engine: &dyn Store, db: &str, rp: Option<&str>, m: &str, filter: &Filter, fields: Option<Vec<String>>) -> Result<Vec<SeriesData>, ExecError> {
+fn read(
+    engine: &dyn Store,
+    db: &str,
+    rp: Option<&str>,
+    m: &str,
+    filter: &Filter,
+    fields: Option<Vec<String>>,
+) -> Result<Vec<SeriesData>, ExecError> {
     Ok(engine.read(&ReadRequest {
         database: db.to_owned(),
         retention_policy: rp.map(str::to_owned),
@@ -206,8 +305,10 @@ fn raw_series(
     for (name, e) in items {
         match e {
             Expr::Wildcard(_) => {
-                let mut all: Vec<(String, RawCol)> =
-                    fields.iter().map(|(n, _)| (n.clone(), RawCol::Field(n.clone()))).collect();
+                let mut all: Vec<(String, RawCol)> = fields
+                    .iter()
+                    .map(|(n, _)| (n.clone(), RawCol::Field(n.clone())))
+                    .collect();
                 for t in engine.tag_keys(db, measurement)? {
                     if !field_set.contains(t.as_str()) {
                         all.push((t.clone(), RawCol::Tag(t)));
@@ -216,9 +317,20 @@ fn raw_series(
                 all.sort_by(|a, b| a.0.cmp(&b.0));
                 cols.extend(all);
             }
-            Expr::VarRef { name: key, data_type } => {
-                let is_tag = matches!(data_type, Some(crate::ast::VarType::Tag)) || !field_set.contains(key.as_str());
-                cols.push((name.clone(), if is_tag { RawCol::Tag(key.clone()) } else { RawCol::Field(key.clone()) }));
+            Expr::VarRef {
+                name: key,
+                data_type,
+            } => {
+                let is_tag = matches!(data_type, Some(crate::ast::VarType::Tag))
+                    || !field_set.contains(key.as_str());
+                cols.push((
+                    name.clone(),
+                    if is_tag {
+                        RawCol::Tag(key.clone())
+                    } else {
+                        RawCol::Field(key.clone())
+                    },
+                ));
             }
             _ => {}
         }
@@ -279,7 +391,12 @@ fn raw_series(
     }
     let mut columns = vec!["time".to_owned()];
     columns.extend(cols.into_iter().map(|(n, _)| n));
-    Ok(vec![Series { name: Some(measurement.to_owned()), tags: Vec::new(), columns, values }])
+    Ok(vec![Series {
+        name: Some(measurement.to_owned()),
+        tags: Vec::new(),
+        columns,
+        values,
+    }])
 }
 
 fn present(c: &Column, i: usize) -> bool {
@@ -309,7 +426,11 @@ fn aggregate_series(
     calls: &[AggCall],
     filter: &Filter,
 ) -> Result<Vec<Series>, ExecError> {
-    let mut wanted: Vec<String> = calls.iter().map(|c| c.field.clone()).filter(|f| field_set.contains(f.as_str())).collect();
+    let mut wanted: Vec<String> = calls
+        .iter()
+        .map(|c| c.field.clone())
+        .filter(|f| field_set.contains(f.as_str()))
+        .collect();
     wanted.sort();
     wanted.dedup();
     if wanted.is_empty() {
@@ -324,11 +445,23 @@ fn aggregate_series(
             }
         }
     }
-    Ok(aggregate_row(measurement, calls.iter().map(|c| c.column.clone()).collect(), &aggs, filter).into_iter().collect())
+    Ok(aggregate_row(
+        measurement,
+        calls.iter().map(|c| c.column.clone()).collect(),
+        &aggs,
+        filter,
+    )
+    .into_iter()
+    .collect())
 }
 
 /// The single result row of whole-range aggregates, or `None` when no call saw a value.
-fn aggregate_row(measurement: &str, names: Vec<String>, aggs: &[Aggregate], filter: &Filter) -> Option<Series> {
+fn aggregate_row(
+    measurement: &str,
+    names: Vec<String>,
+    aggs: &[Aggregate],
+    filter: &Filter,
+) -> Option<Series> {
     if aggs.iter().all(|a| a.count() == 0) {
         return None;
     }
@@ -341,5 +474,10 @@ fn aggregate_row(measurement: &str, names: Vec<String>, aggs: &[Aggregate], filt
     row.extend(aggs.iter().map(Aggregate::value));
     let mut columns = vec!["time".to_owned()];
     columns.extend(names);
-    Some(Series { name: Some(measurement.to_owned()), tags: Vec::new(), columns, values: vec![row] })
+    Some(Series {
+        name: Some(measurement.to_owned()),
+        tags: Vec::new(),
+        columns,
+        values: vec![row],
+    })
 }

@@ -8,11 +8,20 @@ use tsdb::{Engine, EngineError, FieldType, ReadRequest, SeriesData};
 pub trait Store: Send + Sync {
     fn databases(&self) -> Vec<String>;
     fn database_exists(&self, name: &str) -> bool;
-    fn create_database(&self, name: &str, spec: Option<RetentionPolicySpec>) -> Result<(), EngineError>;
+    fn create_database(
+        &self,
+        name: &str,
+        spec: Option<RetentionPolicySpec>,
+    ) -> Result<(), EngineError>;
     fn drop_database(&self, name: &str) -> Result<(), EngineError>;
     fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError>;
     fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError>;
-    fn field_keys(&self, db: &str, rp: Option<&str>, measurement: &str) -> Result<Vec<(String, FieldType)>, EngineError>;
+    fn field_keys(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        measurement: &str,
+    ) -> Result<Vec<(String, FieldType)>, EngineError>;
     fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError>;
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError>;
 }
@@ -24,7 +33,11 @@ impl Store for Engine {
     fn database_exists(&self, name: &str) -> bool {
         Engine::database_exists(self, name)
     }
-    fn create_database(&self, name: &str, spec: Option<RetentionPolicySpec>) -> Result<(), EngineError> {
+    fn create_database(
+        &self,
+        name: &str,
+        spec: Option<RetentionPolicySpec>,
+    ) -> Result<(), EngineError> {
         Engine::create_database(self, name, spec)
     }
     fn drop_database(&self, name: &str) -> Result<(), EngineError> {
@@ -36,7 +49,12 @@ impl Store for Engine {
     fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {
         Engine::measurements(self, db)
     }
-    fn field_keys(&self, db: &str, rp: Option<&str>, measurement: &str) -> Result<Vec<(String, FieldType)>, EngineError> {
+    fn field_keys(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        measurement: &str,
+    ) -> Result<Vec<(String, FieldType)>, EngineError> {
         Engine::field_keys(self, db, rp, measurement)
     }
     fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError> {

@@ -20,16 +20,22 @@ fn filter(q: &str) -> Result<Filter, ExecError> {
 
 #[test]
 fn time_bounds() {
-    let f = filter("SELECT v FROM m WHERE time > 10 AND time < 20 AND host = 'a'").unwrap_or_else(|e| panic!("{e}"));
+    let f = filter("SELECT v FROM m WHERE time > 10 AND time < 20 AND host = 'a'")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((f.min_time, f.max_time, f.has_lower_bound), (11, 19, true));
     assert_eq!(f.tag_equals, vec![("host".to_owned(), "a".to_owned())]);
-    let f = filter("SELECT v FROM m WHERE 5 <= time and time <= now() - 1ms").unwrap_or_else(|e| panic!("{e}"));
+    let f = filter("SELECT v FROM m WHERE 5 <= time and time <= now() - 1ms")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((f.min_time, f.max_time), (5, 0));
     assert!(f.is_empty_range());
-    let f = filter("SELECT v FROM m WHERE time >= '1970-01-01T00:00:01Z' AND time <= 2s").unwrap_or_else(|e| panic!("{e}"));
+    let f = filter("SELECT v FROM m WHERE time >= '1970-01-01T00:00:01Z' AND time <= 2s")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((f.min_time, f.max_time), (1_000_000_000, 2_000_000_000));
     let f = filter_from_condition(None, 0, &|_| false).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((f.min_time, f.max_time, f.has_lower_bound), (i64::MIN, i64::MAX, false));
+    assert_eq!(
+        (f.min_time, f.max_time, f.has_lower_bound),
+        (i64::MIN, i64::MAX, false)
+    );
 }
 
 #[test]
@@ -42,7 +48,10 @@ fn unsupported_conditions_are_errors() {
     ] {
         assert!(matches!(filter(q), Err(ExecError::Unsupported(_))), "{q}");
     }
-    assert!(matches!(filter("SELECT v FROM m WHERE time > 'yesterday'"), Err(ExecError::Invalid(_))));
+    assert!(matches!(
+        filter("SELECT v FROM m WHERE time > 'yesterday'"),
+        Err(ExecError::Invalid(_))
+    ));
 }
 
 fn col(vals: &[Option<FieldValue<'static>>], ty: FieldType) -> Column {
@@ -58,11 +67,20 @@ fn col(vals: &[Option<FieldValue<'static>>], ty: FieldType) -> Column {
 
 #[test]
 fn aggregates_over_columns() {
-    let ints = col(&[Some(FieldValue::Integer(3)), None, Some(FieldValue::Integer(-7)), Some(FieldValue::Integer(3))], FieldType::Integer);
+    let ints = col(
+        &[
+            Some(FieldValue::Integer(3)),
+            None,
+            Some(FieldValue::Integer(-7)),
+            Some(FieldValue::Integer(3)),
+        ],
+        FieldType::Integer,
+    );
     let times = [10, 20, 30, 40];
     let run = |f: AggFn| {
         let mut a = Aggregate::new(f);
-        a.add_column(&ints, &times).unwrap_or_else(|e| panic!("{e}"));
+        a.add_column(&ints, &times)
+            .unwrap_or_else(|e| panic!("{e}"));
         a
     };
     assert_eq!(run(AggFn::Count).value(), Value::Int(3));
@@ -75,19 +93,30 @@ fn aggregates_over_columns() {
     let empty = Aggregate::new(AggFn::Sum);
     assert_eq!(empty.value(), Value::Null);
 
-    let bools = col(&[Some(FieldValue::Boolean(false)), Some(FieldValue::Boolean(true))], FieldType::Boolean);
+    let bools = col(
+        &[
+            Some(FieldValue::Boolean(false)),
+            Some(FieldValue::Boolean(true)),
+        ],
+        FieldType::Boolean,
+    );
     let mut max = Aggregate::new(AggFn::Max);
-    max.add_column(&bools, &[1, 2]).unwrap_or_else(|e| panic!("{e}"));
+    max.add_column(&bools, &[1, 2])
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(max.value(), Value::Bool(true));
     let mut sum = Aggregate::new(AggFn::Sum);
     let err = sum.add_column(&bools, &[1, 2]).err().map(|e| e.to_string());
-    assert_eq!(err.as_deref(), Some("unsupported sum iterator type: *query.booleanInterruptIterator"));
+    assert_eq!(
+        err.as_deref(),
+        Some("unsupported sum iterator type: *query.booleanInterruptIterator")
+    );
 }
 
 #[test]
 fn columns_shorter_than_times_do_not_panic() {
     let c = col(&[Some(FieldValue::Float(1.0))], FieldType::Float);
     let mut a = Aggregate::new(AggFn::Count);
-    a.add_column(&c, &[1, 2, 3]).unwrap_or_else(|e| panic!("{e}"));
+    a.add_column(&c, &[1, 2, 3])
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a.value(), Value::Int(1));
 }

@@ -32,7 +32,9 @@ pub fn router(engine: Arc<Engine>, config: QueryConfig) -> Router {
 
 /// The query routes over any [`Store`] (tests use [`crate::exec::MemStore`]).
 pub fn router_with_store(store: Arc<dyn Store>, config: QueryConfig) -> Router {
-    Router::new().route("/query", get(query).post(query)).with_state(AppState { store, config })
+    Router::new()
+        .route("/query", get(query).post(query))
+        .with_state(AppState { store, config })
 }
 
 /// Request parameters in lookup order (body form first, then URL).
@@ -55,14 +57,20 @@ impl Params {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>, error: Option<&str>) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Some(e) = error {
         // InfluxDB truncates the header to 1024 bytes.
         let mut end = e.len().min(1024);
@@ -82,16 +90,32 @@ fn error_response(status: StatusCode, msg: &str, pretty: bool) -> Response {
     json_response(status, body, Some(msg))
 }
 
-async fn query(State(st): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn query(
+    State(st): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let params = Params::from_request(&method, &uri, &headers, &body);
     let pretty = params.get("pretty") == Some("true");
     let q = params.get("q").map(str::trim).unwrap_or("");
     if q.is_empty() {
-        return error_response(StatusCode::BAD_REQUEST, r#"missing required parameter "q""#, pretty);
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            r#"missing required parameter "q""#,
+            pretty,
+        );
     }
     let statements = match parse_query(q) {
         Ok(s) => s,
-        Err(e) => return error_response(StatusCode::BAD_REQUEST, &format!("error parsing query: {e}"), pretty),
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("error parsing query: {e}"),
+                pretty,
+            );
+        }
     };
     let non_empty = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
     let ctx = ExecContext {
@@ -102,15 +126,29 @@ async fn query(State(st): State<AppState>, method: Method, uri: Uri, headers: He
     };
     let format = TimeFormat::from_epoch_param(params.get("epoch"));
     let store = Arc::clone(&st.store);
-    let results = match tokio::task::spawn_blocking(move || execute(store.as_ref(), &statements, &ctx)).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "query task failed");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "query execution failed", pretty);
-        }
-    };
+    let results =
+        match tokio::task::spawn_blocking(move || execute(store.as_ref(), &statements, &ctx)).await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "query task failed");
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "query execution failed",
+                    pretty,
+                );
+            }
+        };
     let mut body = Vec::new();
-    write_response(&mut body, &QueryResponse { results, error: None }, format, pretty);
+    write_response(
+        &mut body,
+        &QueryResponse {
+            results,
+            error: None,
+        },
+        format,
+        pretty,
+    );
     json_response(StatusCode::OK, body, None)
 }
 

@@ -8,9 +8,18 @@ use crate::ast::BinaryOp;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("found {found}, expected {} at line {line}, char {char}", expected.join(", "))]
-    Expected { found: String, expected: Vec<&'static str>, line: usize, char: usize },
+    Expected {
+        found: String,
+        expected: Vec<&'static str>,
+        line: usize,
+        char: usize,
+    },
     #[error("{message} at line {line}, char {char}")]
-    Message { message: String, line: usize, char: usize },
+    Message {
+        message: String,
+        line: usize,
+        char: usize,
+    },
     /// InfluxDB prints some messages without a position.
     #[error("{0}")]
     Plain(String),
@@ -39,7 +48,10 @@ pub(crate) type PResult<'a, T> = nom::IResult<&'a str, T, PErr<'a>>;
 
 impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
     fn from_error_kind(input: &'a str, kind: ErrorKind) -> Self {
-        PErr { rest: input, kind: Kind::Nom(kind) }
+        PErr {
+            rest: input,
+            kind: Kind::Nom(kind),
+        }
     }
 
     fn append(_input: &'a str, _kind: ErrorKind, other: Self) -> Self {
@@ -58,9 +70,15 @@ impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
                             a.push(e);
                         }
                     }
-                    PErr { rest: self.rest, kind: Kind::Expected(a) }
+                    PErr {
+                        rest: self.rest,
+                        kind: Kind::Expected(a),
+                    }
                 }
-                (_, kind) => PErr { rest: other.rest, kind },
+                (_, kind) => PErr {
+                    rest: other.rest,
+                    kind,
+                },
             },
         }
     }
@@ -68,7 +86,10 @@ impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
 
 /// A recoverable "expected …" error at `rest`.
 pub(crate) fn expected<'a, T>(rest: &'a str, what: &[&'static str]) -> PResult<'a, T> {
-    Err(nom::Err::Error(PErr { rest, kind: Kind::Expected(what.to_vec()) }))
+    Err(nom::Err::Error(PErr {
+        rest,
+        kind: Kind::Expected(what.to_vec()),
+    }))
 }
 
 /// A committed error with a message at `rest`.
@@ -89,23 +110,43 @@ impl ParseError {
     pub(crate) fn from_perr(input: &str, e: PErr<'_>) -> ParseError {
         // InfluxDB reports EOF one character past the end of the input, whatever whitespace precedes it.
         let at_eof = super::lexical::ws(e.rest).is_empty();
-        let at = if at_eof { input.len() } else { input.len().saturating_sub(e.rest.len()) };
+        let at = if at_eof {
+            input.len()
+        } else {
+            input.len().saturating_sub(e.rest.len())
+        };
         let prefix = input.get(..at).unwrap_or(input);
         let line = prefix.matches('\n').count() + 1;
         let line_start = prefix.rfind('\n').map_or(0, |p| p + 1);
-        let char = prefix.get(line_start..).map_or(0, |s| s.chars().count()) + 1 + usize::from(at_eof);
+        let char =
+            prefix.get(line_start..).map_or(0, |s| s.chars().count()) + 1 + usize::from(at_eof);
         // …and a single-quoted string one character before its opening quote.
-        let char = if super::lexical::ws(e.rest).starts_with('\'') { char - 1 } else { char };
+        let char = if super::lexical::ws(e.rest).starts_with('\'') {
+            char - 1
+        } else {
+            char
+        };
         match e.kind {
-            Kind::Expected(expected) => {
-                ParseError::Expected { found: super::lexical::token_text(e.rest), expected, line, char }
-            }
-            Kind::Message(message) => ParseError::Message { message, line, char },
+            Kind::Expected(expected) => ParseError::Expected {
+                found: super::lexical::token_text(e.rest),
+                expected,
+                line,
+                char,
+            },
+            Kind::Message(message) => ParseError::Message {
+                message,
+                line,
+                char,
+            },
             Kind::Plain(message) => ParseError::Plain(message),
             Kind::SelectOperator(op) => ParseError::Plain(format!(
                 "invalid operator {op} in SELECT clause at line {line}, char {char}; operator is intended for WHERE clause"
             )),
-            Kind::Nom(kind) => ParseError::Message { message: format!("syntax error ({kind:?})"), line, char },
+            Kind::Nom(kind) => ParseError::Message {
+                message: format!("syntax error ({kind:?})"),
+                line,
+                char,
+            },
         }
     }
 }

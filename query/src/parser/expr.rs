@@ -26,7 +26,11 @@ fn binary(i: &str, min_prec: u8) -> PResult<'_, Expr> {
         } else {
             must(binary(after, prec + 1))?
         };
-        lhs = Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) };
+        lhs = Expr::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        };
         i = rest;
     }
     Ok((i, lhs))
@@ -36,7 +40,14 @@ fn binary(i: &str, min_prec: u8) -> PResult<'_, Expr> {
 fn operator(i: &str) -> Option<(BinaryOp, &str)> {
     use BinaryOp::*;
     let i = ws(i);
-    const TWO: [(&str, BinaryOp); 6] = [("<=", Lte), (">=", Gte), ("!=", Neq), ("<>", Neq), ("=~", EqRegex), ("!~", NeqRegex)];
+    const TWO: [(&str, BinaryOp); 6] = [
+        ("<=", Lte),
+        (">=", Gte),
+        ("!=", Neq),
+        ("<>", Neq),
+        ("=~", EqRegex),
+        ("!~", NeqRegex),
+    ];
     for (s, op) in TWO {
         if let Some(rest) = i.strip_prefix(s) {
             return Some((op, rest));
@@ -102,9 +113,15 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
         }
         '"' => var_ref(i),
         _ => match bare_word(i) {
-            Some((w, rest)) if w.eq_ignore_ascii_case("true") => Ok((rest, Expr::Literal(Literal::Boolean(true)))),
-            Some((w, rest)) if w.eq_ignore_ascii_case("false") => Ok((rest, Expr::Literal(Literal::Boolean(false)))),
-            Some((w, rest)) if !is_keyword(w) && ws(rest).starts_with('(') => call(w, &ws(rest)[1..]),
+            Some((w, rest)) if w.eq_ignore_ascii_case("true") => {
+                Ok((rest, Expr::Literal(Literal::Boolean(true))))
+            }
+            Some((w, rest)) if w.eq_ignore_ascii_case("false") => {
+                Ok((rest, Expr::Literal(Literal::Boolean(false))))
+            }
+            Some((w, rest)) if !is_keyword(w) && ws(rest).starts_with('(') => {
+                call(w, &ws(rest)[1..])
+            }
             Some(_) => var_ref(i),
             None => expected(i, UNARY_EXPECTED),
         },
@@ -155,8 +172,18 @@ fn cast(i: &str) -> PResult<'_, Option<VarType>> {
     match bare_word(after) {
         Some((w, rest)) => match VarType::from_name(w) {
             Some(t) => Ok((rest, Some(t))),
-            None => failure(after, Kind::Expected(vec!["float", "integer", "string", "boolean", "field", "tag"])),
+            None => failure(
+                after,
+                Kind::Expected(vec![
+                    "float", "integer", "string", "boolean", "field", "tag",
+                ]),
+            ),
         },
-        None => failure(after, Kind::Expected(vec!["float", "integer", "string", "boolean", "field", "tag"])),
+        None => failure(
+            after,
+            Kind::Expected(vec![
+                "float", "integer", "string", "boolean", "field", "tag",
+            ]),
+        ),
     }
 }

@@ -1,8 +1,8 @@
 //! Lexical rules: whitespace and comments, keywords, identifiers, strings, numbers, durations,
 //! regexes and punctuation.
 
-use nom::bytes::complete::take_while;
 use nom::Parser as _;
+use nom::bytes::complete::take_while;
 
 use super::error::{Kind, PResult, expected, failure};
 use crate::ast::is_keyword;
@@ -155,7 +155,8 @@ pub(crate) enum Number {
 pub(crate) fn number(i: &str) -> PResult<'_, Number> {
     let int_len = i.bytes().take_while(u8::is_ascii_digit).count();
     let mut end = int_len;
-    let is_float = i[end..].starts_with('.') && i[end + 1..].starts_with(|c: char| c.is_ascii_digit());
+    let is_float =
+        i[end..].starts_with('.') && i[end + 1..].starts_with(|c: char| c.is_ascii_digit());
     if is_float {
         end += 1 + i[end + 1..].bytes().take_while(u8::is_ascii_digit).count();
     } else if int_len == 0 {
@@ -172,8 +173,11 @@ pub(crate) fn number(i: &str) -> PResult<'_, Number> {
     let Ok(v) = text.parse::<i64>() else {
         return failure(i, Kind::Message("unable to parse integer".to_owned()));
     };
-    let unit_len: usize =
-        rest.chars().take_while(|c| c.is_ascii_alphabetic() || *c == 'µ').map(char::len_utf8).sum();
+    let unit_len: usize = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == 'µ')
+        .map(char::len_utf8)
+        .sum();
     if unit_len > 0 {
         if let Some(n) = duration_unit_nanos(&rest[..unit_len]) {
             return match v.checked_mul(n) {
@@ -189,7 +193,9 @@ pub(crate) fn number(i: &str) -> PResult<'_, Number> {
 pub(crate) fn integer(i: &str) -> PResult<'_, u64> {
     let i = ws(i);
     match number(i) {
-        Ok((rest, Number::Integer(v))) if v >= 0 && !rest.starts_with(is_ident_char) => Ok((rest, v as u64)),
+        Ok((rest, Number::Integer(v))) if v >= 0 && !rest.starts_with(is_ident_char) => {
+            Ok((rest, v as u64))
+        }
         Err(nom::Err::Failure(e)) => Err(nom::Err::Failure(e)),
         _ => expected(i, &["integer"]),
     }
@@ -223,7 +229,11 @@ pub(crate) fn token_text(i: &str) -> String {
         return w.to_owned();
     }
     if c.is_ascii_digit() {
-        let n = i.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == 'µ').map(char::len_utf8).sum();
+        let n = i
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == 'µ')
+            .map(char::len_utf8)
+            .sum();
         return i[..n].to_owned();
     }
     if c == '"' || c == '\'' {

@@ -3,19 +3,49 @@
 
 use super::error::{Kind, PResult, failure, must};
 use super::expr::expr;
-use super::lexical::{bare_word, duration, identifier, integer, keyword, opt_keyword, peek_word, regex_lit, ws};
+use super::lexical::{
+    bare_word, duration, identifier, integer, keyword, opt_keyword, peek_word, regex_lit, ws,
+};
 use crate::ast::{
     CreateDatabaseStatement, DropDatabaseStatement, NamePattern, ShowMeasurementsStatement,
     ShowRetentionPoliciesStatement, Statement, UnsupportedStatement, is_keyword,
 };
 
 const SHOW_EXPECTED: &[&str] = &[
-    "CONTINUOUS", "DATABASES", "DIAGNOSTICS", "FIELD", "GRANTS", "MEASUREMENT", "MEASUREMENTS", "QUERIES",
-    "RETENTION", "SERIES", "SHARD", "SHARDS", "STATS", "SUBSCRIPTIONS", "TAG", "USERS",
+    "CONTINUOUS",
+    "DATABASES",
+    "DIAGNOSTICS",
+    "FIELD",
+    "GRANTS",
+    "MEASUREMENT",
+    "MEASUREMENTS",
+    "QUERIES",
+    "RETENTION",
+    "SERIES",
+    "SHARD",
+    "SHARDS",
+    "STATS",
+    "SUBSCRIPTIONS",
+    "TAG",
+    "USERS",
 ];
-const CREATE_EXPECTED: &[&str] = &["CONTINUOUS", "DATABASE", "USER", "RETENTION", "SUBSCRIPTION"];
+const CREATE_EXPECTED: &[&str] = &[
+    "CONTINUOUS",
+    "DATABASE",
+    "USER",
+    "RETENTION",
+    "SUBSCRIPTION",
+];
 /// InfluxDB's list omits DATABASE although `DROP DATABASE` exists; kept for identical messages.
-const DROP_EXPECTED: &[&str] = &["CONTINUOUS", "MEASUREMENT", "RETENTION", "SERIES", "SHARD", "SUBSCRIPTION", "USER"];
+const DROP_EXPECTED: &[&str] = &[
+    "CONTINUOUS",
+    "MEASUREMENT",
+    "RETENTION",
+    "SERIES",
+    "SHARD",
+    "SUBSCRIPTION",
+    "USER",
+];
 
 /// `SHOW …` (entered after SHOW).
 pub(crate) fn show<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
@@ -101,7 +131,10 @@ pub(crate) fn create<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
 
 fn create_database(i: &str) -> PResult<'_, CreateDatabaseStatement> {
     let (mut i, name) = must(identifier(i))?;
-    let mut s = CreateDatabaseStatement { name, ..Default::default() };
+    let mut s = CreateDatabaseStatement {
+        name,
+        ..Default::default()
+    };
     let Some(r) = opt_keyword(i, "WITH") else {
         return Ok((i, s));
     };
@@ -111,7 +144,10 @@ fn create_database(i: &str) -> PResult<'_, CreateDatabaseStatement> {
     if let Some(r) = opt_keyword(i, "DURATION") {
         let (r, d) = must(duration(r, true))?;
         if d != 0 && d < 3_600_000_000_000 {
-            return failure(ws(i), Kind::Plain("retention policy duration must be at least 1h0m0s".to_owned()));
+            return failure(
+                ws(i),
+                Kind::Plain("retention policy duration must be at least 1h0m0s".to_owned()),
+            );
         }
         s.duration = Some(d);
         i = r;
@@ -121,7 +157,10 @@ fn create_database(i: &str) -> PResult<'_, CreateDatabaseStatement> {
         let at = ws(r);
         let (r, n) = must(integer(r))?;
         if !(1..=i64::from(i32::MAX) as u64).contains(&n) {
-            return failure(at, Kind::Plain(format!("invalid value {n}: must be 1 <= n <= 2147483647")));
+            return failure(
+                at,
+                Kind::Plain(format!("invalid value {n}: must be 1 <= n <= 2147483647")),
+            );
         }
         s.replication = Some(n as u32);
         i = r;
@@ -141,7 +180,10 @@ fn create_database(i: &str) -> PResult<'_, CreateDatabaseStatement> {
         found = true;
     }
     if !found {
-        return failure(ws(i), Kind::Expected(vec!["DURATION", "NAME", "REPLICATION", "SHARD"]));
+        return failure(
+            ws(i),
+            Kind::Expected(vec!["DURATION", "NAME", "REPLICATION", "SHARD"]),
+        );
     }
     Ok((i, s))
 }
@@ -152,7 +194,10 @@ pub(crate) fn drop<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
     match peek_word(i) {
         Some((w, rest)) if w == "DATABASE" => {
             let (rest, name) = must(identifier(rest))?;
-            Ok((rest, Statement::DropDatabase(DropDatabaseStatement { name })))
+            Ok((
+                rest,
+                Statement::DropDatabase(DropDatabaseStatement { name }),
+            ))
         }
         Some((w, _)) if DROP_EXPECTED.contains(&w.as_str()) => Ok(unsupported(start, false)),
         _ => failure(at, Kind::Expected(DROP_EXPECTED.to_vec())),
@@ -194,6 +239,12 @@ pub(crate) fn unsupported(start: &str, read_only: bool) -> (&str, Statement) {
         kind.push(w.to_ascii_uppercase());
         rest = r;
     }
-    (&start[end..], Statement::Unsupported(UnsupportedStatement { kind: kind.join(" "), text, read_only }))
+    (
+        &start[end..],
+        Statement::Unsupported(UnsupportedStatement {
+            kind: kind.join(" "),
+            text,
+            read_only,
+        }),
+    )
 }
-

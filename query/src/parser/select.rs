@@ -2,8 +2,14 @@
 
 use super::error::{Kind, PResult, expected, failure, must};
 use super::expr::expr;
-use super::lexical::{bare_word, identifier, integer, keyword, number, opt_keyword, peek_word, regex_lit, string_lit, symbol, ws};
-use crate::ast::{Dimension, Expr, Field, Fill, Literal, MeasurementName, NamePattern, SelectStatement, SortOrder, Source};
+use super::lexical::{
+    bare_word, identifier, integer, keyword, number, opt_keyword, peek_word, regex_lit, string_lit,
+    symbol, ws,
+};
+use crate::ast::{
+    Dimension, Expr, Field, Fill, Literal, MeasurementName, NamePattern, SelectStatement,
+    SortOrder, Source,
+};
 
 /// `SELECT …` (entered at the SELECT keyword).
 pub(crate) fn select_statement(i: &str) -> PResult<'_, SelectStatement> {
@@ -41,7 +47,12 @@ pub(crate) fn select_statement(i: &str) -> PResult<'_, SelectStatement> {
         s.order = Some(order);
         i = rest;
     }
-    for (kw, slot) in [("LIMIT", &mut s.limit), ("OFFSET", &mut s.offset), ("SLIMIT", &mut s.slimit), ("SOFFSET", &mut s.soffset)] {
+    for (kw, slot) in [
+        ("LIMIT", &mut s.limit),
+        ("OFFSET", &mut s.offset),
+        ("SLIMIT", &mut s.slimit),
+        ("SOFFSET", &mut s.soffset),
+    ] {
         if let Some(rest) = opt_keyword(i, kw) {
             let (rest, n) = must(integer(rest))?;
             *slot = Some(n);
@@ -80,9 +91,21 @@ fn field(i: &str) -> PResult<'_, Field> {
     }
     if let Some(after) = opt_keyword(rest, "AS") {
         let (rest, alias) = must(identifier(after))?;
-        return Ok((rest, Field { expr: e, alias: Some(alias) }));
+        return Ok((
+            rest,
+            Field {
+                expr: e,
+                alias: Some(alias),
+            },
+        ));
     }
-    Ok((rest, Field { expr: e, alias: None }))
+    Ok((
+        rest,
+        Field {
+            expr: e,
+            alias: None,
+        },
+    ))
 }
 
 fn sources(i: &str) -> PResult<'_, Vec<Source>> {
@@ -145,7 +168,14 @@ pub(crate) fn measurement_name(i: &str, allow_regex: bool) -> PResult<'_, Measur
     };
     let retention_policy = it.next().and_then(seg_name);
     let database = it.next().and_then(seg_name);
-    Ok((cur, MeasurementName { database, retention_policy, name }))
+    Ok((
+        cur,
+        MeasurementName {
+            database,
+            retention_policy,
+            name,
+        },
+    ))
 }
 
 fn dimensions(i: &str) -> PResult<'_, Vec<Dimension>> {
@@ -182,7 +212,10 @@ fn fill(i: &str) -> Result<Option<(&str, Fill)>, nom::Err<super::error::PErr<'_>
             "none" => Fill::None,
             "previous" => Fill::Previous,
             "linear" => Fill::Linear,
-            _ => return failure::<()>(arg, Kind::Plain("fill must be a function call".to_owned())).map(|_| None),
+            _ => {
+                return failure::<()>(arg, Kind::Plain("fill must be a function call".to_owned()))
+                    .map(|_| None);
+            }
         };
         (rest, f)
     } else {
@@ -191,9 +224,20 @@ fn fill(i: &str) -> Result<Option<(&str, Fill)>, nom::Err<super::error::PErr<'_>
             None => (false, arg),
         };
         match number(num) {
-            Ok((rest, super::lexical::Number::Integer(v))) => (rest, Fill::Value(Literal::Integer(if neg { -v } else { v }))),
-            Ok((rest, super::lexical::Number::Float(v))) => (rest, Fill::Value(Literal::Float(if neg { -v } else { v }))),
-            _ => return failure::<()>(arg, Kind::Plain("expected number argument in fill()".to_owned())).map(|_| None),
+            Ok((rest, super::lexical::Number::Integer(v))) => (
+                rest,
+                Fill::Value(Literal::Integer(if neg { -v } else { v })),
+            ),
+            Ok((rest, super::lexical::Number::Float(v))) => {
+                (rest, Fill::Value(Literal::Float(if neg { -v } else { v })))
+            }
+            _ => {
+                return failure::<()>(
+                    arg,
+                    Kind::Plain("expected number argument in fill()".to_owned()),
+                )
+                .map(|_| None);
+            }
         }
     };
     let (rest, ()) = must(symbol(")")(rest))?;
@@ -217,11 +261,17 @@ fn order_by(i: &str) -> PResult<'_, SortOrder> {
     }
     let (rest, name) = identifier(i).or_else(|_| expected(i, &["identifier", "ASC", "DESC"]))?;
     if name != "time" {
-        return failure(i, Kind::Plain("only ORDER BY time supported at this time".to_owned()));
+        return failure(
+            i,
+            Kind::Plain("only ORDER BY time supported at this time".to_owned()),
+        );
     }
     let (rest, d) = sort_direction(rest)?;
     if symbol(",")(rest).is_ok() {
-        return failure(i, Kind::Plain("only ORDER BY time supported at this time".to_owned()));
+        return failure(
+            i,
+            Kind::Plain("only ORDER BY time supported at this time".to_owned()),
+        );
     }
     Ok((rest, d.unwrap_or(SortOrder::Asc)))
 }

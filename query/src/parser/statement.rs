@@ -1,14 +1,16 @@
 //! Queries and statement dispatch.
 
+use super::ParseError;
 use super::error::{Kind, PErr, PResult, failure};
 use super::lexical::{peek_word, ws};
 use super::meta::{create, drop, show, unsupported};
 use super::select::select_statement;
-use super::ParseError;
 use crate::ast::Statement;
 
-const STATEMENT_EXPECTED: &[&str] =
-    &["SELECT", "DELETE", "SHOW", "CREATE", "DROP", "EXPLAIN", "GRANT", "REVOKE", "ALTER", "SET", "KILL"];
+const STATEMENT_EXPECTED: &[&str] = &[
+    "SELECT", "DELETE", "SHOW", "CREATE", "DROP", "EXPLAIN", "GRANT", "REVOKE", "ALTER", "SET",
+    "KILL",
+];
 
 /// Parses a `;`-separated query; empty statements are skipped (`q=;` yields no statements).
 pub fn parse_query(q: &str) -> Result<Vec<Statement>, ParseError> {
@@ -26,7 +28,13 @@ pub fn parse_query(q: &str) -> Result<Vec<Statement>, ParseError> {
             continue;
         }
         if !after_semicolon {
-            return Err(ParseError::from_perr(q, PErr { rest: at, kind: Kind::Expected(vec![";"]) }));
+            return Err(ParseError::from_perr(
+                q,
+                PErr {
+                    rest: at,
+                    kind: Kind::Expected(vec![";"]),
+                },
+            ));
         }
         match statement(at) {
             Ok((rest, s)) => {
@@ -34,7 +42,9 @@ pub fn parse_query(q: &str) -> Result<Vec<Statement>, ParseError> {
                 i = rest;
                 after_semicolon = false;
             }
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(ParseError::from_perr(q, e)),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                return Err(ParseError::from_perr(q, e));
+            }
             Err(nom::Err::Incomplete(_)) => {
                 return Err(ParseError::Plain("incomplete input".to_owned()));
             }
@@ -47,8 +57,16 @@ pub fn parse_statement(s: &str) -> Result<Statement, ParseError> {
     let mut v = parse_query(s)?;
     match v.len() {
         1 => Ok(v.remove(0)),
-        0 => Err(ParseError::from_perr(s, PErr { rest: ws(s), kind: Kind::Expected(STATEMENT_EXPECTED.to_vec()) })),
-        _ => Err(ParseError::Plain("expected exactly one statement".to_owned())),
+        0 => Err(ParseError::from_perr(
+            s,
+            PErr {
+                rest: ws(s),
+                kind: Kind::Expected(STATEMENT_EXPECTED.to_vec()),
+            },
+        )),
+        _ => Err(ParseError::Plain(
+            "expected exactly one statement".to_owned(),
+        )),
     }
 }
 

@@ -39,7 +39,10 @@ fn assert_round_trip(s: &str) -> String {
 fn meta_statements() {
     assert_eq!(one("SHOW DATABASES"), Statement::ShowDatabases);
     assert_eq!(one("show databases"), Statement::ShowDatabases);
-    assert_eq!(one("SHOW measurements"), Statement::ShowMeasurements(Default::default()));
+    assert_eq!(
+        one("SHOW measurements"),
+        Statement::ShowMeasurements(Default::default())
+    );
     assert_eq!(
         one(r#"SHOW MEASUREMENTS ON "db" WITH MEASUREMENT =~ /(?i)cp\/u/ LIMIT 100 OFFSET 2"#),
         Statement::ShowMeasurements(ShowMeasurementsStatement {
@@ -52,13 +55,24 @@ fn meta_statements() {
     );
     assert_eq!(
         one(r#"SHOW RETENTION POLICIES on "my db""#),
-        Statement::ShowRetentionPolicies(ShowRetentionPoliciesStatement { database: Some("my db".into()) })
+        Statement::ShowRetentionPolicies(ShowRetentionPoliciesStatement {
+            database: Some("my db".into())
+        })
     );
-    assert_eq!(one("SHOW RETENTION POLICIES"), Statement::ShowRetentionPolicies(Default::default()));
-    assert_eq!(one("DROP DATABASE x"), Statement::DropDatabase(DropDatabaseStatement { name: "x".into() }));
+    assert_eq!(
+        one("SHOW RETENTION POLICIES"),
+        Statement::ShowRetentionPolicies(Default::default())
+    );
+    assert_eq!(
+        one("DROP DATABASE x"),
+        Statement::DropDatabase(DropDatabaseStatement { name: "x".into() })
+    );
     assert_eq!(
         one("CREATE DATABASE db"),
-        Statement::CreateDatabase(CreateDatabaseStatement { name: "db".into(), ..Default::default() })
+        Statement::CreateDatabase(CreateDatabaseStatement {
+            name: "db".into(),
+            ..Default::default()
+        })
     );
     assert_eq!(
         one("create database db with duration 7d replication 1 shard duration 1h name rp1"),
@@ -71,20 +85,27 @@ fn meta_statements() {
             rp_name: Some("rp1".into()),
         })
     );
-    let Statement::CreateDatabase(c) = one("CREATE DATABASE db WITH DURATION INF") else { panic!() };
+    let Statement::CreateDatabase(c) = one("CREATE DATABASE db WITH DURATION INF") else {
+        panic!()
+    };
     assert_eq!(c.duration, Some(0));
 }
 
 #[test]
 fn unsupported_statements_are_kept_as_text() {
-    let v = parse_query("SHOW TAG KEYS FROM \"m;x\"; SHOW DATABASES; DROP MEASUREMENT cpu").unwrap_or_default();
+    let v = parse_query("SHOW TAG KEYS FROM \"m;x\"; SHOW DATABASES; DROP MEASUREMENT cpu")
+        .unwrap_or_default();
     assert_eq!(v.len(), 3);
-    let Statement::Unsupported(u) = &v[0] else { panic!("{:?}", v[0]) };
+    let Statement::Unsupported(u) = &v[0] else {
+        panic!("{:?}", v[0])
+    };
     assert_eq!(u.kind, "SHOW TAG KEYS");
     assert_eq!(u.text, "SHOW TAG KEYS FROM \"m;x\"");
     assert!(u.read_only);
     assert_eq!(v[1], Statement::ShowDatabases);
-    let Statement::Unsupported(u) = &v[2] else { panic!() };
+    let Statement::Unsupported(u) = &v[2] else {
+        panic!()
+    };
     assert_eq!(u.kind, "DROP MEASUREMENT");
     assert!(!u.read_only);
 }
@@ -93,8 +114,14 @@ fn unsupported_statements_are_kept_as_text() {
 fn semicolons() {
     assert_eq!(parse_query(";").map(|v| v.len()), Ok(0));
     assert_eq!(parse_query("").map(|v| v.len()), Ok(0));
-    assert_eq!(parse_query(";SHOW DATABASES;;SHOW DATABASES;").map(|v| v.len()), Ok(2));
-    assert_eq!(parse_query("SHOW DATABASES -- comment\n; /* x */ SHOW DATABASES").map(|v| v.len()), Ok(2));
+    assert_eq!(
+        parse_query(";SHOW DATABASES;;SHOW DATABASES;").map(|v| v.len()),
+        Ok(2)
+    );
+    assert_eq!(
+        parse_query("SHOW DATABASES -- comment\n; /* x */ SHOW DATABASES").map(|v| v.len()),
+        Ok(2)
+    );
 }
 
 #[test]
@@ -104,7 +131,10 @@ fn raw_selects() {
     assert_eq!(s.fields[0].expr, Expr::var("value"));
     assert_eq!(
         s.sources,
-        vec![Source::Measurement(MeasurementName { name: NamePattern::Name("cpu".into()), ..Default::default() })]
+        vec![Source::Measurement(MeasurementName {
+            name: NamePattern::Name("cpu".into()),
+            ..Default::default()
+        })]
     );
     let s = select(r#"select * from "my db"."rp"."cpu load" limit 10"#);
     assert_eq!(s.fields[0].expr, Expr::Wildcard(None));
@@ -130,14 +160,24 @@ fn raw_selects() {
     assert_eq!(s.sources.len(), 2);
     assert_eq!(
         s.sources[1],
-        Source::Measurement(MeasurementName { name: NamePattern::Regex("^cpu".into()), ..Default::default() })
+        Source::Measurement(MeasurementName {
+            name: NamePattern::Regex("^cpu".into()),
+            ..Default::default()
+        })
     );
 }
 
 #[test]
 fn where_time_bounds() {
     let s = select("SELECT v FROM m WHERE time >= 1700000000000ms and time <= 1700003600000ms");
-    let Some(Expr::Binary { op: BinaryOp::And, lhs, rhs }) = s.condition else { panic!() };
+    let Some(Expr::Binary {
+        op: BinaryOp::And,
+        lhs,
+        rhs,
+    }) = s.condition
+    else {
+        panic!()
+    };
     assert_eq!(
         *lhs,
         Expr::Binary {
@@ -146,31 +186,80 @@ fn where_time_bounds() {
             rhs: Box::new(Expr::Literal(Literal::Duration(1_700_000_000_000_000_000))),
         }
     );
-    assert!(matches!(*rhs, Expr::Binary { op: BinaryOp::Lte, .. }));
+    assert!(matches!(
+        *rhs,
+        Expr::Binary {
+            op: BinaryOp::Lte,
+            ..
+        }
+    ));
     let s = select("SELECT v FROM m WHERE time > now() - 1h AND host = 'a'");
-    assert_eq!(s.to_string(), "SELECT v FROM m WHERE time > now() - 1h AND host = 'a'");
-    let s = select("SELECT v FROM m WHERE time > '2024-01-01T00:00:00Z' AND time < 1704067200000000000");
+    assert_eq!(
+        s.to_string(),
+        "SELECT v FROM m WHERE time > now() - 1h AND host = 'a'"
+    );
+    let s = select(
+        "SELECT v FROM m WHERE time > '2024-01-01T00:00:00Z' AND time < 1704067200000000000",
+    );
     assert!(s.condition.is_some());
 }
 
 #[test]
 fn precedence() {
     let s = select("SELECT v FROM m WHERE host = 'a' OR host = 'b' AND v > 60");
-    let Some(Expr::Binary { op: BinaryOp::Or, rhs, .. }) = s.condition else { panic!() };
-    assert!(matches!(*rhs, Expr::Binary { op: BinaryOp::And, .. }));
+    let Some(Expr::Binary {
+        op: BinaryOp::Or,
+        rhs,
+        ..
+    }) = s.condition
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        *rhs,
+        Expr::Binary {
+            op: BinaryOp::And,
+            ..
+        }
+    ));
     let s = select("SELECT a + b * c - d FROM m");
-    let Expr::Binary { op: BinaryOp::Sub, lhs, .. } = &s.fields[0].expr else { panic!() };
-    assert!(matches!(**lhs, Expr::Binary { op: BinaryOp::Add, .. }));
+    let Expr::Binary {
+        op: BinaryOp::Sub,
+        lhs,
+        ..
+    } = &s.fields[0].expr
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        **lhs,
+        Expr::Binary {
+            op: BinaryOp::Add,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn aggregates_and_clauses() {
     let s = select("SELECT MEAN(value) AS m, count(\"value\"), max(v::float) FROM lat");
-    assert_eq!(s.fields[0].expr, Expr::Call { name: "mean".into(), args: vec![Expr::var("value")] });
+    assert_eq!(
+        s.fields[0].expr,
+        Expr::Call {
+            name: "mean".into(),
+            args: vec![Expr::var("value")]
+        }
+    );
     assert_eq!(s.fields[0].alias.as_deref(), Some("m"));
     assert_eq!(
         s.fields[2].expr,
-        Expr::Call { name: "max".into(), args: vec![Expr::VarRef { name: "v".into(), data_type: Some(VarType::Float) }] }
+        Expr::Call {
+            name: "max".into(),
+            args: vec![Expr::VarRef {
+                name: "v".into(),
+                data_type: Some(VarType::Float)
+            }]
+        }
     );
     let s = select(
         "SELECT mean(v) FROM m WHERE time > now() - 1h GROUP BY time(10s, -1m), \"host\", /^d/ fill(none) \
@@ -179,9 +268,15 @@ fn aggregates_and_clauses() {
     assert_eq!(s.dimensions.len(), 3);
     assert_eq!(s.fill, Some(Fill::None));
     assert_eq!(s.order, Some(SortOrder::Desc));
-    assert_eq!((s.limit, s.offset, s.slimit, s.soffset), (Some(2), Some(1), Some(3), Some(4)));
+    assert_eq!(
+        (s.limit, s.offset, s.slimit, s.soffset),
+        (Some(2), Some(1), Some(3), Some(4))
+    );
     assert_eq!(s.timezone.as_deref(), Some("Europe/Amsterdam"));
-    assert_eq!(select("SELECT mean(v) FROM m GROUP BY time(1m) fill(-1)").fill, Some(Fill::Value(Literal::Integer(-1))));
+    assert_eq!(
+        select("SELECT mean(v) FROM m GROUP BY time(1m) fill(-1)").fill,
+        Some(Fill::Value(Literal::Integer(-1)))
+    );
     let s = select("SELECT max(v) FROM (SELECT mean(v) AS v FROM m GROUP BY time(1m))");
     assert!(matches!(s.sources[0], Source::Subquery(_)));
 }
@@ -191,20 +286,44 @@ fn round_trip_is_stable() {
     let cases = [
         ("SHOW DATABASES", "SHOW DATABASES"),
         ("show measurements", "SHOW MEASUREMENTS"),
-        ("SHOW MEASUREMENTS WITH MEASUREMENT = cpu", "SHOW MEASUREMENTS WITH MEASUREMENT = cpu"),
-        ("show retention policies on \"db\"", "SHOW RETENTION POLICIES ON db"),
-        ("create database \"1db\" with duration 168h name \"rp x\"", "CREATE DATABASE \"1db\" WITH DURATION 1w NAME \"rp x\""),
+        (
+            "SHOW MEASUREMENTS WITH MEASUREMENT = cpu",
+            "SHOW MEASUREMENTS WITH MEASUREMENT = cpu",
+        ),
+        (
+            "show retention policies on \"db\"",
+            "SHOW RETENTION POLICIES ON db",
+        ),
+        (
+            "create database \"1db\" with duration 168h name \"rp x\"",
+            "CREATE DATABASE \"1db\" WITH DURATION 1w NAME \"rp x\"",
+        ),
         ("drop database \"select\"", "DROP DATABASE \"select\""),
         ("select * from cpu", "SELECT * FROM cpu"),
-        ("select \"value\" as \"v v\", host::tag from db..cpu", "SELECT value AS \"v v\", host::tag FROM db..cpu"),
+        (
+            "select \"value\" as \"v v\", host::tag from db..cpu",
+            "SELECT value AS \"v v\", host::tag FROM db..cpu",
+        ),
         (
             "select count(v), SUM(v) from \"db\".\"rp\".m where time >= '2024-01-01' and (host='a' or host = 'b')",
             "SELECT count(v), sum(v) FROM db.rp.m WHERE time >= '2024-01-01' AND (host = 'a' OR host = 'b')",
         ),
-        ("select v from m where x =~ /a\\/b/ limit 1", "SELECT v FROM m WHERE x =~ /a\\/b/ LIMIT 1"),
-        ("select v from m where v > -1.5 and s = 'it\\'s'", "SELECT v FROM m WHERE v > -1.5 AND s = 'it\\'s'"),
-        ("select v from m where v = 2.0 and b = TRUE", "SELECT v FROM m WHERE v = 2.0 AND b = true"),
-        ("select v from m where time > now() - 90m", "SELECT v FROM m WHERE time > now() - 90m"),
+        (
+            "select v from m where x =~ /a\\/b/ limit 1",
+            "SELECT v FROM m WHERE x =~ /a\\/b/ LIMIT 1",
+        ),
+        (
+            "select v from m where v > -1.5 and s = 'it\\'s'",
+            "SELECT v FROM m WHERE v > -1.5 AND s = 'it\\'s'",
+        ),
+        (
+            "select v from m where v = 2.0 and b = TRUE",
+            "SELECT v FROM m WHERE v = 2.0 AND b = true",
+        ),
+        (
+            "select v from m where time > now() - 90m",
+            "SELECT v FROM m WHERE time > now() - 90m",
+        ),
         (
             "select mean(v) into t.autogen.x from m group by time(5m, 1m), * fill(previous) order by time",
             "SELECT mean(v) INTO t.autogen.x FROM m GROUP BY time(5m, 1m), * fill(previous) ORDER BY time ASC",
@@ -219,46 +338,163 @@ fn round_trip_is_stable() {
 #[test]
 fn errors_match_influxdb() {
     let cases = [
-        ("selec * from m", "found selec, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1"),
-        ("blah blah", "found blah, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1"),
-        ("SELECT", "found EOF, expected identifier, string, number, bool at line 1, char 8"),
-        ("SELECT field1 X", "found X, expected FROM at line 1, char 15"),
+        (
+            "selec * from m",
+            "found selec, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1",
+        ),
+        (
+            "blah blah",
+            "found blah, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1",
+        ),
+        (
+            "SELECT",
+            "found EOF, expected identifier, string, number, bool at line 1, char 8",
+        ),
+        (
+            "SELECT field1 X",
+            "found X, expected FROM at line 1, char 15",
+        ),
         ("select *", "found EOF, expected FROM at line 1, char 10"),
-        ("select * from", "found EOF, expected identifier at line 1, char 15"),
-        ("SELECT field1 FROM 12", "found 12, expected identifier at line 1, char 20"),
-        ("SELECT field1 FROM \"series\" WHERE X +;", "found ;, expected identifier, string, number, bool at line 1, char 38"),
-        ("SELECT field1 FROM myseries GROUP", "found EOF, expected BY at line 1, char 35"),
-        ("SELECT field1 FROM myseries LIMIT", "found EOF, expected integer at line 1, char 35"),
-        ("SELECT field1 FROM myseries LIMIT 10.5", "found 10.5, expected integer at line 1, char 35"),
-        ("SELECT field1 FROM myseries OFFSET", "found EOF, expected integer at line 1, char 36"),
-        ("SELECT field1 FROM myseries ORDER BY", "found EOF, expected identifier, ASC, DESC at line 1, char 38"),
-        ("SELECT field1 FROM myseries ORDER BY time, field1", "only ORDER BY time supported at this time"),
-        ("SELECT field1 AS", "found EOF, expected identifier at line 1, char 18"),
-        ("SELECT field1 from myseries WHERE host =~ 'asd' LIMIT 1", "found asd, expected regex at line 1, char 42"),
-        ("SELECT value > 2 FROM cpu", "invalid operator > in SELECT clause at line 1, char 8; operator is intended for WHERE clause"),
-        ("SELECT s =~ /foo/ FROM cpu", "invalid operator =~ in SELECT clause at line 1, char 8; operator is intended for WHERE clause"),
-        ("SELECT 10.5h FROM myseries", "found h, expected FROM at line 1, char 12"),
-        ("select * from m garbage", "found garbage, expected ; at line 1, char 17"),
-        ("select * from m order by time asc desc", "found desc, expected ; at line 1, char 35"),
-        ("SHOW FOO", "found FOO, expected CONTINUOUS, DATABASES, DIAGNOSTICS, FIELD, GRANTS, MEASUREMENT, MEASUREMENTS, QUERIES, RETENTION, SERIES, SHARD, SHARDS, STATS, SUBSCRIPTIONS, TAG, USERS at line 1, char 6"),
-        ("SHOW DATABSES", "found DATABSES, expected CONTINUOUS, DATABASES, DIAGNOSTICS, FIELD, GRANTS, MEASUREMENT, MEASUREMENTS, QUERIES, RETENTION, SERIES, SHARD, SHARDS, STATS, SUBSCRIPTIONS, TAG, USERS at line 1, char 6"),
-        ("SHOW RETENTION", "found EOF, expected POLICIES at line 1, char 16"),
-        ("SHOW RETENTION ON", "found ON, expected POLICIES at line 1, char 16"),
-        ("SHOW RETENTION POLICIES ON", "found EOF, expected identifier at line 1, char 28"),
-        ("DROP FOO", "found FOO, expected CONTINUOUS, MEASUREMENT, RETENTION, SERIES, SHARD, SUBSCRIPTION, USER at line 1, char 6"),
-        ("CREATE FOO", "found FOO, expected CONTINUOUS, DATABASE, USER, RETENTION, SUBSCRIPTION at line 1, char 8"),
-        ("CREATE DATABASE", "found EOF, expected identifier at line 1, char 17"),
-        ("CREATE DATABASE \"testdb\" WITH", "found EOF, expected DURATION, NAME, REPLICATION, SHARD at line 1, char 31"),
-        ("CREATE DATABASE \"testdb\" WITH DURATION", "found EOF, expected duration at line 1, char 40"),
-        ("CREATE DATABASE \"testdb\" WITH REPLICATION", "found EOF, expected integer at line 1, char 43"),
-        ("CREATE DATABASE \"testdb\" WITH NAME", "found EOF, expected identifier at line 1, char 36"),
-        ("CREATE DATABASE \"testdb\" WITH SHARD", "found EOF, expected DURATION at line 1, char 37"),
-        ("CREATE DATABASE x WITH DURATION 30m", "retention policy duration must be at least 1h0m0s"),
-        ("DROP DATABASE", "found EOF, expected identifier at line 1, char 15"),
-        ("SELECT v FROM m GROUP BY time(1m) fill(bogus)", "fill must be a function call"),
-        ("SELECT v FROM m GROUP BY time(1m) fill('x')", "expected number argument in fill()"),
-        ("SELECT v\nFROM m\nWHERE", "found EOF, expected identifier, string, number, bool at line 3, char 7"),
-        ("SELECT 100000000000000000000000 FROM m", "unable to parse integer at line 1, char 8"),
+        (
+            "select * from",
+            "found EOF, expected identifier at line 1, char 15",
+        ),
+        (
+            "SELECT field1 FROM 12",
+            "found 12, expected identifier at line 1, char 20",
+        ),
+        (
+            "SELECT field1 FROM \"series\" WHERE X +;",
+            "found ;, expected identifier, string, number, bool at line 1, char 38",
+        ),
+        (
+            "SELECT field1 FROM myseries GROUP",
+            "found EOF, expected BY at line 1, char 35",
+        ),
+        (
+            "SELECT field1 FROM myseries LIMIT",
+            "found EOF, expected integer at line 1, char 35",
+        ),
+        (
+            "SELECT field1 FROM myseries LIMIT 10.5",
+            "found 10.5, expected integer at line 1, char 35",
+        ),
+        (
+            "SELECT field1 FROM myseries OFFSET",
+            "found EOF, expected integer at line 1, char 36",
+        ),
+        (
+            "SELECT field1 FROM myseries ORDER BY",
+            "found EOF, expected identifier, ASC, DESC at line 1, char 38",
+        ),
+        (
+            "SELECT field1 FROM myseries ORDER BY time, field1",
+            "only ORDER BY time supported at this time",
+        ),
+        (
+            "SELECT field1 AS",
+            "found EOF, expected identifier at line 1, char 18",
+        ),
+        (
+            "SELECT field1 from myseries WHERE host =~ 'asd' LIMIT 1",
+            "found asd, expected regex at line 1, char 42",
+        ),
+        (
+            "SELECT value > 2 FROM cpu",
+            "invalid operator > in SELECT clause at line 1, char 8; operator is intended for WHERE clause",
+        ),
+        (
+            "SELECT s =~ /foo/ FROM cpu",
+            "invalid operator =~ in SELECT clause at line 1, char 8; operator is intended for WHERE clause",
+        ),
+        (
+            "SELECT 10.5h FROM myseries",
+            "found h, expected FROM at line 1, char 12",
+        ),
+        (
+            "select * from m garbage",
+            "found garbage, expected ; at line 1, char 17",
+        ),
+        (
+            "select * from m order by time asc desc",
+            "found desc, expected ; at line 1, char 35",
+        ),
+        (
+            "SHOW FOO",
+            "found FOO, expected CONTINUOUS, DATABASES, DIAGNOSTICS, FIELD, GRANTS, MEASUREMENT, MEASUREMENTS, QUERIES, RETENTION, SERIES, SHARD, SHARDS, STATS, SUBSCRIPTIONS, TAG, USERS at line 1, char 6",
+        ),
+        (
+            "SHOW DATABSES",
+            "found DATABSES, expected CONTINUOUS, DATABASES, DIAGNOSTICS, FIELD, GRANTS, MEASUREMENT, MEASUREMENTS, QUERIES, RETENTION, SERIES, SHARD, SHARDS, STATS, SUBSCRIPTIONS, TAG, USERS at line 1, char 6",
+        ),
+        (
+            "SHOW RETENTION",
+            "found EOF, expected POLICIES at line 1, char 16",
+        ),
+        (
+            "SHOW RETENTION ON",
+            "found ON, expected POLICIES at line 1, char 16",
+        ),
+        (
+            "SHOW RETENTION POLICIES ON",
+            "found EOF, expected identifier at line 1, char 28",
+        ),
+        (
+            "DROP FOO",
+            "found FOO, expected CONTINUOUS, MEASUREMENT, RETENTION, SERIES, SHARD, SUBSCRIPTION, USER at line 1, char 6",
+        ),
+        (
+            "CREATE FOO",
+            "found FOO, expected CONTINUOUS, DATABASE, USER, RETENTION, SUBSCRIPTION at line 1, char 8",
+        ),
+        (
+            "CREATE DATABASE",
+            "found EOF, expected identifier at line 1, char 17",
+        ),
+        (
+            "CREATE DATABASE \"testdb\" WITH",
+            "found EOF, expected DURATION, NAME, REPLICATION, SHARD at line 1, char 31",
+        ),
+        (
+            "CREATE DATABASE \"testdb\" WITH DURATION",
+            "found EOF, expected duration at line 1, char 40",
+        ),
+        (
+            "CREATE DATABASE \"testdb\" WITH REPLICATION",
+            "found EOF, expected integer at line 1, char 43",
+        ),
+        (
+            "CREATE DATABASE \"testdb\" WITH NAME",
+            "found EOF, expected identifier at line 1, char 36",
+        ),
+        (
+            "CREATE DATABASE \"testdb\" WITH SHARD",
+            "found EOF, expected DURATION at line 1, char 37",
+        ),
+        (
+            "CREATE DATABASE x WITH DURATION 30m",
+            "retention policy duration must be at least 1h0m0s",
+        ),
+        (
+            "DROP DATABASE",
+            "found EOF, expected identifier at line 1, char 15",
+        ),
+        (
+            "SELECT v FROM m GROUP BY time(1m) fill(bogus)",
+            "fill must be a function call",
+        ),
+        (
+            "SELECT v FROM m GROUP BY time(1m) fill('x')",
+            "expected number argument in fill()",
+        ),
+        (
+            "SELECT v\nFROM m\nWHERE",
+            "found EOF, expected identifier, string, number, bool at line 3, char 7",
+        ),
+        (
+            "SELECT 100000000000000000000000 FROM m",
+            "unable to parse integer at line 1, char 8",
+        ),
     ];
     for (q, want) in cases {
         assert_eq!(err(q), want, "{q:?}");

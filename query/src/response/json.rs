@@ -15,7 +15,12 @@ pub struct JsonWriter<'a> {
 
 impl<'a> JsonWriter<'a> {
     pub fn new(out: &'a mut Vec<u8>, pretty: bool) -> Self {
-        JsonWriter { out, pretty, stack: Vec::with_capacity(8), after_key: false }
+        JsonWriter {
+            out,
+            pretty,
+            stack: Vec::with_capacity(8),
+            after_key: false,
+        }
     }
 
     fn newline_indent(&mut self, depth: usize) {
@@ -78,7 +83,8 @@ impl<'a> JsonWriter<'a> {
     pub fn key(&mut self, k: &str) {
         self.element_prefix();
         write_json_string(self.out, k);
-        self.out.extend_from_slice(if self.pretty { b": " } else { b":" });
+        self.out
+            .extend_from_slice(if self.pretty { b": " } else { b":" });
         self.after_key = true;
     }
 
@@ -106,7 +112,8 @@ impl<'a> JsonWriter<'a> {
 
     pub fn bool(&mut self, v: bool) {
         self.value_prefix();
-        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
     }
 
     pub fn null(&mut self) {
@@ -183,7 +190,11 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
             b'\r' => Some(b"\\r"),
             b'\t' => Some(b"\\t"),
             0..0x20 | b'<' | b'>' | b'&' => None,
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) => None,
+            0xE2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                None
+            }
             _ => {
                 i += 1;
                 continue;
@@ -310,7 +321,10 @@ pub fn write_response(out: &mut Vec<u8>, resp: &QueryResponse, format: TimeForma
 
 /// Appends `{"error":"..."}\n`.
 pub fn write_error_body(out: &mut Vec<u8>, error: &str, pretty: bool) {
-    let resp = QueryResponse { results: Vec::new(), error: Some(error.to_owned()) };
+    let resp = QueryResponse {
+        results: Vec::new(),
+        error: Some(error.to_owned()),
+    };
     write_response(out, &resp, TimeFormat::Rfc3339, pretty);
 }
 
@@ -330,7 +344,10 @@ mod tests {
         let cases = [
             ("plain", r#""plain""#),
             ("a\"b\\c", r#""a\"b\\c""#),
-            ("max key length exceeded: 65536 > 65535", r#""max key length exceeded: 65536 \u003e 65535""#),
+            (
+                "max key length exceeded: 65536 > 65535",
+                r#""max key length exceeded: 65536 \u003e 65535""#,
+            ),
             ("<&>", r#""\u003c\u0026\u003e""#),
             ("line\nfeed\ttab\rcr", r#""line\nfeed\ttab\rcr""#),
             ("\u{1}\u{8}\u{c}\u{1f}", r#""\u0001\u0008\u000c\u001f""#),
@@ -368,13 +385,19 @@ mod tests {
                         name: Some("lat".into()),
                         tags: vec![("region".into(), "us".into()), ("host".into(), "a".into())],
                         columns: vec!["time".into(), "mean".into()],
-                        values: vec![vec![Value::Time(1_704_067_200_000_000_000), Value::Float(10.7)]],
+                        values: vec![vec![
+                            Value::Time(1_704_067_200_000_000_000),
+                            Value::Float(10.7),
+                        ]],
                     }],
                     ..Default::default()
                 },
                 StatementResult {
                     statement_id: 1,
-                    messages: vec![Message { level: "warning", text: "x".into() }],
+                    messages: vec![Message {
+                        level: "warning",
+                        text: "x".into(),
+                    }],
                     ..Default::default()
                 },
                 StatementResult::error(2, "undefined function bogus()"),
@@ -410,11 +433,19 @@ mod tests {
     #[test]
     fn empty_and_error_bodies() {
         let mut v = Vec::new();
-        write_response(&mut v, &QueryResponse::default(), TimeFormat::Rfc3339, false);
+        write_response(
+            &mut v,
+            &QueryResponse::default(),
+            TimeFormat::Rfc3339,
+            false,
+        );
         assert_eq!(v, b"{}\n");
         let mut v = Vec::new();
         write_error_body(&mut v, r#"missing required parameter "q""#, false);
-        assert_eq!(String::from_utf8(v).unwrap_or_default(), "{\"error\":\"missing required parameter \\\"q\\\"\"}\n");
+        assert_eq!(
+            String::from_utf8(v).unwrap_or_default(),
+            "{\"error\":\"missing required parameter \\\"q\\\"\"}\n"
+        );
     }
 
     #[test]

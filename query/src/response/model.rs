@@ -43,7 +43,11 @@ pub struct StatementResult {
 
 impl StatementResult {
     pub fn error(statement_id: usize, error: impl Into<String>) -> Self {
-        StatementResult { statement_id, error: Some(error.into()), ..Default::default() }
+        StatementResult {
+            statement_id,
+            error: Some(error.into()),
+            ..Default::default()
+        }
     }
 }
 

@@ -43,7 +43,10 @@ struct StackBuf {
 
 impl Default for StackBuf {
     fn default() -> Self {
-        StackBuf { buf: [0; 64], len: 0 }
+        StackBuf {
+            buf: [0; 64],
+            len: 0,
+        }
     }
 }
 
@@ -110,7 +113,14 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for f in [0.1, 1.0 / 3.0, 2.0f64.powi(60), 1e-300, 9.999999999999999e20, 1.0000000000000002] {
+        for f in [
+            0.1,
+            1.0 / 3.0,
+            2.0f64.powi(60),
+            1e-300,
+            9.999999999999999e20,
+            1.0000000000000002,
+        ] {
             let s = go(f);
             assert_eq!(s.parse::<f64>().ok(), Some(f), "{s}");
         }

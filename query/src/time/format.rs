@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::civil::civil_from_days;
 use super::NANOS_PER_SECOND;
+use super::civil::civil_from_days;
 
 /// Appends `ts` as Go's `time.RFC3339Nano` in UTC: `2024-01-01T00:00:00Z`,
 /// `1970-01-01T00:00:00.00000001Z` (fraction trimmed of trailing zeros, omitted when zero).

@@ -1,7 +1,7 @@
 //! Time-literal parsing (`'2024-01-01T00:00:00Z'`, `'2024-01-01 12:00:00.5'`, `'2024-01-01'`).
 
-use super::civil::{days_from_civil, is_valid_date};
 use super::NANOS_PER_SECOND;
+use super::civil::{days_from_civil, is_valid_date};
 
 /// Nanoseconds of one InfluxQL duration unit (`ns u µ ms s m h d w`), `None` for anything else.
 pub fn duration_unit_nanos(unit: &str) -> Option<i64> {

@@ -24,7 +24,12 @@ pub struct ClockCache {
 impl ClockCache {
     pub fn new(capacity: usize) -> ClockCache {
         let capacity = capacity.min(u32::MAX as usize);
-        ClockCache { capacity, table: HashTable::new(), slots: Vec::new(), hand: 0 }
+        ClockCache {
+            capacity,
+            table: HashTable::new(),
+            slots: Vec::new(),
+            hand: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -33,7 +38,9 @@ impl ClockCache {
 
     pub fn get(&mut self, key: &str, hash: u64) -> Option<u32> {
         let slots = &mut self.slots;
-        let &s = self.table.find(hash, |&s| slots.get(s as usize).is_some_and(|x| x.key == key))?;
+        let &s = self.table.find(hash, |&s| {
+            slots.get(s as usize).is_some_and(|x| x.key == key)
+        })?;
         let slot = slots.get_mut(s as usize)?;
         slot.referenced = true;
         Some(slot.id)
@@ -47,9 +54,15 @@ impl ClockCache {
         let slots = &self.slots;
         if slots.len() < self.capacity {
             let s = slots.len() as u32;
-            self.slots.push(Slot { key: key.to_owned(), hash, id, referenced: false });
+            self.slots.push(Slot {
+                key: key.to_owned(),
+                hash,
+                id,
+                referenced: false,
+            });
             let slots = &self.slots;
-            self.table.insert_unique(hash, s, |&j| slots.get(j as usize).map_or(0, |x| x.hash));
+            self.table
+                .insert_unique(hash, s, |&j| slots.get(j as usize).map_or(0, |x| x.hash));
             return;
         }
         // Sweep: at most two turns (the first clears every bit).
@@ -62,7 +75,9 @@ impl ClockCache {
                 _ => break h,
             }
         };
-        let Some(slot) = self.slots.get_mut(victim) else { return };
+        let Some(slot) = self.slots.get_mut(victim) else {
+            return;
+        };
         if let Ok(e) = self.table.find_entry(slot.hash, |&j| j as usize == victim) {
             e.remove();
         }
@@ -72,7 +87,9 @@ impl ClockCache {
         slot.id = id;
         slot.referenced = false;
         let slots = &self.slots;
-        self.table.insert_unique(hash, victim as u32, |&j| slots.get(j as usize).map_or(0, |x| x.hash));
+        self.table.insert_unique(hash, victim as u32, |&j| {
+            slots.get(j as usize).map_or(0, |x| x.hash)
+        });
     }
 
     /// Approximate heap bytes held.

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     #[error("series catalog i/o error on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("series catalog file {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error("series catalog file {path} has unsupported format version {version}")]

@@ -48,8 +48,14 @@ pub fn parse_generation(name: &str) -> Option<u64> {
     let stem = name
         .strip_suffix(".log")
         .and_then(|s| s.strip_prefix("log-"))
-        .or_else(|| name.strip_suffix(".fst").and_then(|s| s.strip_prefix("seg-")))
-        .or_else(|| name.strip_suffix(".ids").and_then(|s| s.strip_prefix("seg-")))?;
+        .or_else(|| {
+            name.strip_suffix(".fst")
+                .and_then(|s| s.strip_prefix("seg-"))
+        })
+        .or_else(|| {
+            name.strip_suffix(".ids")
+                .and_then(|s| s.strip_prefix("seg-"))
+        })?;
     if stem.len() != 16 {
         return None;
     }
@@ -76,11 +82,17 @@ pub fn crc(parts: &[&[u8]]) -> u32 {
 }
 
 pub fn io_err(path: &Path, source: std::io::Error) -> super::CatalogError {
-    super::CatalogError::Io { path: path.to_path_buf(), source }
+    super::CatalogError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 pub fn corrupt(path: &Path, reason: impl Into<String>) -> super::CatalogError {
-    super::CatalogError::Corrupt { path: path.to_path_buf(), reason: reason.into() }
+    super::CatalogError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 /// Fsyncs a directory so renames and creations inside it are durable.

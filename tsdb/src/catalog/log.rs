@@ -59,41 +59,70 @@ pub fn replay(
     expect_generation: u64,
     mut on_key: impl FnMut(&str) -> Result<(), CatalogError>,
 ) -> Result<Replayed, CatalogError> {
-    let header = buf
-        .get(..LOG_HEADER_LEN)
-        .ok_or_else(|| corrupt(path, format!("log header truncated: {} of {LOG_HEADER_LEN} bytes", buf.len())))?;
+    let header = buf.get(..LOG_HEADER_LEN).ok_or_else(|| {
+        corrupt(
+            path,
+            format!(
+                "log header truncated: {} of {LOG_HEADER_LEN} bytes",
+                buf.len()
+            ),
+        )
+    })?;
     if &header[..8] != LOG_MAGIC {
         return Err(corrupt(path, "bad log magic"));
     }
     let stored = u32_at(header, 24).unwrap_or(0);
     let computed = crc(&[&header[..24]]);
     if stored != computed {
-        return Err(corrupt(path, format!("log header CRC mismatch: stored {stored:#010x}, computed {computed:#010x}")));
+        return Err(corrupt(
+            path,
+            format!("log header CRC mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+        ));
     }
     let version = u32_at(header, 8).unwrap_or(0);
     if version != VERSION {
-        return Err(CatalogError::UnsupportedVersion { path: path.to_path_buf(), version });
+        return Err(CatalogError::UnsupportedVersion {
+            path: path.to_path_buf(),
+            version,
+        });
     }
     let base_id = u32_at(header, 12).unwrap_or(0);
     let generation = u64_at(header, 16).unwrap_or(0);
     if generation != expect_generation {
-        return Err(corrupt(path, format!("log header names generation {generation}, expected {expect_generation}")));
+        return Err(corrupt(
+            path,
+            format!("log header names generation {generation}, expected {expect_generation}"),
+        ));
     }
 
     let mut pos = LOG_HEADER_LEN;
     loop {
         if pos == buf.len() {
-            return Ok(Replayed { base_id, good_len: pos as u64, torn: false });
+            return Ok(Replayed {
+                base_id,
+                good_len: pos as u64,
+                torn: false,
+            });
         }
         match decode_frame(buf, pos) {
             Frame::Good { key, end } => {
                 on_key(key)?;
                 pos = end;
             }
-            Frame::PastEnd => return Ok(Replayed { base_id, good_len: pos as u64, torn: true }),
+            Frame::PastEnd => {
+                return Ok(Replayed {
+                    base_id,
+                    good_len: pos as u64,
+                    torn: true,
+                });
+            }
             Frame::Bad { end, reason } => {
                 if buf.get(end..).unwrap_or(&[]).iter().all(|&b| b == 0) {
-                    return Ok(Replayed { base_id, good_len: pos as u64, torn: true });
+                    return Ok(Replayed {
+                        base_id,
+                        good_len: pos as u64,
+                        torn: true,
+                    });
                 }
                 return Err(corrupt(path, format!("log entry at byte {pos}: {reason}")));
             }
@@ -116,7 +145,10 @@ fn decode_frame(buf: &[u8], pos: usize) -> Frame<'_> {
     let check = u16::from_le_bytes([lens[2], lens[3]]);
     let start = pos + FRAME_HEADER_LEN;
     if check != !len {
-        return Frame::Bad { end: start, reason: format!("key length {len} fails its check {check:#06x}") };
+        return Frame::Bad {
+            end: start,
+            reason: format!("key length {len} fails its check {check:#06x}"),
+        };
     }
     let end = start + usize::from(len);
     let Some(key) = buf.get(start..end) else {
@@ -125,11 +157,17 @@ fn decode_frame(buf: &[u8], pos: usize) -> Frame<'_> {
     let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
     let computed = crc(&[lens, key]);
     if computed != stored {
-        return Frame::Bad { end, reason: format!("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}") };
+        return Frame::Bad {
+            end,
+            reason: format!("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+        };
     }
     match std::str::from_utf8(key) {
         Ok(key) => Frame::Good { key, end },
-        Err(e) => Frame::Bad { end, reason: format!("key is not UTF-8: {e}") },
+        Err(e) => Frame::Bad {
+            end,
+            reason: format!("key is not UTF-8: {e}"),
+        },
     }
 }
 
@@ -145,27 +183,52 @@ pub struct LogWriter {
 impl LogWriter {
     /// Creates a new log file with its header and fsyncs it (the caller fsyncs the directory).
     pub fn create(path: PathBuf, generation: u64, base_id: u32) -> Result<LogWriter, CatalogError> {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| io_err(&path, e))?;
-        file.write_all(&encode_header(base_id, generation)).map_err(|e| io_err(&path, e))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
+        file.write_all(&encode_header(base_id, generation))
+            .map_err(|e| io_err(&path, e))?;
         file.sync_all().map_err(|e| io_err(&path, e))?;
-        Ok(LogWriter { path, generation, file })
+        Ok(LogWriter {
+            path,
+            generation,
+            file,
+        })
     }
 
     /// Opens an existing log for appending after cutting it to `good_len`.
-    pub fn reopen(path: PathBuf, generation: u64, good_len: u64, cut: bool) -> Result<LogWriter, CatalogError> {
-        let file = OpenOptions::new().write(true).open(&path).map_err(|e| io_err(&path, e))?;
+    pub fn reopen(
+        path: PathBuf,
+        generation: u64,
+        good_len: u64,
+        cut: bool,
+    ) -> Result<LogWriter, CatalogError> {
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
         if cut {
             file.set_len(good_len).map_err(|e| io_err(&path, e))?;
             file.sync_all().map_err(|e| io_err(&path, e))?;
         }
-        let mut w = LogWriter { path, generation, file };
+        let mut w = LogWriter {
+            path,
+            generation,
+            file,
+        };
         use std::io::Seek;
-        w.file.seek(std::io::SeekFrom::Start(good_len)).map_err(|e| io_err(&w.path, e))?;
+        w.file
+            .seek(std::io::SeekFrom::Start(good_len))
+            .map_err(|e| io_err(&w.path, e))?;
         Ok(w)
     }
 
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), CatalogError> {
-        self.file.write_all(bytes).map_err(|e| io_err(&self.path, e))
+        self.file
+            .write_all(bytes)
+            .map_err(|e| io_err(&self.path, e))
     }
 
     pub fn fsync(&mut self) -> Result<(), CatalogError> {

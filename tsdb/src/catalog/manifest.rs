@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::CatalogError;
-use super::format::{MANIFEST, MANIFEST_MAGIC, MANIFEST_TMP, VERSION, corrupt, crc, io_err, sync_dir, u32_at, u64_at};
+use super::format::{
+    MANIFEST, MANIFEST_MAGIC, MANIFEST_TMP, VERSION, corrupt, crc, io_err, sync_dir, u32_at, u64_at,
+};
 
 /// Fixed part: magic, version, reserved, next generation, segment generation, segment count, log count.
 const FIXED_LEN: usize = 8 + 4 + 4 + 8 + 8 + 4 + 4;
@@ -43,7 +45,14 @@ impl Manifest {
 
     pub fn decode(path: &Path, b: &[u8]) -> Result<Manifest, CatalogError> {
         if b.len() < FIXED_LEN + 4 {
-            return Err(corrupt(path, format!("manifest is {} bytes, shorter than the minimum {}", b.len(), FIXED_LEN + 4)));
+            return Err(corrupt(
+                path,
+                format!(
+                    "manifest is {} bytes, shorter than the minimum {}",
+                    b.len(),
+                    FIXED_LEN + 4
+                ),
+            ));
         }
         if b.get(..8) != Some(&MANIFEST_MAGIC[..]) {
             return Err(corrupt(path, "bad manifest magic"));
@@ -52,21 +61,40 @@ impl Manifest {
         let stored = u32_at(b, body_len).unwrap_or(0);
         let computed = crc(&[b.get(..body_len).unwrap_or(&[])]);
         if stored != computed {
-            return Err(corrupt(path, format!("manifest CRC mismatch: stored {stored:#010x}, computed {computed:#010x}")));
+            return Err(corrupt(
+                path,
+                format!("manifest CRC mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+            ));
         }
         let version = u32_at(b, 8).unwrap_or(0);
         if version != VERSION {
-            return Err(CatalogError::UnsupportedVersion { path: path.to_path_buf(), version });
+            return Err(CatalogError::UnsupportedVersion {
+                path: path.to_path_buf(),
+                version,
+            });
         }
         let next_generation = u64_at(b, 16).unwrap_or(0);
         let segment_generation = u64_at(b, 24).unwrap_or(0);
         let segment_count = u32_at(b, 32).unwrap_or(0);
         let log_count = u32_at(b, 36).unwrap_or(0) as usize;
         if FIXED_LEN + 8 * log_count + 4 != b.len() {
-            return Err(corrupt(path, format!("manifest lists {log_count} logs but is {} bytes long", b.len())));
+            return Err(corrupt(
+                path,
+                format!(
+                    "manifest lists {log_count} logs but is {} bytes long",
+                    b.len()
+                ),
+            ));
         }
-        let logs: Vec<u64> = (0..log_count).filter_map(|i| u64_at(b, FIXED_LEN + 8 * i)).collect();
-        let m = Manifest { next_generation, segment_generation, segment_count, logs };
+        let logs: Vec<u64> = (0..log_count)
+            .filter_map(|i| u64_at(b, FIXED_LEN + 8 * i))
+            .collect();
+        let m = Manifest {
+            next_generation,
+            segment_generation,
+            segment_count,
+            logs,
+        };
         m.check(path)?;
         Ok(m)
     }
@@ -78,16 +106,28 @@ impl Manifest {
         let mut prev = 0;
         for &g in &self.logs {
             if g <= prev {
-                return Err(corrupt(path, format!("manifest log generations out of order: {g} after {prev}")));
+                return Err(corrupt(
+                    path,
+                    format!("manifest log generations out of order: {g} after {prev}"),
+                ));
             }
             prev = g;
         }
         let newest = prev.max(self.segment_generation);
         if newest >= self.next_generation {
-            return Err(corrupt(path, format!("manifest generation {newest} is not below next {}", self.next_generation)));
+            return Err(corrupt(
+                path,
+                format!(
+                    "manifest generation {newest} is not below next {}",
+                    self.next_generation
+                ),
+            ));
         }
         if (self.segment_generation == 0) != (self.segment_count == 0) {
-            return Err(corrupt(path, "manifest segment generation and count disagree"));
+            return Err(corrupt(
+                path,
+                "manifest segment generation and count disagree",
+            ));
         }
         Ok(())
     }

@@ -20,16 +20,16 @@
 //! `docs/format/series-catalog.md`.
 
 mod cache;
-mod series_catalog;
 mod error;
 mod format;
 mod log;
 mod manifest;
 mod segment;
+mod series_catalog;
 mod tail;
 #[cfg(test)]
 mod tests;
 
-pub use series_catalog::{CatalogOptions, SeriesCatalog};
 pub use error::CatalogError;
 pub use format::MAX_KEY_LEN;
+pub use series_catalog::{CatalogOptions, SeriesCatalog};

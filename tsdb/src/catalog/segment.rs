@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use crate::mmap::Mapped;
 
 use super::CatalogError;
-use super::tail::Tail;
 use super::format::{
-    FILE_FOOTER_LEN, FILE_HEADER_LEN, FST_MAGIC, IDS_MAGIC, VERSION, corrupt, crc, io_err, u32_at, u64_at,
+    FILE_FOOTER_LEN, FILE_HEADER_LEN, FST_MAGIC, IDS_MAGIC, VERSION, corrupt, crc, io_err, u32_at,
+    u64_at,
 };
+use super::tail::Tail;
 
 /// The fst bytes inside a mapped segment file (the range is validated before construction).
 #[derive(Clone)]
@@ -47,7 +48,10 @@ pub struct Segment {
 fn check_file(path: &Path, b: &[u8], magic: &[u8; 8]) -> Result<(usize, u64, u64), CatalogError> {
     let min = FILE_HEADER_LEN + FILE_FOOTER_LEN;
     if b.len() < min {
-        return Err(corrupt(path, format!("file is {} bytes, shorter than the minimum {min}", b.len())));
+        return Err(corrupt(
+            path,
+            format!("file is {} bytes, shorter than the minimum {min}", b.len()),
+        ));
     }
     if b.get(..8) != Some(&magic[..]) {
         return Err(corrupt(path, "bad magic"));
@@ -56,11 +60,17 @@ fn check_file(path: &Path, b: &[u8], magic: &[u8; 8]) -> Result<(usize, u64, u64
     let stored = u32_at(b, crc_at).unwrap_or(0);
     let computed = crc(&[b.get(..crc_at).unwrap_or(&[])]);
     if stored != computed {
-        return Err(corrupt(path, format!("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}")));
+        return Err(corrupt(
+            path,
+            format!("CRC mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+        ));
     }
     let version = u32_at(b, 8).unwrap_or(0);
     if version != VERSION {
-        return Err(CatalogError::UnsupportedVersion { path: path.to_path_buf(), version });
+        return Err(CatalogError::UnsupportedVersion {
+            path: path.to_path_buf(),
+            version,
+        });
     }
     let footer = b.len() - FILE_FOOTER_LEN;
     let len_field = u64_at(b, footer).unwrap_or(0);
@@ -74,32 +84,66 @@ impl Segment {
         let fmap = Mapped::open(&fst_path).map_err(|e| io_err(&fst_path, e))?;
         let (footer, fst_len, fcount) = check_file(&fst_path, &fmap, FST_MAGIC)?;
         if fst_len != (footer - FILE_HEADER_LEN) as u64 {
-            return Err(corrupt(&fst_path, format!("fst length {fst_len} does not match the file ({} bytes)", footer - FILE_HEADER_LEN)));
+            return Err(corrupt(
+                &fst_path,
+                format!(
+                    "fst length {fst_len} does not match the file ({} bytes)",
+                    footer - FILE_HEADER_LEN
+                ),
+            ));
         }
         if fcount != u64::from(count) {
-            return Err(corrupt(&fst_path, format!("holds {fcount} keys, the manifest says {count}")));
+            return Err(corrupt(
+                &fst_path,
+                format!("holds {fcount} keys, the manifest says {count}"),
+            ));
         }
-        let bytes = FstBytes { map: fmap, start: FILE_HEADER_LEN, end: footer };
-        let fst = fst::Map::new(bytes).map_err(|e| corrupt(&fst_path, format!("invalid fst: {e}")))?;
+        let bytes = FstBytes {
+            map: fmap,
+            start: FILE_HEADER_LEN,
+            end: footer,
+        };
+        let fst =
+            fst::Map::new(bytes).map_err(|e| corrupt(&fst_path, format!("invalid fst: {e}")))?;
         if fst.len() as u64 != fcount {
-            return Err(corrupt(&fst_path, format!("fst holds {} keys, footer says {fcount}", fst.len())));
+            return Err(corrupt(
+                &fst_path,
+                format!("fst holds {} keys, footer says {fcount}", fst.len()),
+            ));
         }
 
         let ids = Mapped::open(&ids_path).map_err(|e| io_err(&ids_path, e))?;
         let (footer, keys_len, icount) = check_file(&ids_path, &ids, IDS_MAGIC)?;
         if icount != u64::from(count) {
-            return Err(corrupt(&ids_path, format!("holds {icount} keys, the manifest says {count}")));
+            return Err(corrupt(
+                &ids_path,
+                format!("holds {icount} keys, the manifest says {count}"),
+            ));
         }
         let offsets_len = (icount + 1) * 8;
-        let expect = (FILE_HEADER_LEN as u64).checked_add(keys_len).and_then(|v| v.checked_add(offsets_len));
+        let expect = (FILE_HEADER_LEN as u64)
+            .checked_add(keys_len)
+            .and_then(|v| v.checked_add(offsets_len));
         if expect != Some(footer as u64) {
-            return Err(corrupt(&ids_path, format!("{keys_len} key bytes and {icount} offsets do not fill the file")));
+            return Err(corrupt(
+                &ids_path,
+                format!("{keys_len} key bytes and {icount} offsets do not fill the file"),
+            ));
         }
         let offsets_at = FILE_HEADER_LEN + keys_len as usize;
-        if u64_at(&ids, offsets_at) != Some(0) || u64_at(&ids, offsets_at + 8 * count as usize) != Some(keys_len) {
+        if u64_at(&ids, offsets_at) != Some(0)
+            || u64_at(&ids, offsets_at + 8 * count as usize) != Some(keys_len)
+        {
             return Err(corrupt(&ids_path, "first or last key offset is wrong"));
         }
-        Ok(Segment { count, fst, fst_path, ids, ids_path, offsets_at })
+        Ok(Segment {
+            count,
+            fst,
+            fst_path,
+            ids,
+            ids_path,
+            offsets_at,
+        })
     }
 
     /// The id of `key`, if it is in this segment.
@@ -107,7 +151,10 @@ impl Segment {
         match self.fst.get(key) {
             None => Ok(None),
             Some(v) if v < u64::from(self.count) => Ok(Some(v as u32)),
-            Some(v) => Err(corrupt(&self.fst_path, format!("key {key:?} maps to id {v}, beyond the {} keys", self.count))),
+            Some(v) => Err(corrupt(
+                &self.fst_path,
+                format!("key {key:?} maps to id {v}, beyond the {} keys", self.count),
+            )),
         }
     }
 
@@ -122,14 +169,27 @@ impl Segment {
     fn key_bytes(&self, id: u32) -> Result<&str, CatalogError> {
         let at = self.offsets_at + 8 * id as usize;
         let (Some(s), Some(e)) = (u64_at(&self.ids, at), u64_at(&self.ids, at + 8)) else {
-            return Err(corrupt(&self.ids_path, format!("offset of id {id} out of range")));
+            return Err(corrupt(
+                &self.ids_path,
+                format!("offset of id {id} out of range"),
+            ));
         };
         let base = FILE_HEADER_LEN as u64;
         let bytes = (s <= e && e + base <= self.offsets_at as u64)
             .then(|| self.ids.get((base + s) as usize..(base + e) as usize))
             .flatten()
-            .ok_or_else(|| corrupt(&self.ids_path, format!("offsets {s}..{e} of id {id} are invalid")))?;
-        std::str::from_utf8(bytes).map_err(|err| corrupt(&self.ids_path, format!("key of id {id} is not UTF-8: {err}")))
+            .ok_or_else(|| {
+                corrupt(
+                    &self.ids_path,
+                    format!("offsets {s}..{e} of id {id} are invalid"),
+                )
+            })?;
+        std::str::from_utf8(bytes).map_err(|err| {
+            corrupt(
+                &self.ids_path,
+                format!("key of id {id} is not UTF-8: {err}"),
+            )
+        })
     }
 
     /// Calls `f` for every key in id order.
@@ -142,13 +202,14 @@ impl Segment {
 
     /// The raw key bytes region and the offsets array (for copying into a merged table).
     fn key_region(&self) -> &[u8] {
-        self.ids.get(FILE_HEADER_LEN..self.offsets_at).unwrap_or(&[])
+        self.ids
+            .get(FILE_HEADER_LEN..self.offsets_at)
+            .unwrap_or(&[])
     }
 
     pub fn fst(&self) -> &fst::Map<FstBytes> {
         &self.fst
     }
-
 }
 
 /// A writer that CRCs and counts everything written through it.
@@ -173,7 +234,11 @@ impl<W: Write> Write for CrcWriter<W> {
 
 impl<W: Write> CrcWriter<W> {
     fn new(inner: W) -> Self {
-        CrcWriter { inner, hasher: crc32fast::Hasher::new(), written: 0 }
+        CrcWriter {
+            inner,
+            hasher: crc32fast::Hasher::new(),
+            written: 0,
+        }
     }
 
     /// Writes the footer (length field, count, CRC) and returns the inner writer.
@@ -211,7 +276,13 @@ pub fn build(
 ) -> Result<u32, CatalogError> {
     let base = old.map_or(0, |s| s.count);
     if new.base() != base {
-        return Err(corrupt(fst_path, format!("merge of keys from id {} onto a segment of {base} keys", new.base())));
+        return Err(corrupt(
+            fst_path,
+            format!(
+                "merge of keys from id {} onto a segment of {base} keys",
+                new.base()
+            ),
+        ));
     }
     let new_len = new.len();
     let new_keys = |i: usize| new.key_at(i);
@@ -222,7 +293,8 @@ pub fn build(
     let fst_err = |e: fst::Error| io_err(fst_path, std::io::Error::other(e));
     let file = File::create(fst_path).map_err(|e| io_err(fst_path, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, CrcWriter::new(file));
-    w.write_all(&header(FST_MAGIC)).map_err(|e| io_err(fst_path, e))?;
+    w.write_all(&header(FST_MAGIC))
+        .map_err(|e| io_err(fst_path, e))?;
     let mut builder = fst::MapBuilder::new(w).map_err(fst_err)?;
     {
         use fst::Streamer;
@@ -236,7 +308,10 @@ pub fn build(
             Some(v)
         };
         let mut next_old = advance(&mut old_key);
-        let mut new_iter = sorted.iter().map(|&i| (new_keys(i as usize), u64::from(base) + u64::from(i))).peekable();
+        let mut new_iter = sorted
+            .iter()
+            .map(|&i| (new_keys(i as usize), u64::from(base) + u64::from(i)))
+            .peekable();
         loop {
             let take_old = match (&next_old, new_iter.peek()) {
                 (None, None) => break,
@@ -255,7 +330,9 @@ pub fn build(
         }
     }
     let w = builder.into_inner().map_err(fst_err)?;
-    let w = w.into_inner().map_err(|e| io_err(fst_path, e.into_error()))?;
+    let w = w
+        .into_inner()
+        .map_err(|e| io_err(fst_path, e.into_error()))?;
     let fst_len = w.written - FILE_HEADER_LEN as u64;
     let inner = w.finish(fst_len, total).map_err(|e| io_err(fst_path, e))?;
     seal(fst_path, inner)?;
@@ -275,7 +352,10 @@ pub fn build(
     }
     let keys_len = old_region.len() as u64 + new_bytes;
     if let Some(s) = old {
-        let offs = s.ids.get(s.offsets_at..s.offsets_at + 8 * s.count as usize).unwrap_or(&[]);
+        let offs = s
+            .ids
+            .get(s.offsets_at..s.offsets_at + 8 * s.count as usize)
+            .unwrap_or(&[]);
         w.write_all(offs).map_err(io)?;
     }
     let mut at = old_region.len() as u64;
@@ -284,7 +364,9 @@ pub fn build(
         at += new_keys(i).len() as u64;
         w.write_all(&at.to_le_bytes()).map_err(io)?;
     }
-    let w = w.into_inner().map_err(|e| io_err(ids_path, e.into_error()))?;
+    let w = w
+        .into_inner()
+        .map_err(|e| io_err(ids_path, e.into_error()))?;
     let inner = w.finish(keys_len, total).map_err(io)?;
     seal(ids_path, inner)?;
     Ok(total32)

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use hashbrown::DefaultHashBuilder;
 use parking_lot::Mutex;
 
+use super::CatalogError;
 use super::cache::ClockCache;
 use super::format::{self, MAX_KEY_LEN, corrupt, io_err, sync_dir};
 use super::log::{LogWriter, encode_frame, replay};
 use super::manifest::Manifest;
 use super::segment::{self, Segment};
 use super::tail::Tail;
-use super::CatalogError;
 use crate::model::SeriesId;
 
 /// Tuning of a [`SeriesCatalog`].
@@ -29,7 +29,10 @@ pub struct CatalogOptions {
 
 impl Default for CatalogOptions {
     fn default() -> Self {
-        CatalogOptions { cache_entries: 1 << 20, merge_threshold: 1 << 20 }
+        CatalogOptions {
+            cache_entries: 1 << 20,
+            merge_threshold: 1 << 20,
+        }
     }
 }
 
@@ -85,7 +88,12 @@ impl SeriesCatalog {
                 let log = LogWriter::create(dir.join(format::log_name(1)), 1, 0)?;
                 drop(log);
                 sync_dir(dir)?;
-                let m = Manifest { next_generation: 2, segment_generation: 0, segment_count: 0, logs: vec![1] };
+                let m = Manifest {
+                    next_generation: 2,
+                    segment_generation: 0,
+                    segment_count: 0,
+                    logs: vec![1],
+                };
                 m.write(dir)?;
                 m
             }
@@ -96,7 +104,11 @@ impl SeriesCatalog {
             None
         } else {
             let g = manifest.segment_generation;
-            let s = Segment::open(dir.join(format::fst_name(g)), dir.join(format::ids_name(g)), manifest.segment_count)?;
+            let s = Segment::open(
+                dir.join(format::fst_name(g)),
+                dir.join(format::ids_name(g)),
+                manifest.segment_count,
+            )?;
             Some(Arc::new(s))
         };
 
@@ -109,7 +121,10 @@ impl SeriesCatalog {
             let r = replay(&path, &buf, g, |key| {
                 let h = hasher.hash_one(key);
                 if tail.get(key, h).is_some() {
-                    return Err(corrupt(&path, format!("key {key:?} appears twice in the logs")));
+                    return Err(corrupt(
+                        &path,
+                        format!("key {key:?} appears twice in the logs"),
+                    ));
                 }
                 if tail.end_id() == u32::MAX {
                     return Err(CatalogError::Full(u64::from(u32::MAX)));
@@ -119,18 +134,30 @@ impl SeriesCatalog {
             });
             let r = r?;
             if r.base_id != expect_base {
-                return Err(corrupt(&path, format!("log starts at id {}, expected {expect_base}", r.base_id)));
+                return Err(corrupt(
+                    &path,
+                    format!("log starts at id {}, expected {expect_base}", r.base_id),
+                ));
             }
             let is_last = i + 1 == manifest.logs.len();
             if r.torn && !is_last {
-                return Err(corrupt(&path, format!("torn entry at byte {} of a log that is not the last", r.good_len)));
+                return Err(corrupt(
+                    &path,
+                    format!(
+                        "torn entry at byte {} of a log that is not the last",
+                        r.good_len
+                    ),
+                ));
             }
             if is_last {
                 last = Some((path, g, r.good_len, r.torn));
             }
         }
         let Some((path, g, good_len, torn)) = last else {
-            return Err(corrupt(&dir.join(format::MANIFEST), "manifest lists no log"));
+            return Err(corrupt(
+                &dir.join(format::MANIFEST),
+                "manifest lists no log",
+            ));
         };
         let log = LogWriter::reopen(path, g, good_len, torn)?;
 
@@ -164,7 +191,10 @@ impl SeriesCatalog {
     pub fn resolve(&self, keys: &[&str], out: &mut Vec<SeriesId>) -> Result<usize, CatalogError> {
         out.clear();
         if let Some(k) = keys.iter().find(|k| k.len() > MAX_KEY_LEN) {
-            return Err(CatalogError::KeyTooLong { len: k.len(), max: MAX_KEY_LEN });
+            return Err(CatalogError::KeyTooLong {
+                len: k.len(),
+                max: MAX_KEY_LEN,
+            });
         }
         let hashes: Vec<u64> = keys.iter().map(|k| self.hasher.hash_one(k)).collect();
         let mut misses: Vec<u32> = Vec::new();
@@ -199,7 +229,9 @@ impl SeriesCatalog {
         let mut new = 0;
         for (&i, &found) in misses.iter().zip(&in_segment) {
             let i = i as usize;
-            let (Some(&key), Some(&h)) = (keys.get(i), hashes.get(i)) else { continue };
+            let (Some(&key), Some(&h)) = (keys.get(i), hashes.get(i)) else {
+                continue;
+            };
             let id = match found {
                 Some(id) => {
                     if st.cache.get(key, h).is_none() {
@@ -258,12 +290,18 @@ impl SeriesCatalog {
 
     /// Hands the log buffer to the log file (write, and fsync if `fsync`), releasing the state
     /// lock before the system calls but only after taking the log lock, so writes keep id order.
-    fn hand_over(&self, mut st: parking_lot::MutexGuard<'_, State>, fsync: bool) -> Result<(), CatalogError> {
+    fn hand_over(
+        &self,
+        mut st: parking_lot::MutexGuard<'_, State>,
+        fsync: bool,
+    ) -> Result<(), CatalogError> {
         let buf = std::mem::take(&mut st.log_buf);
         let log = Arc::clone(&st.log);
         let mut lg = log.lock();
         drop(st);
-        let r = lg.append(&buf).and_then(|()| if fsync { lg.fsync() } else { Ok(()) });
+        let r = lg
+            .append(&buf)
+            .and_then(|()| if fsync { lg.fsync() } else { Ok(()) });
         if r.is_err() {
             self.failed.store(true, Ordering::Release);
         }
@@ -271,8 +309,16 @@ impl SeriesCatalog {
     }
 
     fn failed_error(&self) -> CatalogError {
-        let path = self.state.try_lock().map_or_else(|| self.dir.clone(), |st| st.log.lock().path.clone());
-        io_err(&path, std::io::Error::other("an earlier log write or fsync failed; the catalog refuses new series"))
+        let path = self
+            .state
+            .try_lock()
+            .map_or_else(|| self.dir.clone(), |st| st.log.lock().path.clone());
+        io_err(
+            &path,
+            std::io::Error::other(
+                "an earlier log write or fsync failed; the catalog refuses new series",
+            ),
+        )
     }
 
     /// The id of `key`, if it exists.
@@ -282,7 +328,9 @@ impl SeriesCatalog {
         if let Some(id) = st.lookup_memory(key, h) {
             return Ok(Some(SeriesId(id)));
         }
-        let Some(seg) = st.segment.clone() else { return Ok(None) };
+        let Some(seg) = st.segment.clone() else {
+            return Ok(None);
+        };
         let found = seg.get(key)?;
         if let Some(id) = found {
             st.cache.insert(key, h, id);
@@ -349,7 +397,9 @@ impl SeriesCatalog {
             }
             let generation = st.manifest.next_generation;
             st.manifest.next_generation += 1;
-            let Some(frozen) = st.frozen.clone() else { return Ok(false) };
+            let Some(frozen) = st.frozen.clone() else {
+                return Ok(false);
+            };
             (st.segment.clone(), frozen, generation)
         };
 
@@ -446,7 +496,10 @@ impl SeriesCatalog {
     /// Memory held by the in-memory structures (cache, unmerged keys), in bytes, approximately.
     pub fn heap_bytes(&self) -> usize {
         let st = self.state.lock();
-        st.cache.heap_bytes() + st.tail.heap_bytes() + st.frozen.as_ref().map_or(0, |f| f.heap_bytes()) + st.log_buf.capacity()
+        st.cache.heap_bytes()
+            + st.tail.heap_bytes()
+            + st.frozen.as_ref().map_or(0, |f| f.heap_bytes())
+            + st.log_buf.capacity()
     }
 
     /// Number of keys held by the CLOCK cache.
@@ -500,7 +553,11 @@ fn remove_stale(dir: &Path, manifest: Option<&Manifest>) -> Result<(), CatalogEr
             (None, _) => true,
             (Some(_), None) => false,
             (Some(g), Some(m)) => {
-                if name.ends_with(".log") { m.logs.contains(&g) } else { g == m.segment_generation }
+                if name.ends_with(".log") {
+                    m.logs.contains(&g)
+                } else {
+                    g == m.segment_generation
+                }
             }
         };
         if !live {

@@ -15,7 +15,12 @@ pub struct Tail {
 
 impl Tail {
     pub fn new(base: u32) -> Tail {
-        Tail { base, bytes: String::new(), ends: Vec::new(), index: HashTable::new() }
+        Tail {
+            base,
+            bytes: String::new(),
+            ends: Vec::new(),
+            index: HashTable::new(),
+        }
     }
 
     pub fn base(&self) -> u32 {
@@ -34,7 +39,11 @@ impl Tail {
     /// Key at position `i` (`id - base`); empty for a position out of range.
     pub fn key_at(&self, i: usize) -> &str {
         let end = self.ends.get(i).copied().unwrap_or(0);
-        let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(end) };
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends.get(i - 1).copied().unwrap_or(end)
+        };
         self.bytes.get(start..end).unwrap_or("")
     }
 
@@ -44,7 +53,9 @@ impl Tail {
     }
 
     pub fn get(&self, key: &str, hash: u64) -> Option<u32> {
-        self.index.find(hash, |&i| self.key_at(i as usize) == key).map(|&i| self.base + i)
+        self.index
+            .find(hash, |&i| self.key_at(i as usize) == key)
+            .map(|&i| self.base + i)
     }
 
     /// Appends `key` (not present yet) and returns its id. `hasher` rehashes keys on growth.
@@ -55,10 +66,15 @@ impl Tail {
         let (bytes, ends) = (&self.bytes, &self.ends);
         let key_at = |j: usize| {
             let end = ends.get(j).copied().unwrap_or(0);
-            let start = if j == 0 { 0 } else { ends.get(j - 1).copied().unwrap_or(end) };
+            let start = if j == 0 {
+                0
+            } else {
+                ends.get(j - 1).copied().unwrap_or(end)
+            };
             bytes.get(start..end).unwrap_or("")
         };
-        self.index.insert_unique(hash, i, |&j| hasher(key_at(j as usize)));
+        self.index
+            .insert_unique(hash, i, |&j| hasher(key_at(j as usize)));
         self.base + i
     }
 
@@ -78,6 +94,11 @@ impl Tail {
 impl Tail {
     /// A copy of the keys without the hash index (for iteration outside the lock).
     pub fn snapshot(&self) -> Tail {
-        Tail { base: self.base, bytes: self.bytes.clone(), ends: self.ends.clone(), index: HashTable::new() }
+        Tail {
+            base: self.base,
+            bytes: self.bytes.clone(),
+            ends: self.ends.clone(),
+            index: HashTable::new(),
+        }
     }
 }

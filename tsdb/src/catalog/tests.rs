@@ -13,11 +13,18 @@ use super::{CatalogError, CatalogOptions, SeriesCatalog};
 use crate::model::SeriesId;
 
 fn opts(cache: usize) -> CatalogOptions {
-    CatalogOptions { cache_entries: cache, merge_threshold: 1 << 20 }
+    CatalogOptions {
+        cache_entries: cache,
+        merge_threshold: 1 << 20,
+    }
 }
 
 fn key(i: usize) -> String {
-    format!("email_latency,customer=c{},dc=ams{}", i * 7919 % 100_003, i % 3)
+    format!(
+        "email_latency,customer=c{},dc=ams{}",
+        i * 7919 % 100_003,
+        i % 3
+    )
 }
 
 fn resolve(cat: &SeriesCatalog, keys: &[String]) -> Vec<u32> {
@@ -32,12 +39,21 @@ fn assert_holds(cat: &SeriesCatalog, keys: &[String]) {
     assert_eq!(cat.len() as usize, keys.len());
     for (i, k) in keys.iter().enumerate() {
         assert_eq!(cat.get(k).unwrap(), Some(SeriesId(i as u32)), "get {k}");
-        assert_eq!(cat.key(SeriesId(i as u32)).unwrap().as_deref(), Some(k.as_str()), "key {i}");
+        assert_eq!(
+            cat.key(SeriesId(i as u32)).unwrap().as_deref(),
+            Some(k.as_str()),
+            "key {i}"
+        );
     }
     assert_eq!(cat.key(SeriesId(keys.len() as u32)).unwrap(), None);
     let mut seen = Vec::new();
-    cat.for_each(&mut |id, k| seen.push((id.0, k.to_owned()))).unwrap();
-    let expect: Vec<(u32, String)> = keys.iter().enumerate().map(|(i, k)| (i as u32, k.clone())).collect();
+    cat.for_each(&mut |id, k| seen.push((id.0, k.to_owned())))
+        .unwrap();
+    let expect: Vec<(u32, String)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (i as u32, k.clone()))
+        .collect();
     assert_eq!(seen, expect);
 }
 
@@ -46,11 +62,26 @@ fn resolve_get_key_round_trip_with_duplicates_in_batch() {
     let dir = tempfile::tempdir().unwrap();
     let cat = SeriesCatalog::open(dir.path(), opts(16)).unwrap();
     assert!(cat.is_empty());
-    let batch = ["b".to_owned(), "a".to_owned(), "b".to_owned(), "c".to_owned(), "a".to_owned()];
+    let batch = [
+        "b".to_owned(),
+        "a".to_owned(),
+        "b".to_owned(),
+        "c".to_owned(),
+        "a".to_owned(),
+    ];
     let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     assert_eq!(cat.resolve(&refs, &mut out).unwrap(), 3);
-    assert_eq!(out, vec![SeriesId(0), SeriesId(1), SeriesId(0), SeriesId(2), SeriesId(1)]);
+    assert_eq!(
+        out,
+        vec![
+            SeriesId(0),
+            SeriesId(1),
+            SeriesId(0),
+            SeriesId(2),
+            SeriesId(1)
+        ]
+    );
     assert_eq!(cat.resolve(&refs, &mut out).unwrap(), 0);
     assert_eq!(out.len(), 5);
     assert_holds(&cat, &["b".to_owned(), "a".to_owned(), "c".to_owned()]);
@@ -80,15 +111,24 @@ fn ids_dense_and_stable_across_restarts_and_merges() {
     let cat = SeriesCatalog::open(dir.path(), opts(8)).unwrap();
     assert_holds(&cat, &keys);
     // Only the live files remain.
-    let names: HashSet<String> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let names: HashSet<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     assert_eq!(names.len(), 4, "{names:?}");
 }
 
 #[test]
 fn merge_threshold_decides_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
-    let cat = SeriesCatalog::open(dir.path(), CatalogOptions { cache_entries: 4, merge_threshold: 10 }).unwrap();
+    let cat = SeriesCatalog::open(
+        dir.path(),
+        CatalogOptions {
+            cache_entries: 4,
+            merge_threshold: 10,
+        },
+    )
+    .unwrap();
     resolve(&cat, &(0..9).map(key).collect::<Vec<_>>());
     assert!(!cat.maybe_merge(false).unwrap());
     resolve(&cat, &(0..10).map(key).collect::<Vec<_>>());
@@ -117,7 +157,11 @@ fn evicted_keys_are_found_in_the_segment_after_merge_with_small_cache() {
     assert!(cat.maybe_merge(true).unwrap());
     assert_eq!(cat.cached_entries(), 0);
     for round in 0..2 {
-        assert_eq!(resolve(&cat, &keys), (0..1000).collect::<Vec<_>>(), "round {round}");
+        assert_eq!(
+            resolve(&cat, &keys),
+            (0..1000).collect::<Vec<_>>(),
+            "round {round}"
+        );
         assert!(cat.cached_entries() <= 10);
     }
     assert_eq!(cat.cached_entries(), 10);
@@ -128,7 +172,16 @@ fn evicted_keys_are_found_in_the_segment_after_merge_with_small_cache() {
 #[test]
 fn concurrent_resolve_during_merges_gives_each_key_one_id() {
     let dir = tempfile::tempdir().unwrap();
-    let cat = Arc::new(SeriesCatalog::open(dir.path(), CatalogOptions { cache_entries: 64, merge_threshold: 50 }).unwrap());
+    let cat = Arc::new(
+        SeriesCatalog::open(
+            dir.path(),
+            CatalogOptions {
+                cache_entries: 64,
+                merge_threshold: 50,
+            },
+        )
+        .unwrap(),
+    );
     let keys: Arc<Vec<String>> = Arc::new((0..2000).map(key).collect());
     let threads: Vec<_> = (0..4)
         .map(|t| {
@@ -136,7 +189,9 @@ fn concurrent_resolve_during_merges_gives_each_key_one_id() {
             std::thread::spawn(move || {
                 let mut got = HashMap::new();
                 // Each thread walks the keys in its own order and batch size.
-                let order: Vec<usize> = (0..keys.len()).map(|i| (i * [1, 3, 7, 9][t] + t * 17) % keys.len()).collect();
+                let order: Vec<usize> = (0..keys.len())
+                    .map(|i| (i * [1, 3, 7, 9][t] + t * 17) % keys.len())
+                    .collect();
                 for chunk in order.chunks(13 + t * 7) {
                     let batch: Vec<&str> = chunk.iter().map(|&i| keys[i].as_str()).collect();
                     let mut out = Vec::new();
@@ -150,12 +205,16 @@ fn concurrent_resolve_during_merges_gives_each_key_one_id() {
             })
         })
         .collect();
-    let maps: Vec<HashMap<usize, SeriesId>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let maps: Vec<HashMap<usize, SeriesId>> =
+        threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert_eq!(cat.len() as usize, keys.len());
     let mut ids = HashSet::new();
     for i in 0..keys.len() {
         let id = maps[0][&i];
-        assert!(maps.iter().all(|m| m[&i] == id), "key {i} got different ids");
+        assert!(
+            maps.iter().all(|m| m[&i] == id),
+            "key {i} got different ids"
+        );
         assert!(ids.insert(id), "id {id:?} given twice");
         assert_eq!(cat.key(id).unwrap().as_deref(), Some(keys[i].as_str()));
     }
@@ -192,15 +251,28 @@ fn a_log_rotated_by_an_unfinished_merge_is_replayed() {
 fn stale_files_are_removed_at_open() {
     let dir = tempfile::tempdir().unwrap();
     drop(SeriesCatalog::open(dir.path(), opts(8)).unwrap());
-    for name in [format::fst_name(99), format::log_name(98), "seg-0000000000000005.ids.tmp".to_owned()] {
+    for name in [
+        format::fst_name(99),
+        format::log_name(98),
+        "seg-0000000000000005.ids.tmp".to_owned(),
+    ] {
         std::fs::write(dir.path().join(&name), b"junk").unwrap();
     }
     std::fs::write(dir.path().join("unrelated.txt"), b"keep").unwrap();
     drop(SeriesCatalog::open(dir.path(), opts(8)).unwrap());
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     names.sort();
-    assert_eq!(names, vec!["MANIFEST".to_owned(), format::log_name(1), "unrelated.txt".to_owned()]);
+    assert_eq!(
+        names,
+        vec![
+            "MANIFEST".to_owned(),
+            format::log_name(1),
+            "unrelated.txt".to_owned()
+        ]
+    );
 }
 
 #[test]
@@ -209,7 +281,10 @@ fn too_long_key_is_refused() {
     let cat = SeriesCatalog::open(dir.path(), opts(8)).unwrap();
     let long = "x".repeat(format::MAX_KEY_LEN + 1);
     let mut out = Vec::new();
-    assert!(matches!(cat.resolve(&[&long], &mut out), Err(CatalogError::KeyTooLong { .. })));
+    assert!(matches!(
+        cat.resolve(&[&long], &mut out),
+        Err(CatalogError::KeyTooLong { .. })
+    ));
     assert!(cat.is_empty());
 }
 
@@ -227,7 +302,10 @@ fn live_log(dir: &Path) -> PathBuf {
 #[test]
 fn torn_log_tail_is_cut_at_every_byte_of_the_last_entry() {
     let dir = tempfile::tempdir().unwrap();
-    let keys: Vec<String> = ["m,a=1", "m,a=2", "m,a=three"].iter().map(|s| s.to_string()).collect();
+    let keys: Vec<String> = ["m,a=1", "m,a=2", "m,a=three"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     drop({
         let cat = SeriesCatalog::open(dir.path(), opts(8)).unwrap();
         resolve(&cat, &keys);
@@ -240,7 +318,11 @@ fn torn_log_tail_is_cut_at_every_byte_of_the_last_entry() {
         std::fs::write(&log, &full[..cut]).unwrap();
         let cat = SeriesCatalog::open(dir.path(), opts(8)).unwrap();
         assert_holds(&cat, &keys[..2]);
-        assert_eq!(std::fs::metadata(&log).unwrap().len(), last_start as u64, "cut at {cut}");
+        assert_eq!(
+            std::fs::metadata(&log).unwrap().len(),
+            last_start as u64,
+            "cut at {cut}"
+        );
         // The id is handed out again, and the log stays clean after the cut.
         assert_eq!(resolve(&cat, &keys[2..]), vec![2]);
         drop(cat);
@@ -258,7 +340,10 @@ fn corruption_in_the_middle_of_the_log_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     drop({
         let cat = SeriesCatalog::open(dir.path(), opts(8)).unwrap();
-        resolve(&cat, &["m,a=1".to_owned(), "m,a=2".to_owned(), "m,a=3".to_owned()]);
+        resolve(
+            &cat,
+            &["m,a=1".to_owned(), "m,a=2".to_owned(), "m,a=3".to_owned()],
+        );
         cat
     });
     let log = live_log(dir.path());
@@ -268,14 +353,21 @@ fn corruption_in_the_middle_of_the_log_is_an_error() {
     match SeriesCatalog::open(dir.path(), opts(8)) {
         Err(CatalogError::Corrupt { path, reason }) => {
             assert_eq!(path, log);
-            assert!(reason.contains(&format!("byte {LOG_HEADER_LEN}")), "{reason}");
+            assert!(
+                reason.contains(&format!("byte {LOG_HEADER_LEN}")),
+                "{reason}"
+            );
         }
         other => panic!("expected Corrupt, got {:?}", other.err()),
     }
 }
 
 /// Flips every bit of `file` in turn, opening the catalog each time: `check` sees the outcome.
-fn flip_every_bit(dir: &Path, file: &Path, mut check: impl FnMut(usize, Result<SeriesCatalog, CatalogError>)) {
+fn flip_every_bit(
+    dir: &Path,
+    file: &Path,
+    mut check: impl FnMut(usize, Result<SeriesCatalog, CatalogError>),
+) {
     let orig = std::fs::read(file).unwrap();
     let others: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
@@ -302,10 +394,16 @@ fn flip_every_bit(dir: &Path, file: &Path, mut check: impl FnMut(usize, Result<S
 }
 
 fn merged_and_logged(dir: &Path) -> Vec<String> {
-    let keys: Vec<String> = ["cpu,host=a", "cpu,host=b", "mem,host=a", "mem,host=b", "disk,host=a"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let keys: Vec<String> = [
+        "cpu,host=a",
+        "cpu,host=b",
+        "mem,host=a",
+        "mem,host=b",
+        "disk,host=a",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let cat = SeriesCatalog::open(dir, opts(8)).unwrap();
     resolve(&cat, &keys[..3]);
     cat.maybe_merge(true).unwrap();
@@ -318,7 +416,9 @@ fn file_with_ext(dir: &Path, ext: &str) -> PathBuf {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == ext) || p.file_name().is_some_and(|n| n == ext))
+        .find(|p| {
+            p.extension().is_some_and(|e| e == ext) || p.file_name().is_some_and(|n| n == ext)
+        })
         .unwrap()
 }
 
@@ -329,7 +429,11 @@ fn bit_flips_in_segment_files_and_manifest_are_clean_errors() {
     for ext in ["fst", "ids", "MANIFEST"] {
         let file = file_with_ext(dir.path(), ext);
         flip_every_bit(dir.path(), &file, |bit, r| match r {
-            Err(CatalogError::Corrupt { .. } | CatalogError::UnsupportedVersion { .. } | CatalogError::Io { .. }) => {}
+            Err(
+                CatalogError::Corrupt { .. }
+                | CatalogError::UnsupportedVersion { .. }
+                | CatalogError::Io { .. },
+            ) => {}
             Err(e) => panic!("{ext} bit {bit}: unexpected error {e}"),
             Ok(_) => panic!("{ext} bit {bit}: corruption went unnoticed"),
         });
@@ -348,7 +452,11 @@ fn bit_flips_in_the_log_are_errors_or_clean_tail_cuts() {
         Err(e) => panic!("log bit {bit}: unexpected error {e}"),
         Ok(cat) => {
             // Only a flip in the last entry may be read as a torn tail.
-            assert!(bit / 8 >= last_frame, "log bit {bit} (byte {}) accepted", bit / 8);
+            assert!(
+                bit / 8 >= last_frame,
+                "log bit {bit} (byte {}) accepted",
+                bit / 8
+            );
             assert_holds(&cat, &keys[..4]);
         }
     });

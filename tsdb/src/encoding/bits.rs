@@ -33,7 +33,12 @@ pub fn encode_bits(bits: impl IntoIterator<Item = bool>, out: &mut Vec<u8>) {
 }
 
 /// Decodes exactly `n` packed bits from all of `bytes` into `out` (cleared first).
-pub fn decode_bits(what: &'static str, bytes: &[u8], n: usize, out: &mut Vec<bool>) -> Result<(), DecodeError> {
+pub fn decode_bits(
+    what: &'static str,
+    bytes: &[u8],
+    n: usize,
+    out: &mut Vec<bool>,
+) -> Result<(), DecodeError> {
     out.clear();
     check_packed(what, bytes, n)?;
     out.reserve(n);
@@ -44,12 +49,18 @@ pub fn decode_bits(what: &'static str, bytes: &[u8], n: usize, out: &mut Vec<boo
 fn check_packed(what: &'static str, bytes: &[u8], n: usize) -> Result<(), DecodeError> {
     let need = n.div_ceil(8);
     if bytes.len() != need {
-        return Err(DecodeError::invalid(what, format!("{n} bits need {need} bytes, got {}", bytes.len())));
+        return Err(DecodeError::invalid(
+            what,
+            format!("{n} bits need {need} bytes, got {}", bytes.len()),
+        ));
     }
     if n % 8 != 0 {
         if let Some(&last) = bytes.last() {
             if last >> (n % 8) != 0 {
-                return Err(DecodeError::invalid(what, "padding bits after the last value are set"));
+                return Err(DecodeError::invalid(
+                    what,
+                    "padding bits after the last value are set",
+                ));
             }
         }
     }
@@ -104,7 +115,10 @@ pub fn decode_presence(r: &mut ByteReader<'_>, n: usize) -> Result<BitVec, Decod
                 .collect();
             Ok(BitVec::from_words(words, n))
         }
-        other => Err(DecodeError::invalid(WHAT, format!("unknown presence kind {other}"))),
+        other => Err(DecodeError::invalid(
+            WHAT,
+            format!("unknown presence kind {other}"),
+        )),
     }
 }
 

@@ -31,7 +31,11 @@ pub struct ByteReader<'a> {
 impl<'a> ByteReader<'a> {
     /// `what` names the structure being read, for error messages.
     pub fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        ByteReader { bytes, pos: 0, what }
+        ByteReader {
+            bytes,
+            pos: 0,
+            what,
+        }
     }
 
     pub fn position(&self) -> usize {
@@ -49,7 +53,12 @@ impl<'a> ByteReader<'a> {
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let have = self.remaining();
         if n > have {
-            return Err(DecodeError::Truncated { what: self.what, offset: self.pos, need: n, have });
+            return Err(DecodeError::Truncated {
+                what: self.what,
+                offset: self.pos,
+                need: n,
+                have,
+            });
         }
         let s = &self.bytes[self.pos..self.pos + n];
         self.pos += n;
@@ -94,7 +103,11 @@ impl<'a> ByteReader<'a> {
         if self.remaining() != 0 {
             return Err(DecodeError::invalid(
                 self.what,
-                format!("{} trailing bytes after offset {}", self.remaining(), self.pos),
+                format!(
+                    "{} trailing bytes after offset {}",
+                    self.remaining(),
+                    self.pos
+                ),
             ));
         }
         Ok(())
@@ -118,6 +131,14 @@ mod tests {
         assert!(r.finish().is_ok());
         let mut r = ByteReader::new(&out[..5], "test");
         assert_eq!(r.u32().unwrap(), 7);
-        assert!(matches!(r.u32(), Err(DecodeError::Truncated { offset: 4, need: 4, have: 1, .. })));
+        assert!(matches!(
+            r.u32(),
+            Err(DecodeError::Truncated {
+                offset: 4,
+                need: 4,
+                have: 1,
+                ..
+            })
+        ));
     }
 }

@@ -3,11 +3,20 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("{what}: need {need} bytes at offset {offset}, only {have} left")]
-    Truncated { what: &'static str, offset: usize, need: usize, have: usize },
+    Truncated {
+        what: &'static str,
+        offset: usize,
+        need: usize,
+        have: usize,
+    },
     #[error("{what}: {reason}")]
     Invalid { what: &'static str, reason: String },
     #[error("{what}: expected {expected} values, decoded {got}")]
-    Count { what: &'static str, expected: usize, got: usize },
+    Count {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("{what}: more than the expected {expected} values")]
     TooMany { what: &'static str, expected: usize },
     #[error("{what}: pco rejected the stream: {reason}")]
@@ -18,7 +27,10 @@ pub enum DecodeError {
 
 impl DecodeError {
     pub(crate) fn invalid(what: &'static str, reason: impl Into<String>) -> Self {
-        DecodeError::Invalid { what, reason: reason.into() }
+        DecodeError::Invalid {
+            what,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -24,9 +24,9 @@ mod numbers;
 mod strings;
 mod timestamps;
 
-pub use bits::{decode_bits, decode_presence, encode_bits, encode_presence, Presence};
-pub use bytes::{ByteReader, put_u32, put_u64, put_i64, put_blob};
+pub use bits::{Presence, decode_bits, decode_presence, encode_bits, encode_presence};
+pub use bytes::{ByteReader, put_blob, put_i64, put_u32, put_u64};
 pub use error::{DecodeError, EncodeError};
 pub use numbers::{decode_numbers, encode_numbers};
-pub use strings::{decode_strings, encode_strings, StringEncoding};
-pub use timestamps::{decode_timestamps, encode_timestamps, TimeEncoding};
+pub use strings::{StringEncoding, decode_strings, encode_strings};
+pub use timestamps::{TimeEncoding, decode_timestamps, encode_timestamps};

@@ -29,8 +29,13 @@ pub(crate) fn encode_numbers_with<T: Number>(
     if values.is_empty() {
         return Ok(());
     }
-    let config = ChunkConfig::default().with_compression_level(PCO_LEVEL).with_delta_spec(delta);
-    let bytes = simple_compress(values, &config).map_err(|e| EncodeError { codec: "pco", reason: e.to_string() })?;
+    let config = ChunkConfig::default()
+        .with_compression_level(PCO_LEVEL)
+        .with_delta_spec(delta);
+    let bytes = simple_compress(values, &config).map_err(|e| EncodeError {
+        codec: "pco",
+        reason: e.to_string(),
+    })?;
     out.extend_from_slice(&bytes);
     Ok(())
 }
@@ -48,20 +53,30 @@ pub fn decode_numbers<T: Number>(
     out.clear();
     if n == 0 {
         if !bytes.is_empty() {
-            return Err(DecodeError::invalid(what, format!("{} bytes for zero values", bytes.len())));
+            return Err(DecodeError::invalid(
+                what,
+                format!("{} bytes for zero values", bytes.len()),
+            ));
         }
         return Ok(());
     }
     out.resize(n, T::default());
-    let progress = simple_decompress_into(bytes, out.as_mut_slice())
-        .map_err(|e| DecodeError::Pco { what, reason: e.to_string() })?;
+    let progress =
+        simple_decompress_into(bytes, out.as_mut_slice()).map_err(|e| DecodeError::Pco {
+            what,
+            reason: e.to_string(),
+        })?;
     if progress.n_processed != n || !progress.finished {
         let got = progress.n_processed;
         out.clear();
         if !progress.finished {
             return Err(DecodeError::TooMany { what, expected: n });
         }
-        return Err(DecodeError::Count { what, expected: n, got });
+        return Err(DecodeError::Count {
+            what,
+            expected: n,
+            got,
+        });
     }
     Ok(())
 }
@@ -119,10 +134,19 @@ mod tests {
         let mut bytes = Vec::new();
         encode_numbers(&v, &mut bytes).unwrap();
         let mut out = Vec::new();
-        assert!(matches!(decode_numbers("t", &bytes, 999, &mut out), Err(DecodeError::TooMany { .. })));
-        assert!(matches!(decode_numbers("t", &bytes, 1001, &mut out), Err(DecodeError::Count { got: 1000, .. })));
+        assert!(matches!(
+            decode_numbers("t", &bytes, 999, &mut out),
+            Err(DecodeError::TooMany { .. })
+        ));
+        assert!(matches!(
+            decode_numbers("t", &bytes, 1001, &mut out),
+            Err(DecodeError::Count { got: 1000, .. })
+        ));
         for cut in 0..bytes.len() {
-            assert!(decode_numbers("t", &bytes[..cut], 1000, &mut out).is_err(), "cut at {cut}");
+            assert!(
+                decode_numbers("t", &bytes[..cut], 1000, &mut out).is_err(),
+                "cut at {cut}"
+            );
         }
         assert!(decode_numbers::<i64>("t", b"x", 0, &mut out).is_err());
     }

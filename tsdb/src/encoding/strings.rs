@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use super::bytes::put_u32;
-use super::{decode_numbers, encode_numbers, ByteReader, DecodeError, EncodeError};
+use super::{ByteReader, DecodeError, EncodeError, decode_numbers, encode_numbers};
 
 const DICT: u8 = 0;
 const PLAIN: u8 = 1;
@@ -32,7 +32,10 @@ pub enum StringEncoding {
 }
 
 /// Appends the strings `values`; returns the layout chosen.
-pub fn encode_strings<S: AsRef<str>>(values: &[S], out: &mut Vec<u8>) -> Result<Option<StringEncoding>, EncodeError> {
+pub fn encode_strings<S: AsRef<str>>(
+    values: &[S],
+    out: &mut Vec<u8>,
+) -> Result<Option<StringEncoding>, EncodeError> {
     if values.is_empty() {
         return Ok(None);
     }
@@ -84,7 +87,10 @@ pub fn decode_strings(bytes: &[u8], n: usize, out: &mut Vec<String>) -> Result<(
     out.clear();
     if n == 0 {
         if !bytes.is_empty() {
-            return Err(DecodeError::invalid("strings", format!("{} bytes for zero values", bytes.len())));
+            return Err(DecodeError::invalid(
+                "strings",
+                format!("{} bytes for zero values", bytes.len()),
+            ));
         }
         return Ok(());
     }
@@ -93,7 +99,10 @@ pub fn decode_strings(bytes: &[u8], n: usize, out: &mut Vec<String>) -> Result<(
         DICT => {
             let n_dict = r.u32()? as usize;
             if n_dict == 0 || n_dict > n {
-                return Err(DecodeError::invalid("string dictionary", format!("{n_dict} entries for {n} values")));
+                return Err(DecodeError::invalid(
+                    "string dictionary",
+                    format!("{n_dict} entries for {n} values"),
+                ));
             }
             let raw_len = r.u32()? as usize;
             let block = r.blob()?;
@@ -106,7 +115,10 @@ pub fn decode_strings(bytes: &[u8], n: usize, out: &mut Vec<String>) -> Result<(
             out.reserve(n);
             for c in codes {
                 let s = dict.get(c as usize).ok_or_else(|| {
-                    DecodeError::invalid("string codes", format!("code {c} outside a dictionary of {n_dict}"))
+                    DecodeError::invalid(
+                        "string codes",
+                        format!("code {c} outside a dictionary of {n_dict}"),
+                    )
                 })?;
                 out.push(s.clone());
             }
@@ -118,26 +130,49 @@ pub fn decode_strings(bytes: &[u8], n: usize, out: &mut Vec<String>) -> Result<(
             let raw = lz4_block("plain strings", block, raw_len)?;
             unpack("plain strings", &raw, n, out)
         }
-        other => Err(DecodeError::invalid("strings", format!("unknown string encoding {other}"))),
+        other => Err(DecodeError::invalid(
+            "strings",
+            format!("unknown string encoding {other}"),
+        )),
     }
 }
 
 fn lz4_block(what: &'static str, block: &[u8], raw_len: usize) -> Result<Vec<u8>, DecodeError> {
     if raw_len > block.len().saturating_mul(LZ4_MAX_RATIO).saturating_add(64) {
-        return Err(DecodeError::invalid(what, format!("{raw_len} bytes cannot come from a {}-byte LZ4 block", block.len())));
+        return Err(DecodeError::invalid(
+            what,
+            format!(
+                "{raw_len} bytes cannot come from a {}-byte LZ4 block",
+                block.len()
+            ),
+        ));
     }
     let mut raw = vec![0u8; raw_len];
-    let got = lz4_flex::block::decompress_into(block, &mut raw)
-        .map_err(|e| DecodeError::Lz4 { what, reason: e.to_string() })?;
+    let got = lz4_flex::block::decompress_into(block, &mut raw).map_err(|e| DecodeError::Lz4 {
+        what,
+        reason: e.to_string(),
+    })?;
     if got != raw_len {
-        return Err(DecodeError::invalid(what, format!("LZ4 block holds {got} bytes, header says {raw_len}")));
+        return Err(DecodeError::invalid(
+            what,
+            format!("LZ4 block holds {got} bytes, header says {raw_len}"),
+        ));
     }
     Ok(raw)
 }
 
-fn unpack(what: &'static str, raw: &[u8], count: usize, out: &mut Vec<String>) -> Result<(), DecodeError> {
+fn unpack(
+    what: &'static str,
+    raw: &[u8],
+    count: usize,
+    out: &mut Vec<String>,
+) -> Result<(), DecodeError> {
     let mut r = ByteReader::new(raw, what);
-    let lens = r.take(count.checked_mul(4).ok_or_else(|| DecodeError::invalid(what, "count overflows"))?)?;
+    let lens = r.take(
+        count
+            .checked_mul(4)
+            .ok_or_else(|| DecodeError::invalid(what, "count overflows"))?,
+    )?;
     out.reserve(count);
     for len in lens.chunks_exact(4) {
         let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
@@ -204,7 +239,10 @@ mod tests {
         assert!(decode_strings(&bytes, 5, &mut out).is_err());
         let plain: Vec<String> = vec!["x".into(), "y".into()];
         let mut bytes = Vec::new();
-        assert_eq!(encode_strings(&plain, &mut bytes).unwrap(), Some(StringEncoding::Plain));
+        assert_eq!(
+            encode_strings(&plain, &mut bytes).unwrap(),
+            Some(StringEncoding::Plain)
+        );
         assert!(decode_strings(&bytes, 3, &mut out).is_err());
         assert!(decode_strings(&bytes[..bytes.len() - 1], 2, &mut out).is_err());
     }

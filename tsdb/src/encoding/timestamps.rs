@@ -14,7 +14,7 @@
 use pco::DeltaSpec;
 
 use super::numbers::encode_numbers_with;
-use super::{decode_numbers, DecodeError, EncodeError};
+use super::{DecodeError, EncodeError, decode_numbers};
 
 const PLAIN: u8 = 0;
 const RUN_DELTA: u8 = 1;
@@ -70,25 +70,39 @@ pub fn encode_timestamps(
 }
 
 /// Decodes `n` timestamps (`n` = sum of `runs`) into `out`.
-pub fn decode_timestamps(bytes: &[u8], runs: &[u32], n: usize, out: &mut Vec<i64>) -> Result<(), DecodeError> {
+pub fn decode_timestamps(
+    bytes: &[u8],
+    runs: &[u32],
+    n: usize,
+    out: &mut Vec<i64>,
+) -> Result<(), DecodeError> {
     const WHAT: &str = "timestamps";
     out.clear();
     if n == 0 {
         if !bytes.is_empty() {
-            return Err(DecodeError::invalid(WHAT, format!("{} bytes for zero rows", bytes.len())));
+            return Err(DecodeError::invalid(
+                WHAT,
+                format!("{} bytes for zero rows", bytes.len()),
+            ));
         }
         return Ok(());
     }
-    let (&mode, rest) = bytes
-        .split_first()
-        .ok_or(DecodeError::Truncated { what: WHAT, offset: 0, need: 1, have: 0 })?;
+    let (&mode, rest) = bytes.split_first().ok_or(DecodeError::Truncated {
+        what: WHAT,
+        offset: 0,
+        need: 1,
+        have: 0,
+    })?;
     decode_numbers(WHAT, rest, n, out)?;
     match mode {
         PLAIN => Ok(()),
         RUN_DELTA => {
             let total: u64 = runs.iter().map(|&r| r as u64).sum();
             if total != n as u64 {
-                return Err(DecodeError::invalid(WHAT, format!("series runs cover {total} rows, chunk has {n}")));
+                return Err(DecodeError::invalid(
+                    WHAT,
+                    format!("series runs cover {total} rows, chunk has {n}"),
+                ));
             }
             let mut prev_run_first = 0i64;
             let mut i = 0usize;
@@ -105,7 +119,10 @@ pub fn decode_timestamps(bytes: &[u8], runs: &[u32], n: usize, out: &mut Vec<i64
             }
             Ok(())
         }
-        other => Err(DecodeError::invalid(WHAT, format!("unknown timestamp encoding {other}"))),
+        other => Err(DecodeError::invalid(
+            WHAT,
+            format!("unknown timestamp encoding {other}"),
+        )),
     }
 }
 
@@ -115,19 +132,21 @@ mod tests {
     use proptest::prelude::*;
 
     fn runs_and_times() -> impl Strategy<Value = (Vec<u32>, Vec<i64>)> {
-        proptest::collection::vec((1u32..20, any::<i64>(), 0i64..1_000_000_000), 0..40).prop_map(|series| {
-            let mut runs = Vec::new();
-            let mut ts = Vec::new();
-            for (run, start, step) in series {
-                runs.push(run);
-                let mut t = start;
-                for _ in 0..run {
-                    ts.push(t);
-                    t = t.wrapping_add(step + 1);
+        proptest::collection::vec((1u32..20, any::<i64>(), 0i64..1_000_000_000), 0..40).prop_map(
+            |series| {
+                let mut runs = Vec::new();
+                let mut ts = Vec::new();
+                for (run, start, step) in series {
+                    runs.push(run);
+                    let mut t = start;
+                    for _ in 0..run {
+                        ts.push(t);
+                        t = t.wrapping_add(step + 1);
+                    }
                 }
-            }
-            (runs, ts)
-        })
+                (runs, ts)
+            },
+        )
     }
 
     proptest! {

@@ -2,9 +2,9 @@
 //! is followed on disk by its CRC32; this module sees payloads only (see `reader.rs`/`writer.rs`).
 
 use crate::encoding::{
-    decode_bits, decode_numbers, decode_presence, decode_strings, decode_timestamps, encode_bits, encode_numbers,
-    encode_presence, encode_strings, encode_timestamps, put_blob, put_u32, ByteReader, DecodeError, EncodeError,
-    TimeEncoding,
+    ByteReader, DecodeError, EncodeError, TimeEncoding, decode_bits, decode_numbers,
+    decode_presence, decode_strings, decode_timestamps, encode_bits, encode_numbers,
+    encode_presence, encode_strings, encode_timestamps, put_blob, put_u32,
 };
 use crate::model::{BitVec, Column, ColumnValues, FieldType};
 
@@ -20,7 +20,10 @@ pub struct FieldBuf {
 
 impl FieldBuf {
     pub fn new(ty: FieldType) -> Self {
-        FieldBuf { present: BitVec::new(), values: ColumnValues::new(ty) }
+        FieldBuf {
+            present: BitVec::new(),
+            values: ColumnValues::new(ty),
+        }
     }
 
     pub fn clear(&mut self) {
@@ -34,7 +37,11 @@ impl FieldBuf {
             self.present.push(src.present.get(i));
         }
         fn pick<T: Clone>(dst: &mut Vec<T>, src: &[T], present: &BitVec, from: usize, to: usize) {
-            dst.extend((from..to).filter(|&i| present.get(i)).map(|i| src[i].clone()));
+            dst.extend(
+                (from..to)
+                    .filter(|&i| present.get(i))
+                    .map(|i| src[i].clone()),
+            );
         }
         let p = &src.present;
         match (&mut self.values, &src.values) {
@@ -50,7 +57,11 @@ impl FieldBuf {
 
 /// Series chunk: `u32 n_runs | blob(pco u32 id gaps) | pco u32 run lengths [rest]`. The first gap is
 /// the first id itself; later gaps are positive.
-pub fn encode_series_chunk(ids: &[u32], runs: &[u32], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+pub fn encode_series_chunk(
+    ids: &[u32],
+    runs: &[u32],
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     put_u32(out, ids.len() as u32);
     let mut prev = 0u32;
     let gaps: Vec<u32> = ids
@@ -69,12 +80,18 @@ pub fn encode_series_chunk(ids: &[u32], runs: &[u32], out: &mut Vec<u8>) -> Resu
 
 /// Decodes a series chunk of a row group with `rows` rows into `(ids, runs)`, checking that ids
 /// strictly increase, runs are positive and sum to `rows`.
-pub fn decode_series_chunk(payload: &[u8], rows: usize) -> Result<(Vec<u32>, Vec<u32>), DecodeError> {
+pub fn decode_series_chunk(
+    payload: &[u8],
+    rows: usize,
+) -> Result<(Vec<u32>, Vec<u32>), DecodeError> {
     const WHAT: &str = "series chunk";
     let mut r = ByteReader::new(payload, WHAT);
     let n = r.u32()? as usize;
     if n == 0 || n > rows {
-        return Err(DecodeError::invalid(WHAT, format!("{n} series runs in a row group of {rows} rows")));
+        return Err(DecodeError::invalid(
+            WHAT,
+            format!("{n} series runs in a row group of {rows} rows"),
+        ));
     }
     let mut ids = Vec::new();
     decode_numbers("series ids", r.blob()?, n, &mut ids)?;
@@ -83,14 +100,22 @@ pub fn decode_series_chunk(payload: &[u8], rows: usize) -> Result<(Vec<u32>, Vec
     let mut id = 0u32;
     for (k, gap) in ids.iter_mut().enumerate() {
         if k > 0 && *gap == 0 {
-            return Err(DecodeError::invalid(WHAT, format!("run {k} repeats series id {id}")));
+            return Err(DecodeError::invalid(
+                WHAT,
+                format!("run {k} repeats series id {id}"),
+            ));
         }
-        id = id.checked_add(*gap).ok_or_else(|| DecodeError::invalid(WHAT, format!("run {k} overflows u32")))?;
+        id = id
+            .checked_add(*gap)
+            .ok_or_else(|| DecodeError::invalid(WHAT, format!("run {k} overflows u32")))?;
         *gap = id;
     }
     let total: u64 = runs.iter().map(|&r| r as u64).sum();
     if runs.contains(&0) || total != rows as u64 {
-        return Err(DecodeError::invalid(WHAT, format!("runs cover {total} rows (some maybe empty), group has {rows}")));
+        return Err(DecodeError::invalid(
+            WHAT,
+            format!("runs cover {total} rows (some maybe empty), group has {rows}"),
+        ));
     }
     Ok((ids, runs))
 }
@@ -99,7 +124,11 @@ pub fn encode_time_chunk(ts: &[i64], runs: &[u32], out: &mut Vec<u8>) -> Result<
     encode_timestamps(ts, runs, TIME_ENCODING, out)
 }
 
-pub fn decode_time_chunk(payload: &[u8], runs: &[u32], rows: usize) -> Result<Vec<i64>, DecodeError> {
+pub fn decode_time_chunk(
+    payload: &[u8],
+    runs: &[u32],
+    rows: usize,
+) -> Result<Vec<i64>, DecodeError> {
     let mut ts = Vec::new();
     decode_timestamps(payload, runs, rows, &mut ts)?;
     Ok(ts)
@@ -121,7 +150,11 @@ pub fn encode_field_chunk(buf: &FieldBuf, out: &mut Vec<u8>) -> Result<(), Encod
 }
 
 /// Decodes a field chunk over `rows` rows into a dense [`Column`] (absent rows hold defaults).
-pub fn decode_field_chunk(payload: &[u8], ty: FieldType, rows: usize) -> Result<Column, DecodeError> {
+pub fn decode_field_chunk(
+    payload: &[u8],
+    ty: FieldType,
+    rows: usize,
+) -> Result<Column, DecodeError> {
     let mut r = ByteReader::new(payload, "field chunk");
     let present = decode_presence(&mut r, rows)?;
     let k = present.count_ones();

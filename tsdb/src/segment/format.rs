@@ -3,7 +3,10 @@
 
 use std::ops::Range;
 
-use crate::encoding::{decode_numbers, encode_numbers, put_blob, put_i64, put_u32, put_u64, ByteReader, DecodeError, EncodeError};
+use crate::encoding::{
+    ByteReader, DecodeError, EncodeError, decode_numbers, encode_numbers, put_blob, put_i64,
+    put_u32, put_u64,
+};
 use crate::model::{FieldType, Timestamp};
 
 /// First and last four bytes of every segment file.
@@ -118,7 +121,12 @@ impl Index {
             })
             .collect();
         let counts: Vec<u32> = s.starts.windows(2).map(|w| (w[1] - w[0]) as u32).collect();
-        let spans: Vec<u64> = s.min_time.iter().zip(&s.max_time).map(|(&lo, &hi)| hi.wrapping_sub(lo) as u64).collect();
+        let spans: Vec<u64> = s
+            .min_time
+            .iter()
+            .zip(&s.max_time)
+            .map(|(&lo, &hi)| hi.wrapping_sub(lo) as u64)
+            .collect();
         let mut blob = Vec::new();
         for part in 0..4 {
             blob.clear();
@@ -141,7 +149,9 @@ impl Index {
         let mut r = ByteReader::new(bytes, WHAT);
         let row_group_rows = r.u32()?;
         if row_group_rows == 0 || row_group_rows as usize > MAX_ROW_GROUP_ROWS {
-            return Err(bad(format!("row group size {row_group_rows} outside 1..={MAX_ROW_GROUP_ROWS}")));
+            return Err(bad(format!(
+                "row group size {row_group_rows} outside 1..={MAX_ROW_GROUP_ROWS}"
+            )));
         }
         let rows = r.u64()?;
         let min_time = r.i64()?;
@@ -150,15 +160,20 @@ impl Index {
         let mut fields = Vec::with_capacity(n_fields.min(r.remaining() / 3));
         for i in 0..n_fields {
             let ty = r.u8()?;
-            let ty = FieldType::from_u8(ty).ok_or_else(|| bad(format!("field {i} has unknown type tag {ty}")))?;
+            let ty = FieldType::from_u8(ty)
+                .ok_or_else(|| bad(format!("field {i} has unknown type tag {ty}")))?;
             let len = r.u16()? as usize;
-            let name = std::str::from_utf8(r.take(len)?).map_err(|e| bad(format!("field {i} name is not UTF-8: {e}")))?;
+            let name = std::str::from_utf8(r.take(len)?)
+                .map_err(|e| bad(format!("field {i} name is not UTF-8: {e}")))?;
             fields.push((name.to_owned(), ty));
         }
         let n_groups = r.u32()? as usize;
         let group_len = RowGroupMeta::FIXED_LEN + (2 + n_fields) * ChunkRef::ENCODED_LEN;
         if n_groups.saturating_mul(group_len) > r.remaining() {
-            return Err(bad(format!("{n_groups} row groups do not fit in the {} bytes left", r.remaining())));
+            return Err(bad(format!(
+                "{n_groups} row groups do not fit in the {} bytes left",
+                r.remaining()
+            )));
         }
         let mut row_groups = Vec::with_capacity(n_groups);
         let mut total = 0u64;
@@ -166,17 +181,23 @@ impl Index {
             let rg_rows = r.u32()?;
             let last = g + 1 == n_groups;
             if rg_rows == 0 || rg_rows > row_group_rows || (!last && rg_rows != row_group_rows) {
-                return Err(bad(format!("row group {g} has {rg_rows} rows (group size {row_group_rows})")));
+                return Err(bad(format!(
+                    "row group {g} has {rg_rows} rows (group size {row_group_rows})"
+                )));
             }
             total += rg_rows as u64;
             let (min_series, max_series) = (r.u32()?, r.u32()?);
             let (rg_min, rg_max) = (r.i64()?, r.i64()?);
-            if min_series > max_series || rg_min > rg_max || rg_min < min_time || rg_max > max_time {
+            if min_series > max_series || rg_min > rg_max || rg_min < min_time || rg_max > max_time
+            {
                 return Err(bad(format!("row group {g} has an inconsistent zone map")));
             }
             let mut chunks = Vec::with_capacity(2 + n_fields);
             for c in 0..2 + n_fields {
-                let chunk = ChunkRef { offset: r.u64()?, len: r.u32()? };
+                let chunk = ChunkRef {
+                    offset: r.u64()?,
+                    len: r.u32()?,
+                };
                 let end = chunk.offset.checked_add(chunk.len as u64);
                 if chunk.offset < HEADER_LEN as u64
                     || (chunk.len as usize) < CHUNK_CRC_LEN
@@ -189,10 +210,19 @@ impl Index {
                 }
                 chunks.push(chunk);
             }
-            row_groups.push(RowGroupMeta { rows: rg_rows, min_series, max_series, min_time: rg_min, max_time: rg_max, chunks });
+            row_groups.push(RowGroupMeta {
+                rows: rg_rows,
+                min_series,
+                max_series,
+                min_time: rg_min,
+                max_time: rg_max,
+                chunks,
+            });
         }
         if total != rows {
-            return Err(bad(format!("row groups hold {total} rows, header says {rows}")));
+            return Err(bad(format!(
+                "row groups hold {total} rows, header says {rows}"
+            )));
         }
         let n_series = r.u32()? as usize;
         if n_series as u64 > rows {
@@ -203,9 +233,24 @@ impl Index {
         let mut min_times: Vec<i64> = Vec::new();
         let mut spans: Vec<u64> = Vec::new();
         decode_numbers("series directory ids", r.blob()?, n_series, &mut id_gaps)?;
-        decode_numbers("series directory row counts", r.blob()?, n_series, &mut counts)?;
-        decode_numbers("series directory min times", r.blob()?, n_series, &mut min_times)?;
-        decode_numbers("series directory time spans", r.blob()?, n_series, &mut spans)?;
+        decode_numbers(
+            "series directory row counts",
+            r.blob()?,
+            n_series,
+            &mut counts,
+        )?;
+        decode_numbers(
+            "series directory min times",
+            r.blob()?,
+            n_series,
+            &mut min_times,
+        )?;
+        decode_numbers(
+            "series directory time spans",
+            r.blob()?,
+            n_series,
+            &mut spans,
+        )?;
         r.finish()?;
 
         let mut series = SeriesDir {
@@ -221,7 +266,9 @@ impl Index {
             if k > 0 && id_gaps[k] == 0 {
                 return Err(bad(format!("series directory entry {k} repeats id {id}")));
             }
-            id = id.checked_add(id_gaps[k]).ok_or_else(|| bad(format!("series directory entry {k} overflows u32")))?;
+            id = id
+                .checked_add(id_gaps[k])
+                .ok_or_else(|| bad(format!("series directory entry {k} overflows u32")))?;
             series.ids.push(id);
             if counts[k] == 0 {
                 return Err(bad(format!("series {id} has zero rows")));
@@ -236,9 +283,19 @@ impl Index {
             series.max_time.push(hi);
         }
         if start != rows {
-            return Err(bad(format!("series directory covers {start} rows, segment has {rows}")));
+            return Err(bad(format!(
+                "series directory covers {start} rows, segment has {rows}"
+            )));
         }
-        Ok(Index { row_group_rows, rows, min_time, max_time, fields, row_groups, series })
+        Ok(Index {
+            row_group_rows,
+            rows,
+            min_time,
+            max_time,
+            fields,
+            row_groups,
+            series,
+        })
     }
 }
 
@@ -263,7 +320,12 @@ impl Footer {
     /// Reads the last [`FOOTER_LEN`] bytes (the caller checked the length); `None` on a bad magic.
     pub fn decode(tail: &[u8]) -> Result<Option<Footer>, DecodeError> {
         let mut r = ByteReader::new(tail, "segment footer");
-        let footer = Footer { index_offset: r.u64()?, index_len: r.u64()?, index_crc: r.u32()?, version: r.u32()? };
+        let footer = Footer {
+            index_offset: r.u64()?,
+            index_len: r.u64()?,
+            index_crc: r.u32()?,
+            version: r.u32()?,
+        };
         Ok((r.take(4)? == MAGIC).then_some(footer))
     }
 }

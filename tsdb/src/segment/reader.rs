@@ -12,7 +12,7 @@ use crate::mmap::Mapped;
 use crate::model::{Column, ColumnValues, FieldType, SeriesId, Timestamp};
 
 use super::chunk::{decode_field_chunk, decode_series_chunk, decode_time_chunk};
-use super::format::{Footer, Index, CHUNK_CRC_LEN, FOOTER_LEN, HEADER_LEN, MAGIC, VERSION};
+use super::format::{CHUNK_CRC_LEN, FOOTER_LEN, Footer, HEADER_LEN, Index, MAGIC, VERSION};
 use super::{RowBatch, SegmentError, SegmentMeta, SeriesRows};
 
 /// A sealed, memory-mapped segment.
@@ -25,21 +25,31 @@ pub struct Segment {
 
 impl std::fmt::Debug for Segment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Segment").field("path", &self.path).field("bytes", &self.bytes.len()).finish()
+        f.debug_struct("Segment")
+            .field("path", &self.path)
+            .field("bytes", &self.bytes.len())
+            .finish()
     }
 }
 
 impl Segment {
     /// Maps and validates (length, magic, version, footer checksum) the segment at `path`.
     pub fn open(path: &Path) -> Result<Segment, SegmentError> {
-        let bytes = Mapped::open(path).map_err(|source| SegmentError::Io { path: path.to_owned(), source })?;
+        let bytes = Mapped::open(path).map_err(|source| SegmentError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_bytes(path, bytes)
     }
 
     /// Validates and wraps bytes already in memory; `path` is only used in error messages.
     pub fn from_bytes(path: &Path, bytes: Mapped) -> Result<Segment, SegmentError> {
         let index = parse(path, &bytes)?;
-        Ok(Segment { path: path.to_owned(), bytes, index: Arc::new(index) })
+        Ok(Segment {
+            path: path.to_owned(),
+            bytes,
+            index: Arc::new(index),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -68,7 +78,12 @@ impl Segment {
 
     /// Every series id with rows in this segment, ascending.
     pub fn series_ids(&self) -> Vec<SeriesId> {
-        self.index.series.ids.iter().map(|&id| SeriesId(id)).collect()
+        self.index
+            .series
+            .ids
+            .iter()
+            .map(|&id| SeriesId(id))
+            .collect()
     }
 
     /// Rows of `series` with `min_time <= t <= max_time`, decoding only the fields at indices
@@ -82,24 +97,36 @@ impl Segment {
     ) -> Result<Option<SeriesRows>, SegmentError> {
         let types = self.field_types(fields)?;
         let dir = &self.index.series;
-        let Ok(k) = dir.ids.binary_search(&series.get()) else { return Ok(None) };
+        let Ok(k) = dir.ids.binary_search(&series.get()) else {
+            return Ok(None);
+        };
         if dir.max_time[k] < min_time || dir.min_time[k] > max_time {
             return Ok(None);
         }
         let rows = dir.rows(k);
         let per_group = self.index.row_group_rows as u64;
-        let mut out = SeriesRows { series, timestamps: Vec::new(), columns: types.iter().map(|&t| Column::new(t)).collect() };
+        let mut out = SeriesRows {
+            series,
+            timestamps: Vec::new(),
+            columns: types.iter().map(|&t| Column::new(t)).collect(),
+        };
         for g in (rows.start / per_group)..=((rows.end - 1) / per_group) {
             let g = g as usize;
             let group_start = g as u64 * per_group;
-            let local = (rows.start.max(group_start) - group_start) as usize..(rows.end - group_start).min(per_group) as usize;
+            let local = (rows.start.max(group_start) - group_start) as usize
+                ..(rows.end - group_start).min(per_group) as usize;
             let meta = self.group(g)?;
             if meta.max_time < min_time || meta.min_time > max_time {
                 continue;
             }
             let (ids, runs) = self.decode_series(g)?;
-            if run_at(&ids, &runs, local.start).is_none_or(|id| id != series.get()) || local.end > meta.rows as usize {
-                return Err(self.corrupt(format!("row group {g} disagrees with the series directory about series {}", series.get())));
+            if run_at(&ids, &runs, local.start).is_none_or(|id| id != series.get())
+                || local.end > meta.rows as usize
+            {
+                return Err(self.corrupt(format!(
+                    "row group {g} disagrees with the series directory about series {}",
+                    series.get()
+                )));
             }
             let ts = self.decode_time(g, &runs)?;
             let sel = time_range(&ts[local.clone()], min_time, max_time);
@@ -164,7 +191,9 @@ impl Segment {
                 columns: Vec::with_capacity(fields.len()),
             };
             for (r, &id) in ranges.iter().zip(&run_ids) {
-                batch.series.extend(std::iter::repeat_n(SeriesId(id), r.len()));
+                batch
+                    .series
+                    .extend(std::iter::repeat_n(SeriesId(id), r.len()));
                 batch.timestamps.extend_from_slice(&ts[r.clone()]);
             }
             for (&fi, &ty) in fields.iter().zip(&types) {
@@ -198,21 +227,36 @@ impl Segment {
     }
 
     fn group(&self, g: usize) -> Result<&super::format::RowGroupMeta, SegmentError> {
-        self.index.row_groups.get(g).ok_or_else(|| self.corrupt(format!("series directory points at missing row group {g}")))
+        self.index.row_groups.get(g).ok_or_else(|| {
+            self.corrupt(format!("series directory points at missing row group {g}"))
+        })
     }
 
     fn corrupt(&self, reason: String) -> SegmentError {
-        SegmentError::Corrupt { path: self.path.clone(), reason }
+        SegmentError::Corrupt {
+            path: self.path.clone(),
+            reason,
+        }
     }
 
     /// The payload of chunk `c` of row group `g`, after checking its CRC.
     fn chunk(&self, g: usize, c: usize) -> Result<&[u8], SegmentError> {
-        let cref = self.group(g)?.chunks.get(c).copied().ok_or_else(|| self.corrupt(format!("row group {g} has no chunk {c}")))?;
+        let cref = self
+            .group(g)?
+            .chunks
+            .get(c)
+            .copied()
+            .ok_or_else(|| self.corrupt(format!("row group {g} has no chunk {c}")))?;
         let start = cref.offset as usize;
         let bytes = self
             .bytes
             .get(start..start + cref.len as usize)
-            .ok_or_else(|| self.corrupt(format!("chunk at {start}+{} lies past the end of the file", cref.len)))?;
+            .ok_or_else(|| {
+                self.corrupt(format!(
+                    "chunk at {start}+{} lies past the end of the file",
+                    cref.len
+                ))
+            })?;
         let (payload, crc) = bytes.split_at(bytes.len() - CHUNK_CRC_LEN);
         let stored = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
         let actual = crc32fast::hash(payload);
@@ -225,50 +269,85 @@ impl Segment {
     }
 
     fn decode_err(&self, g: usize, c: usize, e: DecodeError) -> SegmentError {
-        let at = self.index.row_groups.get(g).and_then(|m| m.chunks.get(c)).map_or(0, |r| r.offset);
+        let at = self
+            .index
+            .row_groups
+            .get(g)
+            .and_then(|m| m.chunks.get(c))
+            .map_or(0, |r| r.offset);
         self.corrupt(format!("row group {g} chunk {c} at offset {at}: {e}"))
     }
 
     fn decode_series(&self, g: usize) -> Result<(Vec<u32>, Vec<u32>), SegmentError> {
         let meta = self.group(g)?;
-        let (ids, runs) = decode_series_chunk(self.chunk(g, 0)?, meta.rows as usize).map_err(|e| self.decode_err(g, 0, e))?;
+        let (ids, runs) = decode_series_chunk(self.chunk(g, 0)?, meta.rows as usize)
+            .map_err(|e| self.decode_err(g, 0, e))?;
         if ids.first() != Some(&meta.min_series) || ids.last() != Some(&meta.max_series) {
-            return Err(self.corrupt(format!("row group {g}: series ids disagree with the zone map")));
+            return Err(self.corrupt(format!(
+                "row group {g}: series ids disagree with the zone map"
+            )));
         }
         Ok((ids, runs))
     }
 
     fn decode_time(&self, g: usize, runs: &[u32]) -> Result<Vec<Timestamp>, SegmentError> {
         let meta = self.group(g)?;
-        decode_time_chunk(self.chunk(g, 1)?, runs, meta.rows as usize).map_err(|e| self.decode_err(g, 1, e))
+        decode_time_chunk(self.chunk(g, 1)?, runs, meta.rows as usize)
+            .map_err(|e| self.decode_err(g, 1, e))
     }
 
     fn decode_field(&self, g: usize, field: usize, rows: usize) -> Result<Column, SegmentError> {
-        let ty = self.index.fields.get(field).map(|f| f.1).ok_or_else(|| self.corrupt(format!("no field {field}")))?;
-        decode_field_chunk(self.chunk(g, 2 + field)?, ty, rows).map_err(|e| self.decode_err(g, 2 + field, e))
+        let ty = self
+            .index
+            .fields
+            .get(field)
+            .map(|f| f.1)
+            .ok_or_else(|| self.corrupt(format!("no field {field}")))?;
+        decode_field_chunk(self.chunk(g, 2 + field)?, ty, rows)
+            .map_err(|e| self.decode_err(g, 2 + field, e))
     }
 }
 
 /// Validates length, magic, version and the index CRC, then parses the index.
 fn parse(path: &Path, bytes: &[u8]) -> Result<Index, SegmentError> {
-    let corrupt = |reason: String| SegmentError::Corrupt { path: path.to_owned(), reason };
+    let corrupt = |reason: String| SegmentError::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
     let len = bytes.len();
     if len < HEADER_LEN + FOOTER_LEN {
-        return Err(corrupt(format!("file is {len} bytes, shorter than header and footer ({})", HEADER_LEN + FOOTER_LEN)));
+        return Err(corrupt(format!(
+            "file is {len} bytes, shorter than header and footer ({})",
+            HEADER_LEN + FOOTER_LEN
+        )));
     }
     if bytes[..4] != MAGIC {
-        return Err(corrupt(format!("bad magic {:02x?} at offset 0, expected {MAGIC:02x?}", &bytes[..4])));
+        return Err(corrupt(format!(
+            "bad magic {:02x?} at offset 0, expected {MAGIC:02x?}",
+            &bytes[..4]
+        )));
     }
     let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
     if version == 0 || version > VERSION {
-        return Err(SegmentError::UnsupportedVersion { path: path.to_owned(), version });
+        return Err(SegmentError::UnsupportedVersion {
+            path: path.to_owned(),
+            version,
+        });
     }
     let footer_at = len - FOOTER_LEN;
     let footer = Footer::decode(&bytes[footer_at..])
         .map_err(|e| corrupt(e.to_string()))?
-        .ok_or_else(|| corrupt(format!("bad footer magic at offset {}; file truncated?", len - 4)))?;
+        .ok_or_else(|| {
+            corrupt(format!(
+                "bad footer magic at offset {}; file truncated?",
+                len - 4
+            ))
+        })?;
     if footer.version != version {
-        return Err(corrupt(format!("footer version {} differs from header version {version}", footer.version)));
+        return Err(corrupt(format!(
+            "footer version {} differs from header version {version}",
+            footer.version
+        )));
     }
     let index_end = footer.index_offset.checked_add(footer.index_len);
     if footer.index_offset < HEADER_LEN as u64 || index_end != Some(footer_at as u64) {
@@ -285,7 +364,8 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Index, SegmentError> {
             footer.index_crc
         )));
     }
-    Index::parse(index_bytes, footer.index_offset).map_err(|e| corrupt(format!("at offset {}: {e}", footer.index_offset)))
+    Index::parse(index_bytes, footer.index_offset)
+        .map_err(|e| corrupt(format!("at offset {}: {e}", footer.index_offset)))
 }
 
 /// The id of the run holding row `row`.

@@ -17,7 +17,13 @@ struct ModelSeries {
     values: Vec<Vec<Option<FieldValue<'static>>>>,
 }
 
-const TYPES: [FieldType; 5] = [FieldType::Float, FieldType::Integer, FieldType::Unsigned, FieldType::String, FieldType::Boolean];
+const TYPES: [FieldType; 5] = [
+    FieldType::Float,
+    FieldType::Integer,
+    FieldType::Unsigned,
+    FieldType::String,
+    FieldType::Boolean,
+];
 
 fn fields() -> Vec<(String, FieldType)> {
     TYPES.iter().map(|t| (format!("f_{t}"), *t)).collect()
@@ -28,18 +34,24 @@ fn value_strategy(ty: FieldType) -> BoxedStrategy<Option<FieldValue<'static>>> {
         FieldType::Float => (-1e9f64..1e9).prop_map(FieldValue::Float).boxed(),
         FieldType::Integer => any::<i64>().prop_map(FieldValue::Integer).boxed(),
         FieldType::Unsigned => (0u64..1000).prop_map(FieldValue::Unsigned).boxed(),
-        FieldType::String => prop_oneof!["ok", "bounced", "deferred", ".{0,6}"].prop_map(|s| FieldValue::String(s.into())).boxed(),
+        FieldType::String => prop_oneof!["ok", "bounced", "deferred", ".{0,6}"]
+            .prop_map(|s| FieldValue::String(s.into()))
+            .boxed(),
         FieldType::Boolean => any::<bool>().prop_map(FieldValue::Boolean).boxed(),
     };
     prop_oneof![1 => Just(None), 4 => v.prop_map(Some)].boxed()
 }
 
 fn series_strategy() -> impl Strategy<Value = Vec<ModelSeries>> {
-    let one = (1u32..4, 1usize..25, -1_000_000i64..1_000_000).prop_flat_map(|(gap, rows, start)| {
-        let steps = proptest::collection::vec(1i64..1000, rows);
-        let vals: Vec<_> = TYPES.iter().map(|&t| proptest::collection::vec(value_strategy(t), rows)).collect();
-        (Just(gap), Just(start), steps, vals)
-    });
+    let one =
+        (1u32..4, 1usize..25, -1_000_000i64..1_000_000).prop_flat_map(|(gap, rows, start)| {
+            let steps = proptest::collection::vec(1i64..1000, rows);
+            let vals: Vec<_> = TYPES
+                .iter()
+                .map(|&t| proptest::collection::vec(value_strategy(t), rows))
+                .collect();
+            (Just(gap), Just(start), steps, vals)
+        });
     proptest::collection::vec(one, 1..12).prop_map(|parts| {
         let mut id = 0u32;
         parts
@@ -73,9 +85,14 @@ fn column_of(ty: FieldType, vals: &[Option<FieldValue<'static>>]) -> Column {
 
 fn write(dir: &Path, name: &str, model: &[ModelSeries], rg: usize) -> (PathBuf, SegmentMeta) {
     let path = dir.join(name);
-    let mut w = SegmentWriter::create(&path, &fields(), SegmentOptions { row_group_rows: rg }).unwrap();
+    let mut w =
+        SegmentWriter::create(&path, &fields(), SegmentOptions { row_group_rows: rg }).unwrap();
     for s in model {
-        let cols: Vec<Column> = TYPES.iter().zip(&s.values).map(|(&t, v)| column_of(t, v)).collect();
+        let cols: Vec<Column> = TYPES
+            .iter()
+            .zip(&s.values)
+            .map(|(&t, v)| column_of(t, v))
+            .collect();
         w.append_series(SeriesId(s.id), &s.ts, &cols).unwrap();
     }
     let meta = w.finish().unwrap();
@@ -84,7 +101,13 @@ fn write(dir: &Path, name: &str, model: &[ModelSeries], rg: usize) -> (PathBuf, 
 
 type Row = (u32, Timestamp, Vec<Option<FieldValue<'static>>>);
 
-fn model_rows(model: &[ModelSeries], filter: Option<&RoaringBitmap>, lo: Timestamp, hi: Timestamp, fields: &[usize]) -> Vec<Row> {
+fn model_rows(
+    model: &[ModelSeries],
+    filter: Option<&RoaringBitmap>,
+    lo: Timestamp,
+    hi: Timestamp,
+    fields: &[usize],
+) -> Vec<Row> {
     let mut out = Vec::new();
     for s in model {
         if filter.is_some_and(|f| !f.contains(s.id)) {
@@ -92,7 +115,11 @@ fn model_rows(model: &[ModelSeries], filter: Option<&RoaringBitmap>, lo: Timesta
         }
         for (i, &t) in s.ts.iter().enumerate() {
             if t >= lo && t <= hi {
-                out.push((s.id, t, fields.iter().map(|&f| s.values[f][i].clone()).collect()));
+                out.push((
+                    s.id,
+                    t,
+                    fields.iter().map(|&f| s.values[f][i].clone()).collect(),
+                ));
             }
         }
     }
@@ -105,7 +132,15 @@ fn batch_rows(series: &[SeriesId], ts: &[Timestamp], cols: &[Column]) -> Vec<Row
         assert_eq!(c.values.len(), ts.len());
     }
     (0..ts.len())
-        .map(|i| (series[i].get(), ts[i], cols.iter().map(|c| c.get(i).map(|v| v.into_owned())).collect()))
+        .map(|i| {
+            (
+                series[i].get(),
+                ts[i],
+                cols.iter()
+                    .map(|c| c.get(i).map(|v| v.into_owned()))
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -193,7 +228,9 @@ fn small_model() -> Vec<ModelSeries> {
                                     FieldType::Float => FieldValue::Float(i as f64 * 0.125),
                                     FieldType::Integer => FieldValue::Integer(-(i as i64)),
                                     FieldType::Unsigned => FieldValue::Unsigned(i as u64 * 3),
-                                    FieldType::String => FieldValue::String(["ok", "bounced"][i % 2].into()),
+                                    FieldType::String => {
+                                        FieldValue::String(["ok", "bounced"][i % 2].into())
+                                    }
                                     FieldType::Boolean => FieldValue::Boolean(i % 3 == 0),
                                 })
                             })
@@ -226,7 +263,10 @@ fn every_truncation_is_an_error() {
     assert!(open_and_read_all(dir.path(), &bytes).is_ok());
     for cut in 0..bytes.len() {
         let e = open_and_read_all(dir.path(), &bytes[..cut]);
-        assert!(matches!(e, Err(SegmentError::Corrupt { .. })), "cut at {cut}: {e:?}");
+        assert!(
+            matches!(e, Err(SegmentError::Corrupt { .. })),
+            "cut at {cut}: {e:?}"
+        );
     }
 }
 
@@ -240,7 +280,10 @@ fn every_bit_flip_is_detected() {
         b[at] ^= 1 << (at % 8);
         let e = open_and_read_all(dir.path(), &b);
         assert!(
-            matches!(e, Err(SegmentError::Corrupt { .. } | SegmentError::UnsupportedVersion { .. })),
+            matches!(
+                e,
+                Err(SegmentError::Corrupt { .. } | SegmentError::UnsupportedVersion { .. })
+            ),
             "flip at {at}: {e:?}"
         );
     }
@@ -249,11 +292,17 @@ fn every_bit_flip_is_detected() {
 #[test]
 fn garbage_and_empty_files_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(matches!(open_and_read_all(dir.path(), b""), Err(SegmentError::Corrupt { .. })));
+    assert!(matches!(
+        open_and_read_all(dir.path(), b""),
+        Err(SegmentError::Corrupt { .. })
+    ));
     let mut junk = vec![0u8; 100];
     junk[..4].copy_from_slice(&MAGIC);
     junk[4] = 1;
-    assert!(matches!(open_and_read_all(dir.path(), &junk), Err(SegmentError::Corrupt { .. })));
+    assert!(matches!(
+        open_and_read_all(dir.path(), &junk),
+        Err(SegmentError::Corrupt { .. })
+    ));
     let e = Segment::open(&dir.path().join("missing")).unwrap_err();
     assert!(matches!(e, SegmentError::Io { .. }));
 }
@@ -267,7 +316,10 @@ fn newer_version_is_unsupported() {
     bytes[4..8].copy_from_slice(&(VERSION + 1).to_le_bytes());
     bytes[n - 8..n - 4].copy_from_slice(&(VERSION + 1).to_le_bytes());
     let e = open_and_read_all(dir.path(), &bytes).unwrap_err();
-    assert!(matches!(e, SegmentError::UnsupportedVersion { version, .. } if version == VERSION + 1), "{e}");
+    assert!(
+        matches!(e, SegmentError::UnsupportedVersion { version, .. } if version == VERSION + 1),
+        "{e}"
+    );
 }
 
 #[test]
@@ -283,27 +335,56 @@ fn writer_rejects_misuse_and_leaves_no_files() {
         c
     };
     let mut w = SegmentWriter::create(&path, &f, SegmentOptions::default()).unwrap();
-    w.append_series(SeriesId(5), &[1, 2], &[col(&[1, 2])]).unwrap();
+    w.append_series(SeriesId(5), &[1, 2], &[col(&[1, 2])])
+        .unwrap();
     let usage = |r: Result<(), SegmentError>| matches!(r, Err(SegmentError::Usage(_)));
-    assert!(usage(w.append_series(SeriesId(5), &[3], &[col(&[1])])), "repeated series");
-    assert!(usage(w.append_series(SeriesId(4), &[3], &[col(&[1])])), "decreasing series");
-    assert!(usage(w.append_series(SeriesId(6), &[3, 3], &[col(&[1, 2])])), "repeated time");
-    assert!(usage(w.append_series(SeriesId(6), &[3], &[col(&[1, 2])])), "column length");
-    assert!(usage(w.append_series(SeriesId(6), &[3], &[])), "column count");
+    assert!(
+        usage(w.append_series(SeriesId(5), &[3], &[col(&[1])])),
+        "repeated series"
+    );
+    assert!(
+        usage(w.append_series(SeriesId(4), &[3], &[col(&[1])])),
+        "decreasing series"
+    );
+    assert!(
+        usage(w.append_series(SeriesId(6), &[3, 3], &[col(&[1, 2])])),
+        "repeated time"
+    );
+    assert!(
+        usage(w.append_series(SeriesId(6), &[3], &[col(&[1, 2])])),
+        "column length"
+    );
+    assert!(
+        usage(w.append_series(SeriesId(6), &[3], &[])),
+        "column count"
+    );
     let mut fc = Column::new(FieldType::Float);
     fc.push(&FieldValue::Float(1.0));
-    assert!(usage(w.append_series(SeriesId(6), &[3], &[fc])), "column type");
+    assert!(
+        usage(w.append_series(SeriesId(6), &[3], &[fc])),
+        "column type"
+    );
     w.append_series(SeriesId(7), &[], &[col(&[])]).unwrap();
     drop(w);
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "abandoned writer leaves its .tmp");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "abandoned writer leaves its .tmp"
+    );
 
     let w = SegmentWriter::create(&path, &f, SegmentOptions::default()).unwrap();
-    assert!(matches!(w.finish(), Err(SegmentError::Usage(_))), "empty segment");
+    assert!(
+        matches!(w.finish(), Err(SegmentError::Usage(_))),
+        "empty segment"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
     assert!(SegmentWriter::create(&path, &f, SegmentOptions { row_group_rows: 0 }).is_err());
     std::fs::write(&path, b"x").unwrap();
-    assert!(matches!(SegmentWriter::create(&path, &f, SegmentOptions::default()), Err(SegmentError::Usage(_))));
+    assert!(matches!(
+        SegmentWriter::create(&path, &f, SegmentOptions::default()),
+        Err(SegmentError::Usage(_))
+    ));
 }
 
 #[test]
@@ -311,8 +392,14 @@ fn field_index_out_of_range_is_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = write(dir.path(), "s.tseg", &small_model(), 7);
     let seg = Segment::open(&path).unwrap();
-    assert!(matches!(seg.read_series(SeriesId(1), 0, 10, &[9]), Err(SegmentError::Usage(_))));
-    assert!(matches!(seg.scan(None, 0, 10, &[9], &mut |_| Ok(())), Err(SegmentError::Usage(_))));
+    assert!(matches!(
+        seg.read_series(SeriesId(1), 0, 10, &[9]),
+        Err(SegmentError::Usage(_))
+    ));
+    assert!(matches!(
+        seg.scan(None, 0, 10, &[9], &mut |_| Ok(())),
+        Err(SegmentError::Usage(_))
+    ));
 }
 
 #[test]
@@ -333,7 +420,14 @@ fn scan_skips_row_groups_by_zone_map() {
     .unwrap();
     let before: usize = model[..model.len() - 1].iter().map(|s| s.ts.len()).sum();
     let end = before + model.last().unwrap().ts.len();
-    assert_eq!(batches, (end - 1) / 7 - before / 7 + 1, "only the row groups holding series 16");
+    assert_eq!(
+        batches,
+        (end - 1) / 7 - before / 7 + 1,
+        "only the row groups holding series 16"
+    );
     // A time range before every row matches nothing.
-    seg.scan(None, i64::MIN, -1, &[0], &mut |_| panic!("no batch expected")).unwrap();
+    seg.scan(None, i64::MIN, -1, &[0], &mut |_| {
+        panic!("no batch expected")
+    })
+    .unwrap();
 }

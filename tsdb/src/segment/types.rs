@@ -13,14 +13,19 @@ pub struct SegmentOptions {
 
 impl Default for SegmentOptions {
     fn default() -> Self {
-        SegmentOptions { row_group_rows: 16 * 1024 }
+        SegmentOptions {
+            row_group_rows: 16 * 1024,
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
     #[error("segment i/o error on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("segment {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
     #[error("segment {path} has unsupported format version {version}")]

@@ -13,8 +13,11 @@ use std::path::{Path, PathBuf};
 use crate::encoding::EncodeError;
 use crate::model::{Column, FieldType, SeriesId, Timestamp};
 
-use super::chunk::{encode_field_chunk, encode_series_chunk, encode_time_chunk, FieldBuf};
-use super::format::{ChunkRef, Footer, Index, RowGroupMeta, SeriesDir, HEADER_LEN, MAGIC, MAX_FIELDS, MAX_ROW_GROUP_ROWS, VERSION};
+use super::chunk::{FieldBuf, encode_field_chunk, encode_series_chunk, encode_time_chunk};
+use super::format::{
+    ChunkRef, Footer, HEADER_LEN, Index, MAGIC, MAX_FIELDS, MAX_ROW_GROUP_ROWS, RowGroupMeta,
+    SeriesDir, VERSION,
+};
 use super::{SegmentError, SegmentMeta, SegmentOptions};
 
 /// Builds a segment file from rows given in (series id, time) order.
@@ -39,7 +42,11 @@ pub struct SegmentWriter {
 
 impl SegmentWriter {
     /// Creates a new segment file at `path` (which must not exist) whose field columns are `fields`.
-    pub fn create(path: &Path, fields: &[(String, FieldType)], opts: SegmentOptions) -> Result<Self, SegmentError> {
+    pub fn create(
+        path: &Path,
+        fields: &[(String, FieldType)],
+        opts: SegmentOptions,
+    ) -> Result<Self, SegmentError> {
         if opts.row_group_rows == 0 || opts.row_group_rows > MAX_ROW_GROUP_ROWS {
             return Err(SegmentError::Usage(format!(
                 "row_group_rows is {}, must be in 1..={MAX_ROW_GROUP_ROWS}",
@@ -47,19 +54,36 @@ impl SegmentWriter {
             )));
         }
         if fields.len() > MAX_FIELDS {
-            return Err(SegmentError::Usage(format!("{} fields, at most {MAX_FIELDS} allowed", fields.len())));
+            return Err(SegmentError::Usage(format!(
+                "{} fields, at most {MAX_FIELDS} allowed",
+                fields.len()
+            )));
         }
         if let Some((name, _)) = fields.iter().find(|(n, _)| n.len() > u16::MAX as usize) {
-            return Err(SegmentError::Usage(format!("field name of {} bytes is too long", name.len())));
+            return Err(SegmentError::Usage(format!(
+                "field name of {} bytes is too long",
+                name.len()
+            )));
         }
         if path.exists() {
-            return Err(SegmentError::Usage(format!("segment {} already exists", path.display())));
+            return Err(SegmentError::Usage(format!(
+                "segment {} already exists",
+                path.display()
+            )));
         }
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let io = |source| SegmentError::Io { path: tmp.clone(), source };
-        let file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(io)?;
+        let io = |source| SegmentError::Io {
+            path: tmp.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(io)?;
         let mut file = BufWriter::with_capacity(1 << 20, file);
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(&MAGIC);
@@ -77,7 +101,10 @@ impl SegmentWriter {
             ts: Vec::with_capacity(opts.row_group_rows),
             bufs: fields.iter().map(|(_, ty)| FieldBuf::new(*ty)).collect(),
             row_groups: Vec::new(),
-            series: SeriesDir { starts: vec![0], ..SeriesDir::default() },
+            series: SeriesDir {
+                starts: vec![0],
+                ..SeriesDir::default()
+            },
             last_series: None,
             scratch: Vec::new(),
         })
@@ -86,7 +113,12 @@ impl SegmentWriter {
     /// Appends the rows of one series. Series ids strictly increase across calls, `timestamps`
     /// strictly increase, `columns` has one column per field (in `fields` order) with
     /// `timestamps.len()` rows each. A call with no rows is a no-op.
-    pub fn append_series(&mut self, series: SeriesId, timestamps: &[Timestamp], columns: &[Column]) -> Result<(), SegmentError> {
+    pub fn append_series(
+        &mut self,
+        series: SeriesId,
+        timestamps: &[Timestamp],
+        columns: &[Column],
+    ) -> Result<(), SegmentError> {
         let n = timestamps.len();
         if n == 0 {
             return Ok(());
@@ -99,7 +131,10 @@ impl SegmentWriter {
             )));
         }
         if n > u32::MAX as usize {
-            return Err(SegmentError::Usage(format!("series {id} has {n} rows, at most {} allowed", u32::MAX)));
+            return Err(SegmentError::Usage(format!(
+                "series {id} has {n} rows, at most {} allowed",
+                u32::MAX
+            )));
         }
         if let Some(w) = timestamps.windows(2).position(|w| w[0] >= w[1]) {
             return Err(SegmentError::Usage(format!(
@@ -110,7 +145,11 @@ impl SegmentWriter {
             )));
         }
         if columns.len() != self.fields.len() {
-            return Err(SegmentError::Usage(format!("{} columns for {} fields", columns.len(), self.fields.len())));
+            return Err(SegmentError::Usage(format!(
+                "{} columns for {} fields",
+                columns.len(),
+                self.fields.len()
+            )));
         }
         for (c, (name, ty)) in columns.iter().zip(&self.fields) {
             if c.field_type() != *ty || c.len() != n || c.values.len() != n {
@@ -164,11 +203,17 @@ impl SegmentWriter {
             .map_err(|e| self.encode_error(e))?;
             let crc = crc32fast::hash(&scratch);
             scratch.extend_from_slice(&crc.to_le_bytes());
-            chunks.push(ChunkRef { offset: self.offset, len: scratch.len() as u32 });
+            chunks.push(ChunkRef {
+                offset: self.offset,
+                len: scratch.len() as u32,
+            });
             self.write(&scratch)?;
         }
         self.scratch = scratch;
-        let (min_time, max_time) = self.ts.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        let (min_time, max_time) = self
+            .ts
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         self.row_groups.push(RowGroupMeta {
             rows: rows as u32,
             min_series: self.ids.first().copied().unwrap_or(0),
@@ -187,12 +232,21 @@ impl SegmentWriter {
     }
 
     fn encode_error(&self, e: EncodeError) -> SegmentError {
-        SegmentError::Usage(format!("cannot encode a column of {}: {e}", self.tmp.display()))
+        SegmentError::Usage(format!(
+            "cannot encode a column of {}: {e}",
+            self.tmp.display()
+        ))
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), SegmentError> {
-        let file = self.file.as_mut().ok_or_else(|| SegmentError::Usage("writer already finished".into()))?;
-        file.write_all(bytes).map_err(|source| SegmentError::Io { path: self.tmp.clone(), source })?;
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| SegmentError::Usage("writer already finished".into()))?;
+        file.write_all(bytes).map_err(|source| SegmentError::Io {
+            path: self.tmp.clone(),
+            source,
+        })?;
         self.offset += bytes.len() as u64;
         Ok(())
     }
@@ -205,10 +259,23 @@ impl SegmentWriter {
         self.flush_row_group()?;
         let rows = self.series.starts.last().copied().unwrap_or(0);
         if rows == 0 {
-            return Err(SegmentError::Usage(format!("segment {} has no rows; nothing to seal", self.path.display())));
+            return Err(SegmentError::Usage(format!(
+                "segment {} has no rows; nothing to seal",
+                self.path.display()
+            )));
         }
-        let min_time = self.row_groups.iter().map(|g| g.min_time).min().unwrap_or(0);
-        let max_time = self.row_groups.iter().map(|g| g.max_time).max().unwrap_or(0);
+        let min_time = self
+            .row_groups
+            .iter()
+            .map(|g| g.min_time)
+            .min()
+            .unwrap_or(0);
+        let max_time = self
+            .row_groups
+            .iter()
+            .map(|g| g.max_time)
+            .max()
+            .unwrap_or(0);
         let index = Index {
             row_group_rows: self.row_group_rows as u32,
             rows,
@@ -233,8 +300,13 @@ impl SegmentWriter {
             let path = path.to_owned();
             move |source| SegmentError::Io { path, source }
         };
-        let file = self.file.take().ok_or_else(|| SegmentError::Usage("writer already finished".into()))?;
-        let file = file.into_inner().map_err(|e| io(&self.tmp)(e.into_error()))?;
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| SegmentError::Usage("writer already finished".into()))?;
+        let file = file
+            .into_inner()
+            .map_err(|e| io(&self.tmp)(e.into_error()))?;
         file.sync_all().map_err(io(&self.tmp))?;
         drop(file);
         std::fs::rename(&self.tmp, &self.path).map_err(io(&self.path))?;
@@ -242,7 +314,9 @@ impl SegmentWriter {
             Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
             _ => PathBuf::from("."),
         };
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(io(&dir))?;
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(&dir))?;
         Ok(SegmentMeta {
             rows,
             series: index.series.len() as u32,
