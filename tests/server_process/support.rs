@@ -15,6 +15,8 @@ pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     log: Arc<Mutex<String>>,
+    /// The thread draining stderr into `log`; joined once the process exited.
+    reader: Option<std::thread::JoinHandle<()>>,
     pub http: reqwest::Client,
 }
 
@@ -41,7 +43,7 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         let log_writer = Arc::clone(&log);
         // Drains stderr for the whole life of the process so logging never blocks the server.
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if let Some(rest) = line.split("listening on http://").nth(1)
@@ -74,6 +76,7 @@ impl Server {
             child,
             addr,
             log,
+            reader: Some(reader),
             http,
         }
     }
@@ -94,13 +97,23 @@ impl Server {
             .status()
             .expect("kill runs");
         assert!(sent.success(), "kill -TERM {pid} failed");
-        self.child.wait().expect("wait for taildb")
+        let status = self.child.wait().expect("wait for taildb");
+        self.drain_log();
+        status
+    }
+
+    /// After the process exited its stderr reaches EOF: wait until every line is in `log`.
+    fn drain_log(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 
     /// SIGKILL (no chance to clean up), then waits for the process to exit.
     pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");
         let _ = self.child.wait();
+        self.drain_log();
     }
 
     /// `POST /query` with `q`; returns the JSON body (asserting 200).
