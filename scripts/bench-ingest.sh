@@ -207,12 +207,10 @@ start_taildb() {
   SERVER_PID=$!
 }
 compact_taildb() {
-  # TODO(server): once taildb has an HTTP (or CLI) trigger for "flush every memtable and compact",
-  # call it here, e.g. `curl -sf -X POST "$BASE/<flush endpoint>"`. Until then the memtable is
-  # flushed by the graceful shutdown, which is why disk is also measured after the stop.
-  if [ -n "${TAILDB_FLUSH_PATH:-}" ]; then
-    curl -sf -X POST --max-time "$SETTLE_MAX" -o /dev/null "$BASE$TAILDB_FLUSH_PATH" || log "taildb: POST $TAILDB_FLUSH_PATH failed"
-  fi
+  # Flush every memtable and merge every shard's segments (POST /internal/force_merge), then wait
+  # for the data directory to stop changing. TAILDB_FLUSH_PATH overrides the endpoint.
+  local path="${TAILDB_FLUSH_PATH:-/internal/force_merge}"
+  curl -sf -X POST --max-time 600 -o /dev/null "$BASE$path" || log "taildb: POST $path failed"
   SETTLE_S=$(wait_settled 5)
 }
 

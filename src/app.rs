@@ -5,7 +5,8 @@
 //! 1. Every response, errors included, carries `X-Influxdb-Version` ([`INFLUXDB_VERSION`]),
 //!    `X-Influxdb-Build: OSS`, `Request-Id` and `X-Request-Id` (the client's `Request-Id` or
 //!    `X-Request-Id` when given, else a fresh random UUID).
-//! 2. This module only composes: each crate owns its routes (`ingest::http`, `query::http`).
+//! 2. This module only composes: each crate owns its routes (`ingest::http`, `query::http`,
+//!    operator endpoints in [`crate::admin`]).
 
 use std::sync::Arc;
 
@@ -33,7 +34,8 @@ pub fn router(
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
         .merge(ingest::http::router(Arc::clone(&engine), write))
-        .merge(query::http::router(engine, query))
+        .merge(query::http::router(Arc::clone(&engine), query))
+        .merge(crate::admin::router(engine))
         .layer(middleware::from_fn(influxdb_headers))
 }
 

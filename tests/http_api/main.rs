@@ -1,7 +1,9 @@
 //! End-to-end tests of the HTTP API, driven through the composed router with `oneshot` (no socket)
 //! over a temporary data directory: every write-response case of InfluxDB 1.x §2.1–§2.3, the parse
-//! error vectors through HTTP, what ends up stored, and `/ping`, `/health` and the common headers.
+//! error vectors through HTTP, what ends up stored, `/ping`, `/health`, the common headers and the
+//! operator endpoints `/internal/force_flush` and `/internal/force_merge`.
 
+mod admin;
 mod ping_health;
 mod stored_points;
 mod support;

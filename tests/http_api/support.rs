@@ -142,7 +142,7 @@ impl App {
             measurement: measurement.into(),
             min_time: i64::MIN + 2,
             max_time: i64::MAX - 1,
-            tag_equals: vec![],
+            predicate: tsdb::TagPredicate::All,
             fields: None,
         };
         self.engine.read(&req).unwrap_or_default()

@@ -11,6 +11,7 @@ pub mod compaction;
 pub mod encoding;
 pub mod engine;
 pub mod files;
+pub mod index;
 pub mod memtable;
 pub mod meta;
 pub mod mmap;
@@ -20,8 +21,10 @@ pub mod shard;
 pub mod wal;
 
 pub use engine::{
-    Engine, EngineConfig, EngineError, ReadRequest, SeriesData, WriteError, WriteOutcome,
+    Engine, EngineConfig, EngineError, IndexScope, ReadRequest, SeriesData, WriteError,
+    WriteOutcome,
 };
+pub use index::{TagPredicate, TagRegex};
 pub use model::{
     Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp,
 };

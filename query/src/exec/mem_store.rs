@@ -181,14 +181,7 @@ impl Store for MemStore {
                 && p.measurement == req.measurement
                 && p.time >= req.min_time
                 && p.time <= req.max_time
-                && req.tag_equals.iter().all(|(k, v)| {
-                    let got = p
-                        .tags
-                        .iter()
-                        .find(|(tk, _)| tk == k)
-                        .map_or("", |(_, tv)| tv.as_str());
-                    got == v
-                })
+                && req.predicate.matches(&p.tags)
         }) {
             let mut key = p.measurement.clone();
             for (k, v) in &p.tags {
@@ -235,5 +228,76 @@ impl Store for MemStore {
             });
         }
         Ok(out)
+    }
+    // Contract placeholders: the query helper implements these over the point list.
+    fn schema_measurements(
+        &self,
+        _scope: &tsdb::IndexScope,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        todo!()
+    }
+    fn schema_tag_keys(
+        &self,
+        _scope: &tsdb::IndexScope,
+        _measurement: &str,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        todo!()
+    }
+    fn schema_tag_values(
+        &self,
+        _scope: &tsdb::IndexScope,
+        _measurement: &str,
+        _key: &str,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        todo!()
+    }
+    fn schema_tag_value_count(
+        &self,
+        _scope: &tsdb::IndexScope,
+        _measurement: &str,
+        _key: &str,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<u64, EngineError> {
+        todo!()
+    }
+    fn schema_series(
+        &self,
+        _scope: &tsdb::IndexScope,
+        _measurement: &str,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        todo!()
+    }
+    fn schema_series_count(
+        &self,
+        _scope: &tsdb::IndexScope,
+        _measurement: &str,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<u64, EngineError> {
+        todo!()
+    }
+    fn drop_series(
+        &self,
+        _db: &str,
+        _measurement: Option<&str>,
+        _predicate: &tsdb::TagPredicate,
+    ) -> Result<(), EngineError> {
+        todo!()
+    }
+    fn drop_measurement(&self, _db: &str, _measurement: &str) -> Result<(), EngineError> {
+        todo!()
+    }
+    fn delete_points(
+        &self,
+        _db: &str,
+        _measurement: Option<&str>,
+        _predicate: &tsdb::TagPredicate,
+        _min_time: i64,
+        _max_time: i64,
+    ) -> Result<(), EngineError> {
+        todo!()
     }
 }

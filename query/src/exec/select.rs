@@ -283,7 +283,11 @@ fn read(
         measurement: m.to_owned(),
         min_time: filter.min_time,
         max_time: filter.max_time,
-        tag_equals: filter.tag_equals.clone(),
+        predicate: filter
+            .tag_equals
+            .iter()
+            .map(|(k, v)| tsdb::TagPredicate::Eq(k.clone(), v.clone()))
+            .fold(tsdb::TagPredicate::All, tsdb::TagPredicate::and),
         fields,
     })?)
 }

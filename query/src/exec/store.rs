@@ -2,7 +2,9 @@
 //! [`super::MemStore`] is an in-memory stand-in for tests.
 
 use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
-use tsdb::{Engine, EngineError, FieldType, ReadRequest, SeriesData};
+use tsdb::{
+    Engine, EngineError, FieldType, IndexScope, ReadRequest, SeriesData, TagPredicate, Timestamp,
+};
 
 /// What the executor asks of storage (the subset of [`tsdb::Engine`]'s API it uses).
 pub trait Store: Send + Sync {
@@ -24,6 +26,60 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(String, FieldType)>, EngineError>;
     fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError>;
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError>;
+    // Schema exploration and deletes: semantics on the same-named `tsdb::Engine` methods
+    // (`tsdb/src/engine/schema.rs`).
+    fn schema_measurements(
+        &self,
+        scope: &IndexScope,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError>;
+    fn schema_tag_keys(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError>;
+    fn schema_tag_values(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        key: &str,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError>;
+    fn schema_tag_value_count(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        key: &str,
+        predicate: &TagPredicate,
+    ) -> Result<u64, EngineError>;
+    fn schema_series(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError>;
+    fn schema_series_count(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+    ) -> Result<u64, EngineError>;
+    fn drop_series(
+        &self,
+        db: &str,
+        measurement: Option<&str>,
+        predicate: &TagPredicate,
+    ) -> Result<(), EngineError>;
+    fn drop_measurement(&self, db: &str, measurement: &str) -> Result<(), EngineError>;
+    fn delete_points(
+        &self,
+        db: &str,
+        measurement: Option<&str>,
+        predicate: &TagPredicate,
+        min_time: Timestamp,
+        max_time: Timestamp,
+    ) -> Result<(), EngineError>;
 }
 
 impl Store for Engine {
@@ -62,5 +118,75 @@ impl Store for Engine {
     }
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
         Engine::read(self, req)
+    }
+    fn schema_measurements(
+        &self,
+        scope: &IndexScope,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        Engine::schema_measurements(self, scope, predicate)
+    }
+    fn schema_tag_keys(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        Engine::schema_tag_keys(self, scope, measurement, predicate)
+    }
+    fn schema_tag_values(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        key: &str,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        Engine::schema_tag_values(self, scope, measurement, key, predicate)
+    }
+    fn schema_tag_value_count(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        key: &str,
+        predicate: &TagPredicate,
+    ) -> Result<u64, EngineError> {
+        Engine::schema_tag_value_count(self, scope, measurement, key, predicate)
+    }
+    fn schema_series(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+    ) -> Result<Vec<String>, EngineError> {
+        Engine::schema_series(self, scope, measurement, predicate)
+    }
+    fn schema_series_count(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+    ) -> Result<u64, EngineError> {
+        Engine::schema_series_count(self, scope, measurement, predicate)
+    }
+    fn drop_series(
+        &self,
+        db: &str,
+        measurement: Option<&str>,
+        predicate: &TagPredicate,
+    ) -> Result<(), EngineError> {
+        Engine::drop_series(self, db, measurement, predicate)
+    }
+    fn drop_measurement(&self, db: &str, measurement: &str) -> Result<(), EngineError> {
+        Engine::drop_measurement(self, db, measurement)
+    }
+    fn delete_points(
+        &self,
+        db: &str,
+        measurement: Option<&str>,
+        predicate: &TagPredicate,
+        min_time: Timestamp,
+        max_time: Timestamp,
+    ) -> Result<(), EngineError> {
+        Engine::delete_points(self, db, measurement, predicate, min_time, max_time)
     }
 }

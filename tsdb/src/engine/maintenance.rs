@@ -67,17 +67,29 @@ impl Engine {
     }
 
     /// Flushes, then merges every measurement's segments of every shard into as few as the row
-    /// budget allows (used by `taildb` tooling and benchmarks to measure compacted size).
+    /// budget allows, repeating until no merge is possible (`POST /internal/force_merge`,
+    /// benchmarks measuring compacted size). Returns the number of merges.
     pub fn compact_full(&self) -> Result<usize, EngineError> {
         self.flush()?;
         let shards = self.all_shards();
         let mut n = 0;
         for s in shards {
-            n += s
-                .compact(2, COMPACTION_MAX_ROWS, &self.config.segment)
-                .map_err(storage)?;
+            loop {
+                let merged = s
+                    .compact(2, COMPACTION_MAX_ROWS, &self.config.segment)
+                    .map_err(storage)?;
+                if merged == 0 {
+                    break;
+                }
+                n += merged;
+            }
         }
         Ok(n)
+    }
+
+    /// Number of segment files over every open shard.
+    pub fn segment_count(&self) -> usize {
+        self.all_shards().iter().map(|s| s.segment_count()).sum()
     }
 
     /// Removes shard groups whose end lies before `now - duration` of their retention policy.

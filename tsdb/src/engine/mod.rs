@@ -15,14 +15,15 @@
 mod engine;
 mod maintenance;
 mod read;
+mod schema;
 mod types;
 mod wal_record;
 mod write;
 
 pub use engine::Engine;
 pub use types::{
-    EngineConfig, EngineError, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec, SeriesData,
-    WriteError, WriteOutcome,
+    EngineConfig, EngineError, IndexScope, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec,
+    SeriesData, WriteError, WriteOutcome,
 };
 
 #[cfg(test)]

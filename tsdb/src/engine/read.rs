@@ -115,14 +115,7 @@ impl Engine {
             let Some((_, tags)) = parse_series_key(&key) else {
                 continue;
             };
-            let matches = req.tag_equals.iter().all(|(k, v)| {
-                let have = tags
-                    .iter()
-                    .find(|(tk, _)| tk == k)
-                    .map(|(_, tv)| tv.as_str())
-                    .unwrap_or("");
-                have == v
-            });
+            let matches = req.predicate.matches(&tags);
             if matches {
                 selected.insert(id);
                 meta.insert(id, (key, tags));

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
+use crate::index::TagPredicate;
 use crate::model::{FieldValue, PointBatch};
 
 const T0: i64 = 1_700_000_000_000_000_000;
@@ -42,7 +43,7 @@ fn read_all(e: &Engine, db: &str, m: &str) -> Vec<SeriesData> {
         measurement: m.into(),
         min_time: i64::MIN,
         max_time: i64::MAX,
-        tag_equals: vec![],
+        predicate: TagPredicate::All,
         fields: None,
     })
     .unwrap()
@@ -365,10 +366,10 @@ fn reads_filter_by_time_and_tags_across_shards() {
         measurement: "m".into(),
         min_time: min,
         max_time: max,
-        tag_equals: tags
+        predicate: tags
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+            .map(|(k, v)| TagPredicate::Eq(k.to_string(), v.to_string()))
+            .fold(TagPredicate::All, TagPredicate::and),
         fields: Some(vec!["f".into()]),
     };
     let r = e

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::catalog::CatalogOptions;
+use crate::index::TagPredicate;
 use crate::model::{Column, Timestamp};
 use crate::segment::SegmentOptions;
 use crate::wal::WalOptions;
@@ -91,7 +92,7 @@ pub struct WriteOutcome {
     pub reason: Option<String>,
 }
 
-/// A read of one measurement: series filtered by tag equality, time range inclusive.
+/// A read of one measurement: series filtered by a tag predicate, time range inclusive.
 #[derive(Clone, Debug)]
 pub struct ReadRequest {
     pub database: String,
@@ -99,8 +100,8 @@ pub struct ReadRequest {
     pub measurement: String,
     pub min_time: Timestamp,
     pub max_time: Timestamp,
-    /// Conjunction of `tag = value`; an empty value matches series lacking the tag.
-    pub tag_equals: Vec<(String, String)>,
+    /// Which series of the measurement ([`TagPredicate::All`] for every one).
+    pub predicate: TagPredicate,
     /// Field names to return; `None` = all fields of the measurement.
     pub fields: Option<Vec<String>>,
 }
@@ -113,4 +114,28 @@ pub struct SeriesData {
     pub timestamps: Vec<Timestamp>,
     /// One column per returned field (in request order, or sorted by name for `None`).
     pub fields: Vec<(String, Column)>,
+}
+
+/// What a schema statement (`SHOW TAG VALUES`, `SHOW SERIES`, …) looks at: the series with data in
+/// the shards of `database` (of `retention_policy`, or of every policy when `None`) that overlap
+/// `[min_time, max_time]`. Shard granularity, as InfluxDB's TSI: a series counts when it has data in
+/// a touched shard, even outside the exact range.
+#[derive(Clone, Debug)]
+pub struct IndexScope {
+    pub database: String,
+    pub retention_policy: Option<String>,
+    pub min_time: Timestamp,
+    pub max_time: Timestamp,
+}
+
+impl IndexScope {
+    /// Every shard of every policy of `database`.
+    pub fn all_time(database: &str) -> Self {
+        IndexScope {
+            database: database.to_string(),
+            retention_policy: None,
+            min_time: Timestamp::MIN,
+            max_time: Timestamp::MAX,
+        }
+    }
 }
