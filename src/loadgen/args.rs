@@ -2,22 +2,48 @@
 
 use std::path::PathBuf;
 
+use super::cross::CrossOrder;
+
+/// How series are chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SeriesMode {
+    /// `--lines` lines, each drawn at random (Zipf customers, uniform hosts; hosts belong to one dc).
+    Random,
+    /// Every customer × host × dc × direction combination, `--points` lines each (`--lines` and
+    /// `--zipf` are ignored); posted while generating, never held in memory whole.
+    Cross,
+}
+
 /// Arguments of `taildb loadgen`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LoadgenArgs {
     /// Seed for the deterministic generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Number of lines to generate.
+    /// How series are chosen: `random` (the email workload) or `cross` (every combination, for
+    /// index scale tests: series = customers × hosts × dcs × directions).
+    #[arg(long, value_enum, default_value_t = SeriesMode::Random)]
+    pub series_mode: SeriesMode,
+    /// Cross mode: directions per host, 1 (outbound) or 2 (outbound and inbound).
+    #[arg(long, default_value_t = 2)]
+    pub directions: u32,
+    /// Cross mode: lines per series.
+    #[arg(long, default_value_t = 1)]
+    pub points: u32,
+    /// Cross mode: order of the series within each round of points.
+    #[arg(long, value_enum, default_value_t = CrossOrder::Shuffled)]
+    pub cross_order: CrossOrder,
+    /// Number of lines to generate (random mode).
     #[arg(long, default_value_t = 100_000)]
     pub lines: u64,
-    /// Number of distinct customers (tag `customer`, Zipf-distributed popularity).
+    /// Number of distinct customers (tag `customer`, Zipf-distributed popularity in random mode).
     #[arg(long, default_value_t = 1_000)]
     pub customers: u32,
     /// Number of data centres (tag `dc`).
     #[arg(long, default_value_t = 4)]
     pub dcs: u32,
-    /// Number of MX hosts (tag `host`), spread round-robin over the data centres.
+    /// Number of MX hosts (tag `host`): spread round-robin over the data centres in random mode;
+    /// in cross mode `host-00`… exist in every dc.
     #[arg(long, default_value_t = 20)]
     pub hosts: u32,
     /// Zipf exponent of customer popularity (rank r has weight r^-s).

@@ -16,6 +16,7 @@ const MAX_ERRORS_KEPT: usize = 20;
 const MAX_BODY_SHOWN: usize = 2_000;
 
 /// One request body, ready to send.
+#[derive(Clone)]
 pub struct Batch {
     pub body: Bytes,
     pub lines: u64,
@@ -56,7 +57,7 @@ pub fn split_batches(
     Ok(out)
 }
 
-fn make_batch(raw: Bytes, lines: u64, gzip: bool) -> anyhow::Result<Batch> {
+pub fn make_batch(raw: Bytes, lines: u64, gzip: bool) -> anyhow::Result<Batch> {
     let raw_len = raw.len() as u64;
     let body = if gzip {
         use std::io::Write;
@@ -140,6 +141,8 @@ struct Shared {
     retries: AtomicU64,
     bytes_ok: AtomicU64,
     wire_bytes: AtomicU64,
+    /// Time workers spent waiting for the producer (stream sources only).
+    producer_wait_us: AtomicU64,
     errors: error_log::Errors,
 }
 
@@ -205,17 +208,52 @@ async fn attempt(client: &Client, url: &Url, batch: &Batch, gzip: bool) -> Attem
     }
 }
 
+/// Where the workers take their batches from.
+pub enum Source {
+    /// Pre-built bodies (random mode, `--file`).
+    Prebuilt(Vec<Batch>),
+    /// Bodies produced while posting (cross mode); the queue closes when the producer is done.
+    Stream(tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Batch>>),
+}
+
+impl Source {
+    fn len_hint(&self) -> usize {
+        match self {
+            Source::Prebuilt(v) => v.len(),
+            Source::Stream(_) => 1024,
+        }
+    }
+
+    /// The next batch and its number; `None` when there are no more.
+    async fn next(&self, shared: &Shared) -> Option<(usize, Batch)> {
+        match self {
+            Source::Prebuilt(v) => {
+                let i = shared.next.fetch_add(1, Ordering::Relaxed);
+                v.get(i).map(|b| (i, b.clone()))
+            }
+            Source::Stream(rx) => {
+                let t0 = Instant::now();
+                let b = rx.lock().await.recv().await;
+                shared
+                    .producer_wait_us
+                    .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+                let i = shared.next.fetch_add(1, Ordering::Relaxed);
+                b.map(|b| (i, b))
+            }
+        }
+    }
+}
+
 async fn worker(
     client: Client,
     url: Url,
-    batches: Arc<Vec<Batch>>,
+    source: Arc<Source>,
     shared: Arc<Shared>,
     cfg: Arc<PostConfig>,
 ) -> Vec<Duration> {
-    let mut acks = Vec::with_capacity(batches.len() / cfg.workers.max(1) + 1);
-    loop {
-        let i = shared.next.fetch_add(1, Ordering::Relaxed);
-        let Some(batch) = batches.get(i) else { break };
+    let mut acks = Vec::with_capacity(source.len_hint() / cfg.workers.max(1) + 1);
+    while let Some((i, batch)) = source.next(&shared).await {
+        let batch = &batch;
         let mut tries = 0u32;
         loop {
             let t0 = Instant::now();
@@ -261,18 +299,20 @@ async fn worker(
     acks
 }
 
-/// Posts every batch and returns the report; the clock runs from the first request to the last answer.
-pub async fn post_all(
+/// Posts every batch of `source` and returns the report; the clock runs from the first request to
+/// the last answer.
+pub async fn post_source(
     client: Client,
     cfg: PostConfig,
-    batches: Vec<Batch>,
+    source: Source,
 ) -> anyhow::Result<Report> {
+    let streamed = matches!(source, Source::Stream(_));
     let mut url = endpoint(&cfg.url, "/write")?;
     url.query_pairs_mut()
         .append_pair("db", &cfg.db)
         .append_pair("precision", "ns");
     let cfg = Arc::new(cfg);
-    let batches = Arc::new(batches);
+    let source = Arc::new(source);
     let shared = Arc::new(Shared::default());
     let done = Arc::new(AtomicBool::new(false));
     let t0 = Instant::now();
@@ -302,12 +342,12 @@ pub async fn post_all(
         handles.push(tokio::spawn(worker(
             client.clone(),
             url.clone(),
-            batches.clone(),
+            source.clone(),
             shared.clone(),
             cfg.clone(),
         )));
     }
-    let mut acks = Vec::with_capacity(batches.len());
+    let mut acks = Vec::with_capacity(source.len_hint());
     for h in handles {
         acks.extend(h.await.context("a load worker panicked")?);
     }
@@ -340,5 +380,7 @@ pub async fn post_all(
         ack_p99_ms: percentile_ms(&acks, 0.99),
         ack_max_ms: acks.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
         errors: shared.errors.take(),
+        producer_wait_s: streamed
+            .then(|| shared.producer_wait_us.load(Ordering::Relaxed) as f64 / 1e6),
     })
 }

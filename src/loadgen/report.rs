@@ -33,6 +33,9 @@ pub struct Report {
     pub ack_max_ms: f64,
     /// The first few error messages (status and body, or the network error).
     pub errors: Vec<String>,
+    /// Streamed runs only (cross mode): seconds workers waited on the generator, summed over workers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub producer_wait_s: Option<f64>,
 }
 
 /// Nearest-rank percentile of sorted durations, in milliseconds; 0 when empty.
@@ -68,6 +71,9 @@ impl Report {
             "  batch ack       p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
             self.ack_p50_ms, self.ack_p99_ms, self.ack_max_ms
         );
+        if let Some(w) = self.producer_wait_s {
+            println!("  waited on gen   {w:>12.3} s (summed over workers)");
+        }
         for e in &self.errors {
             println!("  error: {e}");
         }

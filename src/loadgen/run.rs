@@ -6,8 +6,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use bytes::Bytes;
 
-use super::args::LoadgenArgs;
-use super::post::{self, PostConfig};
+use super::args::{LoadgenArgs, SeriesMode};
+use super::cross::{CrossGenerator, CrossParams};
+use super::post::{self, Batch, PostConfig, Source};
 use super::start;
 use super::workload::{Generator, Params};
 
@@ -26,6 +27,23 @@ pub fn params(args: &LoadgenArgs, now_ns: i64) -> anyhow::Result<Params> {
     })
 }
 
+/// Cross-mode parameters; the time step spreads series × points lines over `--span` (or `--rate`).
+pub fn cross_params(args: &LoadgenArgs, now_ns: i64) -> anyhow::Result<CrossParams> {
+    let mut p = CrossParams {
+        seed: args.seed,
+        customers: args.customers,
+        hosts: args.hosts,
+        dcs: args.dcs,
+        directions: args.directions,
+        points: args.points,
+        order: args.cross_order,
+        start_ns: start::parse_start(args.start.as_deref(), now_ns)?,
+        ns_per_line: 0.0,
+    };
+    p.ns_per_line = start::ns_per_line(args.rate, &args.span, p.lines()?)?;
+    Ok(p)
+}
+
 /// Generates `args.lines` lines into memory.
 pub fn generate(args: &LoadgenArgs, now_ns: i64) -> anyhow::Result<Vec<u8>> {
     let mut g = Generator::new(&params(args, now_ns)?)?;
@@ -36,6 +54,19 @@ pub fn generate(args: &LoadgenArgs, now_ns: i64) -> anyhow::Result<Vec<u8>> {
 
 /// Writes `args.lines` lines to `w`, generated chunk by chunk.
 pub fn dump(args: &LoadgenArgs, now_ns: i64, w: &mut impl Write) -> anyhow::Result<()> {
+    if args.series_mode == SeriesMode::Cross {
+        let mut g = CrossGenerator::new(&cross_params(args, now_ns)?)?;
+        let mut buf = Vec::with_capacity(DUMP_CHUNK_LINES as usize * 200);
+        loop {
+            buf.clear();
+            if g.fill(&mut buf, DUMP_CHUNK_LINES) == 0 {
+                break;
+            }
+            w.write_all(&buf).context("writing line protocol")?;
+        }
+        w.flush().context("writing line protocol")?;
+        return Ok(());
+    }
     let mut g = Generator::new(&params(args, now_ns)?)?;
     let mut buf = Vec::with_capacity(DUMP_CHUNK_LINES as usize * 200);
     let mut left = args.lines;
@@ -50,6 +81,34 @@ pub fn dump(args: &LoadgenArgs, now_ns: i64, w: &mut impl Write) -> anyhow::Resu
     Ok(())
 }
 
+/// Starts a producer thread that generates batch bodies of `batch` lines into a queue of
+/// 2 × `workers` bodies; the queue closes when the generator is done (or the workers stop reading).
+pub fn stream(mut g: CrossGenerator, batch: usize, gzip: bool, workers: usize) -> Source {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(2 * workers.max(1));
+    let batch = batch.max(1) as u64;
+    std::thread::spawn(move || {
+        loop {
+            let mut buf = Vec::with_capacity(batch as usize * 200);
+            let n = g.fill(&mut buf, batch);
+            if n == 0 {
+                break;
+            }
+            match post::make_batch(Bytes::from(buf), n, gzip) {
+                Ok(b) => {
+                    if tx.blocking_send(b).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    eprintln!("loadgen: building a batch: {e:#}");
+                    break;
+                }
+            }
+        }
+    });
+    Source::Stream(tokio::sync::Mutex::new(rx))
+}
+
 pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
     let now = start::now_ns()?;
     if args.dump {
@@ -60,11 +119,31 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
     if args.workers == 0 || args.batch == 0 {
         bail!("--workers and --batch must be at least 1");
     }
-    let data = match &args.file {
-        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-        None => generate(&args, now)?,
+    let source = match (&args.file, args.series_mode) {
+        (Some(path), _) => {
+            let data =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Source::Prebuilt(post::split_batches(
+                Bytes::from(data),
+                args.batch,
+                args.gzip,
+            )?)
+        }
+        (None, SeriesMode::Random) => Source::Prebuilt(post::split_batches(
+            Bytes::from(generate(&args, now)?),
+            args.batch,
+            args.gzip,
+        )?),
+        (None, SeriesMode::Cross) => {
+            let g = CrossGenerator::new(&cross_params(&args, now)?)?;
+            eprintln!(
+                "loadgen: cross mode: {} series, {} lines",
+                g.series(),
+                g.total_lines()
+            );
+            stream(g, args.batch, args.gzip, args.workers)
+        }
     };
-    let batches = post::split_batches(Bytes::from(data), args.batch, args.gzip)?;
     let cfg = PostConfig {
         url: args.url.clone(),
         db: args.db.clone(),
@@ -86,7 +165,7 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
         if args.create_db {
             post::create_db(&client, &cfg).await?;
         }
-        post::post_all(client, cfg, batches).await
+        post::post_source(client, cfg, source).await
     })?;
     if args.json {
         println!(

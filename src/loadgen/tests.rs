@@ -12,7 +12,7 @@ use super::run::{dump, generate};
 use super::start::parse_start;
 use super::workload::{Generator, MEASUREMENT, OUTBOUND_SHARE, Params, STATUSES, host_of};
 
-const START: i64 = 1_714_521_600_000_000_000; // 2024-05-01T00:00:00Z
+pub(super) const START: i64 = 1_714_521_600_000_000_000; // 2024-05-01T00:00:00Z
 
 #[derive(Parser)]
 struct Cmd {
@@ -20,7 +20,7 @@ struct Cmd {
     args: LoadgenArgs,
 }
 
-fn args(extra: &[&str]) -> LoadgenArgs {
+pub(super) fn args(extra: &[&str]) -> LoadgenArgs {
     let mut v = vec!["loadgen", "--start", "2024-05-01T00:00:00Z"];
     v.extend_from_slice(extra);
     Cmd::parse_from(v).args
@@ -46,11 +46,11 @@ fn lines_of(p: &Params, n: u64) -> Vec<u8> {
 }
 
 /// One line split into its parts: tags, fields, timestamp.
-struct Parsed {
-    series: String,
-    tags: Vec<(String, String)>,
-    fields: Vec<(String, String)>,
-    ts: i64,
+pub(super) struct Parsed {
+    pub series: String,
+    pub tags: Vec<(String, String)>,
+    pub fields: Vec<(String, String)>,
+    pub ts: i64,
 }
 
 /// A strict split-based check of the line shape this generator promises (no escapes needed:
@@ -121,7 +121,7 @@ fn parse_line(line: &str) -> Parsed {
     }
 }
 
-fn parse_all(data: &[u8]) -> Vec<Parsed> {
+pub(super) fn parse_all(data: &[u8]) -> Vec<Parsed> {
     let text = std::str::from_utf8(data).expect("utf-8");
     assert!(text.ends_with('\n'));
     text.lines().map(parse_line).collect()
@@ -470,7 +470,9 @@ mod http {
             let client = post::client(&cfg).expect("client");
             post::create_db(&client, &cfg).await.expect("create db");
             assert_eq!(seen.created.load(Ordering::SeqCst), 1);
-            let report = post::post_all(client, cfg, batches).await.expect("post");
+            let report = post::post_source(client, cfg, post::Source::Prebuilt(batches))
+                .await
+                .expect("post");
             assert_eq!(report.lines_sent, 1000);
             assert_eq!(seen.lines.load(Ordering::SeqCst), 1000);
             assert_eq!(report.lines_failed, 1);
@@ -488,6 +490,61 @@ mod http {
             assert!(
                 report.ack_p50_ms <= report.ack_p99_ms && report.ack_p99_ms <= report.ack_max_ms
             );
+        });
+    }
+    #[test]
+    fn streams_cross_mode_batches_and_loses_none() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let seen = Arc::new(Seen::default());
+            let app = Router::new()
+                .route("/write", post(write))
+                .with_state(seen.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            tokio::spawn(async move { axum::serve(listener, app).await });
+
+            let a = args(&[
+                "--series-mode",
+                "cross",
+                "--customers",
+                "37",
+                "--hosts",
+                "3",
+                "--dcs",
+                "2",
+                "--points",
+                "2",
+            ]);
+            let g = crate::loadgen::cross::CrossGenerator::new(
+                &crate::loadgen::run::cross_params(&a, 0).expect("params"),
+            )
+            .expect("generator");
+            let total = g.total_lines();
+            assert_eq!(total, 37 * 3 * 2 * 2 * 2);
+            let cfg = PostConfig {
+                url: format!("http://{addr}"),
+                db: "mail db".into(),
+                workers: 2,
+                batch_lines: 100,
+                gzip: false,
+                retries: 2,
+                timeout: Duration::from_secs(10),
+                progress: Duration::ZERO,
+            };
+            let source = crate::loadgen::run::stream(g, 100, false, 2);
+            let client = post::client(&cfg).expect("client");
+            let report = post::post_source(client, cfg, source).await.expect("post");
+            assert_eq!(report.lines_sent, total);
+            assert_eq!(seen.lines.load(Ordering::SeqCst), total);
+            assert_eq!(report.batches_ok, total.div_ceil(100));
+            assert_eq!((report.batches_failed, report.retries), (0, 1));
+            assert!(report.producer_wait_s.is_some());
         });
     }
 }

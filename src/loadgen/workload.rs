@@ -124,15 +124,6 @@ impl Generator {
             .min(self.cdf.len() - 1)
     }
 
-    fn timestamp(&mut self, i: u64) -> i64 {
-        let lo = (i as f64 * self.ns_per_line).floor() as i64;
-        let hi = ((i + 1) as f64 * self.ns_per_line).floor() as i64;
-        let width = (hi - lo).max(1) as u64;
-        self.start_ns
-            .saturating_add(lo)
-            .saturating_add(self.rng.below(width) as i64)
-    }
-
     /// Appends `n` lines (each ending in `\n`) to `out`.
     pub fn fill(&mut self, out: &mut Vec<u8>, n: u64) {
         for _ in 0..n {
@@ -141,35 +132,8 @@ impl Generator {
             let customer = self.customer();
             let host = self.rng.below(self.host_dc.len() as u64) as usize;
             let outbound = self.rng.unit() < OUTBOUND_SHARE;
-            let u_status = self.rng.unit();
-            let status = STATUS_CDF
-                .iter()
-                .position(|&c| u_status < c)
-                .unwrap_or(STATUS_CDF.len());
-            let u_attempts = self.rng.unit();
-            let attempts = match status {
-                0 if u_attempts < 0.97 => 1,
-                0 => 2 + (u_attempts * 1000.0) as u64 % 2,
-                1 => 1 + (u_attempts * 5.0) as u64,
-                _ => 1,
-            };
-            let median = match (status, outbound) {
-                (3, _) => 30.0,
-                (_, true) => 450.0,
-                (_, false) => 120.0,
-            };
-            let mut latency = self.rng.lognormal(median, 0.7);
-            let u_spike = self.rng.unit();
-            if u_spike < SPIKE_SHARE {
-                latency *= 10.0 + 90.0 * (u_spike / SPIKE_SHARE);
-            }
-            let size = self
-                .rng
-                .lognormal(24_000.0, 1.0)
-                .clamp(200.0, 30_000_000.0)
-                .round() as u64;
-            let ts = self.timestamp(i);
-            let latency_milli = (latency * 1000.0).round() as u64;
+            let fields = Fields::draw(&mut self.rng, outbound);
+            let ts = timestamp(&mut self.rng, self.start_ns, self.ns_per_line, i);
             let (dc, host_tag) = &self.host_dc[host];
             let _ = write!(
                 out,
@@ -177,19 +141,87 @@ impl Generator {
                 w = self.customer_width
             );
             out.extend_from_slice(dc.as_bytes());
-            out.extend_from_slice(if outbound {
-                b",direction=outbound"
-            } else {
-                b",direction=inbound"
-            });
+            out.extend_from_slice(direction_tag(outbound));
             out.extend_from_slice(host_tag.as_bytes());
-            let _ = writeln!(
-                out,
-                " latency_ms={}.{:03},size_bytes={size}i,attempts={attempts}i,status=\"{}\" {ts}",
-                latency_milli / 1000,
-                latency_milli % 1000,
-                STATUSES[status]
-            );
+            fields.write(out, ts);
         }
+    }
+}
+
+/// `,direction=outbound` or `,direction=inbound`.
+pub fn direction_tag(outbound: bool) -> &'static [u8] {
+    if outbound {
+        b",direction=outbound"
+    } else {
+        b",direction=inbound"
+    }
+}
+
+/// Timestamp of line `i`: uniform in `[start + floor(i*step), start + floor((i+1)*step))` (one draw).
+pub fn timestamp(rng: &mut Rng, start_ns: i64, ns_per_line: f64, i: u64) -> i64 {
+    let lo = (i as f64 * ns_per_line).floor() as i64;
+    let hi = ((i + 1) as f64 * ns_per_line).floor() as i64;
+    let width = (hi - lo).max(1) as u64;
+    start_ns
+        .saturating_add(lo)
+        .saturating_add(rng.below(width) as i64)
+}
+
+/// The field values of one line, drawn in a fixed order with a fixed number of draws.
+pub struct Fields {
+    status: usize,
+    attempts: u64,
+    latency_milli: u64,
+    size: u64,
+}
+
+impl Fields {
+    /// Draws status, attempts, latency (with the rare spike) and size, in that order.
+    pub fn draw(rng: &mut Rng, outbound: bool) -> Fields {
+        let u_status = rng.unit();
+        let status = STATUS_CDF
+            .iter()
+            .position(|&c| u_status < c)
+            .unwrap_or(STATUS_CDF.len());
+        let u_attempts = rng.unit();
+        let attempts = match status {
+            0 if u_attempts < 0.97 => 1,
+            0 => 2 + (u_attempts * 1000.0) as u64 % 2,
+            1 => 1 + (u_attempts * 5.0) as u64,
+            _ => 1,
+        };
+        let median = match (status, outbound) {
+            (3, _) => 30.0,
+            (_, true) => 450.0,
+            (_, false) => 120.0,
+        };
+        let mut latency = rng.lognormal(median, 0.7);
+        let u_spike = rng.unit();
+        if u_spike < SPIKE_SHARE {
+            latency *= 10.0 + 90.0 * (u_spike / SPIKE_SHARE);
+        }
+        let size = rng
+            .lognormal(24_000.0, 1.0)
+            .clamp(200.0, 30_000_000.0)
+            .round() as u64;
+        Fields {
+            status,
+            attempts,
+            latency_milli: (latency * 1000.0).round() as u64,
+            size,
+        }
+    }
+
+    /// Appends ` <fields> <ts>\n`.
+    pub fn write(&self, out: &mut Vec<u8>, ts: i64) {
+        let _ = writeln!(
+            out,
+            " latency_ms={}.{:03},size_bytes={}i,attempts={}i,status=\"{}\" {ts}",
+            self.latency_milli / 1000,
+            self.latency_milli % 1000,
+            self.size,
+            self.attempts,
+            STATUSES.get(self.status).copied().unwrap_or("rejected")
+        );
     }
 }
