@@ -370,13 +370,16 @@ PY
     log "$S: server did not come back; last log lines:"; tail -5 "$LOG" >&2 || true
     stop_server > /dev/null; record_fail "$S" "did not restart within ${READY_MAX}s" "$part"; return 0
   fi
-  setj restart_ping_s "$(elapsed "$t0")"
+  local t_ping t_ready rss_restart ans="$OUT/$S.first.json" res code secs
+  t_ping=$(now)
+  res=$(query "$ans" "SHOW MEASUREMENTS"); read -r rc code secs <<< "$res"
+  t_ready=$(now)
+  rss_restart=$(rss_kb "$SERVER_PID" VmRSS)
   check_loopback_only
-  local ans="$OUT/$S.first.json" res code
-  res=$(query "$ans" "SHOW MEASUREMENTS"); read -r rc code _ <<< "$res"
-  setj restart_ready_s "$(elapsed "$t0")"
-  setj rss_restart_kb "$(rss_kb "$SERVER_PID" VmRSS)"
-  setj first_show_measurements "$(summarize "$ans")"
+  setj restart_ping_s "$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$t0" "$t_ping")"
+  setj restart_ready_s "$(python3 -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 3))" "$t0" "$t_ready")"
+  setj rss_restart_kb "$rss_restart"
+  setj first_show_measurements "$(summarize "$ans" | python3 -c "import json,sys; d=json.load(sys.stdin); d.update(curl_exit=int(sys.argv[1]), http=sys.argv[2], seconds=float(sys.argv[3])); print(json.dumps(d))" "$rc" "$code" "$secs")"
   sleep "$IDLE"
   setj rss_idle_kb "$(rss_kb "$SERVER_PID" VmRSS)"
   log "$S: restart: $(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print({k: d.get(k) for k in ('restart_ping_s','restart_ready_s','rss_restart_kb','rss_idle_kb')})" "$part")"
@@ -396,7 +399,7 @@ PY
       times+=("$secs"); bytes=$(stat -c %s "$ans")
       summary=$(summarize "$ans")
     done
-    python3 - "$part" "$name" "$q" "$expect" "$status" "$bytes" "$summary" "${times[@]}" <<'PY'
+    status=$(python3 - "$part" "$name" "$q" "$expect" "$status" "$bytes" "$summary" "${times[@]}" <<'PY'
 import json, statistics, sys
 p, name, q, expect, status, nbytes, summary, *times = sys.argv[1:]
 d = json.load(open(p)); s = json.loads(summary); t = [float(x) for x in times]
@@ -407,8 +410,10 @@ d.setdefault("queries", []).append({"name": name, "q": q, "status": status, "tim
     "median_s": statistics.median(t) if t else None, "bytes": int(nbytes), "rows": s.get("rows"),
     "value": value, "expected": int(expect)})
 json.dump(d, open(p, "w"))
+print(status)
 PY
-    log "$S: $name: $status ${times[*]:-}"
+)
+    log "$S: $name: $status; seconds: ${times[*]:-none}"
   done
   stop_server > /dev/null
   python3 - "$part" "$S" "$SERIES" "$CUSTOMERS" "$HOSTS" "$DCS" "$DIRECTIONS" "$POINTS" <<'PY' >> "$RESULTS"
@@ -480,11 +485,12 @@ for r in rows:
 for name, _ in names:
     def med(r, name=name):
         q = next((q for q in r.get("queries", []) if q["name"] == name), None)
-        return None if q is None else q["median_s"]
+        return None if q is None or q["status"] != "ok" else q["median_s"]
     def cell(r, name=name):
         q = next((q for q in r.get("queries", []) if q["name"] == name), None)
         if q is None: return None
-        s = f"{q['value']} rows, {q['bytes'] / 1e6:.1f} MB"
+        n = f"count {q['value']}" if name == "series_exact_cardinality" else f"{q['value']} rows"
+        s = f"{n}, {q['bytes'] / 1e6:.1f} MB"
         return s if q["status"] == "ok" else f"{s}; {q['status']}"
     measures.append((f"`{name}` median s", med, ".3f", "lower"))
     measures.append((f"`{name}` result", cell, "s", None))
