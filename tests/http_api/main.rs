@@ -4,6 +4,7 @@
 //! operator endpoints `/internal/force_flush` and `/internal/force_merge`.
 
 mod admin;
+mod limits;
 mod ping_health;
 mod stored_points;
 mod support;
