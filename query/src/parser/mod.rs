@@ -18,6 +18,7 @@ mod error;
 mod expr;
 mod lexical;
 mod meta;
+mod schema;
 mod select;
 mod statement;
 
