@@ -210,9 +210,9 @@ async fn database_errors_and_not_executed() {
         b.contains("\"error\":\"GROUP BY is not supported yet\""),
         "{b}"
     );
-    let b = select(&f, "SHOW TAG KEYS FROM lat").await;
+    let b = select(&f, "SHOW SHARDS").await;
     assert!(
-        b.contains("\"error\":\"the statement SHOW TAG KEYS is not supported yet\""),
+        b.contains("\"error\":\"the statement SHOW SHARDS is not supported yet\""),
         "{b}"
     );
 }

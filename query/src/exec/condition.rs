@@ -121,7 +121,16 @@ pub fn tag_condition(
         has_time: false,
     };
     if let Some(cond) = cond {
-        c.predicate = walk(cond, now, is_field, rule, &mut c.min_time, &mut c.max_time, &mut c.has_lower_bound, &mut c.has_time)?;
+        c.predicate = walk(
+            cond,
+            now,
+            is_field,
+            rule,
+            &mut c.min_time,
+            &mut c.max_time,
+            &mut c.has_lower_bound,
+            &mut c.has_time,
+        )?;
     }
     Ok(c)
 }
@@ -234,9 +243,7 @@ fn walk(
         ),
         (BinaryOp::Eq, l) => Ok(TagPredicate::Eq(name.clone(), text(l))),
         (BinaryOp::Neq, l) => Ok(TagPredicate::Ne(name.clone(), text(l))),
-        (BinaryOp::EqRegex, Literal::Regex(r)) => {
-            Ok(TagPredicate::Regex(name.clone(), regex(r)?))
-        }
+        (BinaryOp::EqRegex, Literal::Regex(r)) => Ok(TagPredicate::Regex(name.clone(), regex(r)?)),
         (BinaryOp::NeqRegex, Literal::Regex(r)) => {
             Ok(TagPredicate::NotRegex(name.clone(), regex(r)?))
         }

@@ -190,8 +190,7 @@ impl Store for MemStore {
         let mut out: BTreeMap<String, FieldType> = BTreeMap::new();
         for p in inner.points.iter().filter(|p| {
             p.db == db && p.measurement == measurement && rp.is_none_or(|rp| rp == p.rp)
-        })
-        {
+        }) {
             for (k, v) in &p.fields {
                 out.entry(k.clone()).or_insert(v.field_type());
             }
@@ -309,7 +308,12 @@ impl Store for MemStore {
         let inner = self.lock();
         Self::check_db(&inner, &scope.database)?;
         let set: BTreeSet<&str> = matching(&inner, scope, measurement, predicate)
-            .filter_map(|p| p.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()))
+            .filter_map(|p| {
+                p.tags
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            })
             .collect();
         Ok(set.into_iter().map(str::to_owned).collect())
     }
@@ -391,10 +395,7 @@ impl Store for MemStore {
 /// Whether `p` lies in `scope`. Exact in time (the engine works at shard granularity).
 fn in_scope(p: &MemPoint, scope: &IndexScope) -> bool {
     p.db == scope.database
-        && scope
-            .retention_policy
-            .as_ref()
-            .is_none_or(|rp| *rp == p.rp)
+        && scope.retention_policy.as_ref().is_none_or(|rp| *rp == p.rp)
         && p.time >= scope.min_time
         && p.time <= scope.max_time
 }

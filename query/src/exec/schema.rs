@@ -307,7 +307,12 @@ pub(crate) fn show_cardinality(
     let estimated = !s.exact && s.sources.is_empty() && s.condition.is_none();
     // The estimated whole-database forms: one unnamed row over every retention policy. Ours
     // are exact counts; the column keeps InfluxDB's name.
-    if estimated && matches!(s.kind, CardinalityKind::Series | CardinalityKind::Measurement) {
+    if estimated
+        && matches!(
+            s.kind,
+            CardinalityKind::Series | CardinalityKind::Measurement
+        )
+    {
         let all = IndexScope::all_time(&db);
         let measurements = store.schema_measurements(&all, &TagPredicate::All)?;
         let n = match s.kind {

@@ -23,6 +23,8 @@ mod select;
 mod statement;
 
 #[cfg(test)]
+mod schema_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::ParseError;
