@@ -5,6 +5,7 @@
 
 mod admin;
 mod ping_health;
+mod schema_golden;
 mod stored_points;
 mod support;
 mod write_parse_errors;
