@@ -68,7 +68,10 @@ async fn schema_statements_match_influxdb_on_the_engine() {
     let mut n = 0;
     for line in GOLDEN.lines() {
         let g: Value = serde_json::from_str(line).expect("golden line");
-        let (db, q) = (g["db"].as_str().unwrap_or(""), g["q"].as_str().unwrap_or(""));
+        let (db, q) = (
+            g["db"].as_str().unwrap_or(""),
+            g["q"].as_str().unwrap_or(""),
+        );
         if q.contains("rp1") || q.contains("temp") {
             continue;
         }
