@@ -6,6 +6,7 @@
 mod admin;
 mod limits;
 mod ping_health;
+mod schema_golden;
 mod stored_points;
 mod support;
 mod write_parse_errors;
