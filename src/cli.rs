@@ -39,6 +39,16 @@ pub struct ServeArgs {
     /// TOML configuration file; flags and environment variables override it.
     #[arg(long, env = "TAILDB_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Refuse new series beyond this many per database (0 = unlimited) [default: 0].
+    #[arg(long)]
+    pub max_series_per_database: Option<u64>,
+    /// Refuse new series beyond this many per measurement (0 = unlimited) [default: 0].
+    #[arg(long)]
+    pub max_series_per_measurement: Option<u64>,
+    /// Refuse new tag values beyond this many per measurement and tag key (0 = unlimited)
+    /// [default: 0].
+    #[arg(long)]
+    pub max_values_per_tag: Option<u64>,
 }
 
 #[cfg(test)]

@@ -109,11 +109,12 @@ impl Default for DataConfig {
     }
 }
 
-/// `[limits]`: cardinality limits. Accepted and validated, not enforced yet; 0 = unlimited.
+/// `[limits]`: cardinality limits on new series, enforced on the write path; 0 = unlimited.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LimitsConfig {
     pub max_series_per_database: u64,
+    pub max_series_per_measurement: u64,
     pub max_values_per_tag: u64,
 }
 
@@ -132,6 +133,9 @@ pub enum WalSync {
 pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub bind: Option<String>,
+    pub max_series_per_database: Option<u64>,
+    pub max_series_per_measurement: Option<u64>,
+    pub max_values_per_tag: Option<u64>,
 }
 
 impl Config {
@@ -162,6 +166,15 @@ impl Config {
         }
         if let Some(bind) = &overrides.bind {
             config.http.bind = bind.clone();
+        }
+        if let Some(n) = overrides.max_series_per_database {
+            config.limits.max_series_per_database = n;
+        }
+        if let Some(n) = overrides.max_series_per_measurement {
+            config.limits.max_series_per_measurement = n;
+        }
+        if let Some(n) = overrides.max_values_per_tag {
+            config.limits.max_values_per_tag = n;
         }
         config.validate()?;
         Ok(config)
@@ -221,6 +234,11 @@ impl Config {
             usize::try_from(self.data.memtable_size.0).unwrap_or(usize::MAX);
         engine.flush_interval = self.data.flush_interval;
         engine.compaction_min_segments = self.data.compaction_min_segments;
+        engine.limits = tsdb::engine::SeriesLimits {
+            max_series_per_database: self.limits.max_series_per_database,
+            max_series_per_measurement: self.limits.max_series_per_measurement,
+            max_values_per_tag: self.limits.max_values_per_tag,
+        };
         engine
     }
 
@@ -372,6 +390,7 @@ mod tests {
         assert_eq!(c.data.flush_interval, Duration::from_secs(90));
         assert_eq!(c.data.compaction_min_segments, 8);
         assert_eq!(c.limits.max_series_per_database, 1_000_000);
+        assert_eq!(c.engine_config().limits.max_series_per_database, 1_000_000);
         let engine = c.engine_config();
         assert_eq!(
             engine.wal.sync,
@@ -441,6 +460,8 @@ mod tests {
         let overrides = Overrides {
             data_dir: Some("/from/flag".into()),
             bind: Some("127.0.0.1:2222".into()),
+            max_values_per_tag: Some(7),
+            ..Overrides::default()
         };
         let c = Config::load(Some(&path), &overrides).ok();
         assert_eq!(
@@ -451,6 +472,7 @@ mod tests {
             c.as_ref().map(|c| c.data.dir.clone()),
             Some(PathBuf::from("/from/flag"))
         );
+        assert_eq!(c.as_ref().map(|c| c.limits.max_values_per_tag), Some(7));
         let missing = Config::load(Some(&dir.path().join("nope.toml")), &Overrides::default());
         assert!(matches!(missing, Err(ConfigError::Read { .. })));
     }

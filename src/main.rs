@@ -44,6 +44,9 @@ fn effective_config(args: &cli::ServeArgs) -> anyhow::Result<Config> {
     let overrides = Overrides {
         data_dir: args.data_dir.clone(),
         bind: args.bind.clone(),
+        max_series_per_database: args.max_series_per_database,
+        max_series_per_measurement: args.max_series_per_measurement,
+        max_values_per_tag: args.max_values_per_tag,
     };
     Ok(Config::load(args.config.as_deref(), &overrides)?)
 }

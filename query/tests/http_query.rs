@@ -210,9 +210,9 @@ async fn database_errors_and_not_executed() {
         b.contains("\"error\":\"GROUP BY is not supported yet\""),
         "{b}"
     );
-    let b = select(&f, "SHOW TAG KEYS FROM lat").await;
+    let b = select(&f, "SHOW SHARDS").await;
     assert!(
-        b.contains("\"error\":\"the statement SHOW TAG KEYS is not supported yet\""),
+        b.contains("\"error\":\"the statement SHOW SHARDS is not supported yet\""),
         "{b}"
     );
 }
@@ -388,4 +388,29 @@ async fn real_engine_smoke() {
         String::from_utf8(body.to_vec()).expect("utf8"),
         "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"lat\",\"columns\":[\"time\",\"host\",\"value\"],\"values\":[[\"2024-01-01T00:00:00Z\",\"a\",1.5]]}]}]}\n"
     );
+}
+
+#[tokio::test]
+async fn select_honours_full_tag_predicates() {
+    let f = with_lat();
+    // host a has 7 points, host b (region eu) 4.
+    for (cond, n) in [
+        ("host = 'a'", 7),
+        ("host != 'a'", 4),
+        ("host <> 'b'", 7),
+        ("host =~ /^b$/", 4),
+        ("host !~ /b/", 7),
+        ("host = 'a' OR region = 'eu'", 11),
+        ("(host = 'a' OR region = 'eu') AND host != 'a'", 4),
+        ("region = ''", 0),
+        ("dc = ''", 11),
+        ("host =~ /^(a|b\\/c)$/ AND time < '2024-01-01T00:01:00Z'", 2),
+    ] {
+        let b = select(&f, &format!("SELECT count(value) FROM lat WHERE {cond}")).await;
+        if n == 0 {
+            assert_eq!(b, "{\"results\":[{\"statement_id\":0}]}\n", "{cond}");
+        } else {
+            assert!(b.contains(&format!(",{n}]]")), "{cond}: {b}");
+        }
+    }
 }

@@ -4,7 +4,9 @@
 //! operator endpoints `/internal/force_flush` and `/internal/force_merge`.
 
 mod admin;
+mod limits;
 mod ping_health;
+mod schema_golden;
 mod stored_points;
 mod support;
 mod write_parse_errors;

@@ -66,9 +66,18 @@ impl App {
     }
 
     pub fn with_max_body(max_body_size: usize) -> App {
+        App::build(max_body_size, tsdb::engine::SeriesLimits::default())
+    }
+
+    pub fn with_limits(limits: tsdb::engine::SeriesLimits) -> App {
+        App::build(25_000_000, limits)
+    }
+
+    fn build(max_body_size: usize, limits: tsdb::engine::SeriesLimits) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = EngineConfig::new(dir.path());
         config.background = false;
+        config.limits = limits;
         let engine = Engine::open(config).expect("engine opens");
         engine.create_database("db", None).expect("create db");
         let write = ingest::http::WriteConfig {

@@ -11,11 +11,17 @@
 
 mod expr;
 mod quote;
+mod schema;
 mod select;
 mod statement;
 
 pub use expr::{BinaryOp, Expr, Literal, VarType};
 pub use quote::{KEYWORDS, is_keyword, quote_ident, quote_string};
+pub use schema::{
+    CardinalityKind, DeleteStatement, DropMeasurementStatement, DropSeriesStatement,
+    ShowCardinalityStatement, ShowFieldKeysStatement, ShowSeriesStatement, ShowTagKeysStatement,
+    ShowTagValuesStatement, TagKeyMatch,
+};
 pub use select::{
     Dimension, Field, Fill, MeasurementName, NamePattern, SelectStatement, SortOrder, Source,
 };

@@ -5,6 +5,10 @@ use std::fmt;
 use super::NamePattern;
 use super::expr::Expr;
 use super::quote::quote_ident;
+use super::schema::{
+    DeleteStatement, DropMeasurementStatement, DropSeriesStatement, ShowCardinalityStatement,
+    ShowFieldKeysStatement, ShowSeriesStatement, ShowTagKeysStatement, ShowTagValuesStatement,
+};
 use super::select::SelectStatement;
 use crate::time::format_influxql_duration;
 
@@ -17,6 +21,14 @@ pub enum Statement {
     ShowDatabases,
     ShowMeasurements(ShowMeasurementsStatement),
     ShowRetentionPolicies(ShowRetentionPoliciesStatement),
+    ShowTagKeys(ShowTagKeysStatement),
+    ShowTagValues(ShowTagValuesStatement),
+    ShowFieldKeys(ShowFieldKeysStatement),
+    ShowSeries(ShowSeriesStatement),
+    ShowCardinality(ShowCardinalityStatement),
+    DropSeries(DropSeriesStatement),
+    DropMeasurement(DropMeasurementStatement),
+    Delete(DeleteStatement),
     /// A valid InfluxQL statement kind that taildb does not implement yet; kept as text.
     Unsupported(UnsupportedStatement),
 }
@@ -28,8 +40,17 @@ impl Statement {
             Statement::Select(s) => s.into.is_none(),
             Statement::ShowDatabases
             | Statement::ShowMeasurements(_)
-            | Statement::ShowRetentionPolicies(_) => true,
-            Statement::CreateDatabase(_) | Statement::DropDatabase(_) => false,
+            | Statement::ShowRetentionPolicies(_)
+            | Statement::ShowTagKeys(_)
+            | Statement::ShowTagValues(_)
+            | Statement::ShowFieldKeys(_)
+            | Statement::ShowSeries(_)
+            | Statement::ShowCardinality(_) => true,
+            Statement::CreateDatabase(_)
+            | Statement::DropDatabase(_)
+            | Statement::DropSeries(_)
+            | Statement::DropMeasurement(_)
+            | Statement::Delete(_) => false,
             Statement::Unsupported(u) => u.read_only,
         }
     }
@@ -148,6 +169,14 @@ impl fmt::Display for Statement {
                 }
                 Ok(())
             }
+            Statement::ShowTagKeys(s) => write!(f, "{s}"),
+            Statement::ShowTagValues(s) => write!(f, "{s}"),
+            Statement::ShowFieldKeys(s) => write!(f, "{s}"),
+            Statement::ShowSeries(s) => write!(f, "{s}"),
+            Statement::ShowCardinality(s) => write!(f, "{s}"),
+            Statement::DropSeries(s) => write!(f, "{s}"),
+            Statement::DropMeasurement(s) => write!(f, "{s}"),
+            Statement::Delete(s) => write!(f, "{s}"),
             Statement::Unsupported(u) => f.write_str(&u.text),
         }
     }

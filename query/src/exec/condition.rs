@@ -1,17 +1,19 @@
-//! WHERE conditions → a time range and tag equalities.
+//! WHERE conditions → a time range and a tag predicate.
+
+use tsdb::{TagPredicate, TagRegex};
 
 use super::error::ExecError;
 use crate::ast::{BinaryOp, Expr, Literal};
 use crate::time::parse_time_literal;
 
-/// What a WHERE clause selects: an inclusive time range and tag equalities.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a SELECT's WHERE clause selects: an inclusive time range and the series' tag predicate.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
     pub min_time: i64,
     pub max_time: i64,
     /// Whether the query gave a lower time bound (aggregates are stamped with it).
     pub has_lower_bound: bool,
-    pub tag_equals: Vec<(String, String)>,
+    pub predicate: TagPredicate,
 }
 
 impl Filter {
@@ -63,87 +65,208 @@ fn flip(op: BinaryOp) -> BinaryOp {
     }
 }
 
-fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match e.unparen() {
-        Expr::Binary {
-            op: BinaryOp::And,
-            lhs,
-            rhs,
-        } => {
-            conjuncts(lhs, out);
-            conjuncts(rhs, out);
-        }
-        other => out.push(other),
+/// How a WHERE clause treats references to fields (the caller knows which names are fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldRule {
+    /// SHOW statements: every name is a tag (InfluxDB's index has no fields), so a field compared
+    /// with `=` simply matches no series.
+    AsTags,
+    /// SELECT: field conditions are not implemented yet.
+    Unsupported,
+    /// DELETE: InfluxDB refuses fields in the WHERE clause.
+    DeleteError,
+}
+
+/// The tag predicate and time range of a WHERE clause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TagCondition {
+    pub predicate: TagPredicate,
+    /// Inclusive bounds; `i64::MIN`/`i64::MAX` when not given.
+    pub min_time: i64,
+    pub max_time: i64,
+    pub has_lower_bound: bool,
+    /// Whether any time condition was given.
+    pub has_time: bool,
+}
+
+impl TagCondition {
+    pub fn is_empty_range(&self) -> bool {
+        self.min_time > self.max_time
     }
 }
 
-/// Splits a WHERE clause (a conjunction of time bounds and `tag = 'value'`) into a [`Filter`].
-/// `is_field` tells fields from tags; conditions on fields, `OR`, regexes and other operators are
-/// not supported yet.
+fn contains_time(e: &Expr) -> bool {
+    match e {
+        Expr::VarRef { .. } => is_time(e),
+        Expr::Paren(e) => contains_time(e),
+        Expr::Binary { lhs, rhs, .. } => contains_time(lhs) || contains_time(rhs),
+        _ => false,
+    }
+}
+
+/// Splits a WHERE clause into a [`TagPredicate`] (`=`, `!=`/`<>`, `=~`, `!~`, `AND`, `OR`,
+/// parentheses) and a time range (`time` compared with `>`, `>=`, `<`, `<=`, `=`, AND-ed only).
+/// `is_field` tells fields from tags; `rule` says what a field reference means.
+pub fn tag_condition(
+    cond: Option<&Expr>,
+    now: i64,
+    is_field: &dyn Fn(&str) -> bool,
+    rule: FieldRule,
+) -> Result<TagCondition, ExecError> {
+    let mut c = TagCondition {
+        predicate: TagPredicate::All,
+        min_time: i64::MIN,
+        max_time: i64::MAX,
+        has_lower_bound: false,
+        has_time: false,
+    };
+    if let Some(cond) = cond {
+        c.predicate = walk(
+            cond,
+            now,
+            is_field,
+            rule,
+            &mut c.min_time,
+            &mut c.max_time,
+            &mut c.has_lower_bound,
+            &mut c.has_time,
+        )?;
+    }
+    Ok(c)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    e: &Expr,
+    now: i64,
+    is_field: &dyn Fn(&str) -> bool,
+    rule: FieldRule,
+    min: &mut i64,
+    max: &mut i64,
+    lower: &mut bool,
+    has_time: &mut bool,
+) -> Result<TagPredicate, ExecError> {
+    let Expr::Binary { op, lhs, rhs } = e.unparen() else {
+        return Err(ExecError::Invalid(format!("invalid condition {e}")));
+    };
+    match op {
+        BinaryOp::And => {
+            let a = walk(lhs, now, is_field, rule, min, max, lower, has_time)?;
+            let b = walk(rhs, now, is_field, rule, min, max, lower, has_time)?;
+            return Ok(TagPredicate::and(a, b));
+        }
+        BinaryOp::Or => {
+            if contains_time(lhs) || contains_time(rhs) {
+                return Err(ExecError::Invalid(
+                    "time conditions cannot be combined with OR".into(),
+                ));
+            }
+            let a = walk(lhs, now, is_field, rule, min, max, lower, has_time)?;
+            let b = walk(rhs, now, is_field, rule, min, max, lower, has_time)?;
+            return Ok(match (a, b) {
+                (TagPredicate::All, _) | (_, TagPredicate::All) => TagPredicate::All,
+                (a, b) => TagPredicate::Or(Box::new(a), Box::new(b)),
+            });
+        }
+        _ => {}
+    }
+    let (op, time_side, other) = if is_time(lhs) {
+        (*op, lhs, rhs)
+    } else if is_time(rhs) {
+        (flip(*op), rhs, lhs)
+    } else {
+        (*op, lhs, rhs)
+    };
+    if is_time(time_side) {
+        let t = eval_time(other, now)?;
+        *has_time = true;
+        match op {
+            BinaryOp::Gt => {
+                *min = (*min).max(t.saturating_add(1));
+                *lower = true;
+            }
+            BinaryOp::Gte => {
+                *min = (*min).max(t);
+                *lower = true;
+            }
+            BinaryOp::Lt => *max = (*max).min(t.saturating_sub(1)),
+            BinaryOp::Lte => *max = (*max).min(t),
+            BinaryOp::Eq => {
+                *min = (*min).max(t);
+                *max = (*max).min(t);
+                *lower = true;
+            }
+            _ => {
+                return Err(ExecError::Unsupported(format!(
+                    "time condition with operator {op}"
+                )));
+            }
+        }
+        return Ok(TagPredicate::All);
+    }
+    // A tag (or field) compared with a literal; `'v' = k` is `k = 'v'`.
+    let (name, lit) = match (lhs.unparen(), rhs.unparen()) {
+        (Expr::VarRef { name, .. }, Expr::Literal(l)) => (name, l),
+        (Expr::Literal(l), Expr::VarRef { name, .. })
+            if matches!(op, BinaryOp::Eq | BinaryOp::Neq) =>
+        {
+            (name, l)
+        }
+        _ => {
+            return Err(if op.is_condition() && op.precedence() == 4 {
+                ExecError::Invalid("invalid tag comparison operator".into())
+            } else {
+                ExecError::Invalid(format!("invalid condition {e}"))
+            });
+        }
+    };
+    if is_field(name) {
+        match rule {
+            FieldRule::AsTags => {}
+            FieldRule::Unsupported => {
+                return Err(ExecError::Unsupported(format!("field condition {e}")));
+            }
+            FieldRule::DeleteError => {
+                return Err(ExecError::Invalid(
+                    "fields not supported in WHERE clause during deletion".into(),
+                ));
+            }
+        }
+    }
+    let text = |l: &Literal| match l {
+        Literal::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (op, lit) {
+        (BinaryOp::Eq, Literal::Regex(_)) | (BinaryOp::Neq, Literal::Regex(_)) => Err(
+            ExecError::Invalid(format!("invalid condition {e}: regex needs =~ or !~")),
+        ),
+        (BinaryOp::Eq, l) => Ok(TagPredicate::Eq(name.clone(), text(l))),
+        (BinaryOp::Neq, l) => Ok(TagPredicate::Ne(name.clone(), text(l))),
+        (BinaryOp::EqRegex, Literal::Regex(r)) => Ok(TagPredicate::Regex(name.clone(), regex(r)?)),
+        (BinaryOp::NeqRegex, Literal::Regex(r)) => {
+            Ok(TagPredicate::NotRegex(name.clone(), regex(r)?))
+        }
+        _ => Err(ExecError::Invalid("invalid tag comparison operator".into())),
+    }
+}
+
+fn regex(pattern: &str) -> Result<TagRegex, ExecError> {
+    TagRegex::new(pattern).map_err(ExecError::Invalid)
+}
+
+/// Splits a SELECT's WHERE clause into a [`Filter`]: time bounds and a tag predicate. `is_field`
+/// tells fields from tags; conditions on fields are not supported yet.
 pub fn filter_from_condition(
     cond: Option<&Expr>,
     now: i64,
     is_field: &dyn Fn(&str) -> bool,
 ) -> Result<Filter, ExecError> {
-    let mut f = Filter {
-        min_time: i64::MIN,
-        max_time: i64::MAX,
-        has_lower_bound: false,
-        tag_equals: Vec::new(),
-    };
-    let Some(cond) = cond else {
-        return Ok(f);
-    };
-    let mut parts = Vec::new();
-    conjuncts(cond, &mut parts);
-    for part in parts {
-        let Expr::Binary { op, lhs, rhs } = part else {
-            return Err(ExecError::Unsupported(format!("condition {part}")));
-        };
-        let (op, time_side, other) = if is_time(lhs) {
-            (*op, lhs, rhs)
-        } else if is_time(rhs) {
-            (flip(*op), rhs, lhs)
-        } else {
-            (*op, lhs, rhs)
-        };
-        if is_time(time_side) {
-            let t = eval_time(other, now)?;
-            match op {
-                BinaryOp::Gt => {
-                    f.min_time = f.min_time.max(t.saturating_add(1));
-                    f.has_lower_bound = true;
-                }
-                BinaryOp::Gte => {
-                    f.min_time = f.min_time.max(t);
-                    f.has_lower_bound = true;
-                }
-                BinaryOp::Lt => f.max_time = f.max_time.min(t.saturating_sub(1)),
-                BinaryOp::Lte => f.max_time = f.max_time.min(t),
-                BinaryOp::Eq => {
-                    f.min_time = f.min_time.max(t);
-                    f.max_time = f.max_time.min(t);
-                    f.has_lower_bound = true;
-                }
-                _ => {
-                    return Err(ExecError::Unsupported(format!(
-                        "time condition with operator {op}"
-                    )));
-                }
-            }
-            continue;
-        }
-        match (op, lhs.unparen(), rhs.unparen()) {
-            (BinaryOp::Eq, Expr::VarRef { name, .. }, Expr::Literal(Literal::String(v)))
-                if !is_field(name) =>
-            {
-                f.tag_equals.push((name.clone(), v.clone()));
-            }
-            (_, Expr::VarRef { name, .. }, _) if is_field(name) => {
-                return Err(ExecError::Unsupported(format!("field condition {part}")));
-            }
-            _ => return Err(ExecError::Unsupported(format!("condition {part}"))),
-        }
-    }
-    Ok(f)
+    let c = tag_condition(cond, now, is_field, FieldRule::Unsupported)?;
+    Ok(Filter {
+        min_time: c.min_time,
+        max_time: c.max_time,
+        has_lower_bound: c.has_lower_bound,
+        predicate: c.predicate,
+    })
 }

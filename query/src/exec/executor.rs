@@ -3,7 +3,7 @@
 use super::store::Store;
 
 use super::error::ExecError;
-use super::{meta, select};
+use super::{meta, schema, select};
 use crate::ast::Statement;
 use crate::response::{Message, Series, StatementResult};
 
@@ -63,7 +63,15 @@ fn execute_statement(
         Statement::CreateDatabase(s) => meta::create_database(engine, s),
         Statement::DropDatabase(s) => meta::drop_database(engine, &s.name),
         Statement::ShowDatabases => Ok(meta::show_databases(engine)),
-        Statement::ShowMeasurements(s) => meta::show_measurements(engine, s, ctx),
+        Statement::ShowMeasurements(s) => schema::show_measurements(engine, s, ctx),
+        Statement::ShowTagKeys(s) => schema::show_tag_keys(engine, s, ctx),
+        Statement::ShowTagValues(s) => schema::show_tag_values(engine, s, ctx),
+        Statement::ShowFieldKeys(s) => schema::show_field_keys(engine, s, ctx),
+        Statement::ShowSeries(s) => schema::show_series(engine, s, ctx),
+        Statement::ShowCardinality(s) => schema::show_cardinality(engine, s, ctx),
+        Statement::DropSeries(s) => schema::drop_series(engine, s, ctx),
+        Statement::DropMeasurement(s) => schema::drop_measurement(engine, &s.name, ctx),
+        Statement::Delete(s) => schema::delete(engine, s, ctx),
         Statement::ShowRetentionPolicies(s) => {
             meta::show_retention_policies(engine, s.database.as_ref(), ctx)
         }

@@ -5,12 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
-use tsdb::{Column, EngineError, FieldType, FieldValue, ReadRequest, SeriesData};
+use tsdb::{
+    Column, EngineError, FieldType, FieldValue, IndexScope, ReadRequest, SeriesData, TagPredicate,
+};
 
 use super::store::Store;
 
 struct MemPoint {
     db: String,
+    rp: String,
     measurement: String,
     /// Sorted by key.
     tags: Vec<(String, String)>,
@@ -43,10 +46,46 @@ impl MemStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Adds one point (the database must exist).
+    /// Adds one point to the default retention policy (the database must exist).
     pub fn write(
         &self,
         db: &str,
+        measurement: &str,
+        tags: &[(&str, &str)],
+        fields: Vec<(&str, FieldValue<'static>)>,
+        time: i64,
+    ) {
+        let rp = {
+            let inner = self.lock();
+            inner
+                .databases
+                .iter()
+                .find(|(n, _)| n == db)
+                .and_then(|(_, rps)| rps.iter().find(|r| r.default))
+                .map_or_else(|| "autogen".to_owned(), |r| r.name.clone())
+        };
+        self.write_rp(db, &rp, measurement, tags, fields, time);
+    }
+
+    /// Adds a non-default retention policy `rp` (infinite duration) to `db`.
+    pub fn add_retention_policy(&self, db: &str, rp: &str) {
+        let mut inner = self.lock();
+        if let Some((_, rps)) = inner.databases.iter_mut().find(|(n, _)| n == db) {
+            rps.push(RetentionPolicyInfo {
+                name: rp.to_owned(),
+                duration: 0,
+                shard_group_duration: WEEK,
+                replication: 1,
+                default: false,
+            });
+        }
+    }
+
+    /// Adds one point to retention policy `rp` of `db`.
+    pub fn write_rp(
+        &self,
+        db: &str,
+        rp: &str,
         measurement: &str,
         tags: &[(&str, &str)],
         fields: Vec<(&str, FieldValue<'static>)>,
@@ -60,6 +99,7 @@ impl MemStore {
         let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         self.lock().points.push(MemPoint {
             db: db.to_owned(),
+            rp: rp.to_owned(),
             measurement: measurement.to_owned(),
             tags,
             time,
@@ -142,17 +182,15 @@ impl Store for MemStore {
     fn field_keys(
         &self,
         db: &str,
-        _rp: Option<&str>,
+        rp: Option<&str>,
         measurement: &str,
     ) -> Result<Vec<(String, FieldType)>, EngineError> {
         let inner = self.lock();
         Self::check_db(&inner, db)?;
         let mut out: BTreeMap<String, FieldType> = BTreeMap::new();
-        for p in inner
-            .points
-            .iter()
-            .filter(|p| p.db == db && p.measurement == measurement)
-        {
+        for p in inner.points.iter().filter(|p| {
+            p.db == db && p.measurement == measurement && rp.is_none_or(|rp| rp == p.rp)
+        }) {
             for (k, v) in &p.fields {
                 out.entry(k.clone()).or_insert(v.field_type());
             }
@@ -178,6 +216,7 @@ impl Store for MemStore {
         let mut by_series: BTreeMap<String, Vec<&MemPoint>> = BTreeMap::new();
         for p in inner.points.iter().filter(|p| {
             p.db == req.database
+                && req.retention_policy.as_ref().is_none_or(|rp| *rp == p.rp)
                 && p.measurement == req.measurement
                 && p.time >= req.min_time
                 && p.time <= req.max_time
@@ -229,75 +268,167 @@ impl Store for MemStore {
         }
         Ok(out)
     }
-    // Contract placeholders: the query helper implements these over the point list.
     fn schema_measurements(
         &self,
-        _scope: &tsdb::IndexScope,
-        _predicate: &tsdb::TagPredicate,
+        scope: &IndexScope,
+        predicate: &TagPredicate,
     ) -> Result<Vec<String>, EngineError> {
-        todo!()
+        let inner = self.lock();
+        Self::check_db(&inner, &scope.database)?;
+        let set: BTreeSet<&str> = inner
+            .points
+            .iter()
+            .filter(|p| in_scope(p, scope) && predicate.matches(&p.tags))
+            .map(|p| p.measurement.as_str())
+            .collect();
+        Ok(set.into_iter().map(str::to_owned).collect())
     }
+
     fn schema_tag_keys(
         &self,
-        _scope: &tsdb::IndexScope,
-        _measurement: &str,
-        _predicate: &tsdb::TagPredicate,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
     ) -> Result<Vec<String>, EngineError> {
-        todo!()
+        let inner = self.lock();
+        Self::check_db(&inner, &scope.database)?;
+        let set: BTreeSet<&str> = matching(&inner, scope, measurement, predicate)
+            .flat_map(|p| p.tags.iter().map(|(k, _)| k.as_str()))
+            .collect();
+        Ok(set.into_iter().map(str::to_owned).collect())
     }
+
     fn schema_tag_values(
         &self,
-        _scope: &tsdb::IndexScope,
-        _measurement: &str,
-        _key: &str,
-        _predicate: &tsdb::TagPredicate,
+        scope: &IndexScope,
+        measurement: &str,
+        key: &str,
+        predicate: &TagPredicate,
     ) -> Result<Vec<String>, EngineError> {
-        todo!()
+        let inner = self.lock();
+        Self::check_db(&inner, &scope.database)?;
+        let set: BTreeSet<&str> = matching(&inner, scope, measurement, predicate)
+            .filter_map(|p| {
+                p.tags
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            })
+            .collect();
+        Ok(set.into_iter().map(str::to_owned).collect())
     }
+
     fn schema_tag_value_count(
         &self,
-        _scope: &tsdb::IndexScope,
-        _measurement: &str,
-        _key: &str,
-        _predicate: &tsdb::TagPredicate,
+        scope: &IndexScope,
+        measurement: &str,
+        key: &str,
+        predicate: &TagPredicate,
     ) -> Result<u64, EngineError> {
-        todo!()
+        Ok(self
+            .schema_tag_values(scope, measurement, key, predicate)?
+            .len() as u64)
     }
+
     fn schema_series(
         &self,
-        _scope: &tsdb::IndexScope,
-        _measurement: &str,
-        _predicate: &tsdb::TagPredicate,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
     ) -> Result<Vec<String>, EngineError> {
-        todo!()
+        let inner = self.lock();
+        Self::check_db(&inner, &scope.database)?;
+        let set: BTreeSet<String> = matching(&inner, scope, measurement, predicate)
+            .map(series_key)
+            .collect();
+        Ok(set.into_iter().collect())
     }
+
     fn schema_series_count(
         &self,
-        _scope: &tsdb::IndexScope,
-        _measurement: &str,
-        _predicate: &tsdb::TagPredicate,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
     ) -> Result<u64, EngineError> {
-        todo!()
+        Ok(self.schema_series(scope, measurement, predicate)?.len() as u64)
     }
+
     fn drop_series(
         &self,
-        _db: &str,
-        _measurement: Option<&str>,
-        _predicate: &tsdb::TagPredicate,
+        db: &str,
+        measurement: Option<&str>,
+        predicate: &TagPredicate,
     ) -> Result<(), EngineError> {
-        todo!()
+        self.delete_points(db, measurement, predicate, i64::MIN, i64::MAX)
     }
-    fn drop_measurement(&self, _db: &str, _measurement: &str) -> Result<(), EngineError> {
-        todo!()
+
+    fn drop_measurement(&self, db: &str, measurement: &str) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        Self::check_db(&inner, db)?;
+        inner
+            .points
+            .retain(|p| !(p.db == db && p.measurement == measurement));
+        Ok(())
     }
+
     fn delete_points(
         &self,
-        _db: &str,
-        _measurement: Option<&str>,
-        _predicate: &tsdb::TagPredicate,
-        _min_time: i64,
-        _max_time: i64,
+        db: &str,
+        measurement: Option<&str>,
+        predicate: &TagPredicate,
+        min_time: i64,
+        max_time: i64,
     ) -> Result<(), EngineError> {
-        todo!()
+        let mut inner = self.lock();
+        Self::check_db(&inner, db)?;
+        inner.points.retain(|p| {
+            !(p.db == db
+                && measurement.is_none_or(|m| p.measurement == m)
+                && p.time >= min_time
+                && p.time <= max_time
+                && predicate.matches(&p.tags))
+        });
+        Ok(())
     }
+}
+
+/// Whether `p` lies in `scope`. Exact in time (the engine works at shard granularity).
+fn in_scope(p: &MemPoint, scope: &IndexScope) -> bool {
+    p.db == scope.database
+        && scope.retention_policy.as_ref().is_none_or(|rp| *rp == p.rp)
+        && p.time >= scope.min_time
+        && p.time <= scope.max_time
+}
+
+fn matching<'a>(
+    inner: &'a Inner,
+    scope: &'a IndexScope,
+    measurement: &'a str,
+    predicate: &'a TagPredicate,
+) -> impl Iterator<Item = &'a MemPoint> + 'a {
+    inner.points.iter().filter(move |p| {
+        p.measurement == measurement && in_scope(p, scope) && predicate.matches(&p.tags)
+    })
+}
+
+fn escape(out: &mut String, s: &str, special: &[char]) {
+    for c in s.chars() {
+        if special.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// The series key in escaped line-protocol form (`m,k=v,…`, tags sorted).
+fn series_key(p: &MemPoint) -> String {
+    let mut key = String::new();
+    escape(&mut key, &p.measurement, &[',', ' ']);
+    for (k, v) in &p.tags {
+        key.push(',');
+        escape(&mut key, k, &[',', '=', ' ']);
+        key.push('=');
+        escape(&mut key, v, &[',', '=', ' ']);
+    }
+    key
 }

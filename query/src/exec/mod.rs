@@ -19,6 +19,7 @@ mod error;
 mod executor;
 mod mem_store;
 mod meta;
+mod schema;
 mod select;
 mod store;
 
@@ -26,7 +27,9 @@ mod store;
 mod tests;
 
 pub use aggregate::{AggFn, Aggregate};
-pub use condition::{Filter, eval_time, filter_from_condition};
+pub use condition::{
+    FieldRule, Filter, TagCondition, eval_time, filter_from_condition, tag_condition,
+};
 pub use error::ExecError;
 pub use executor::{ExecContext, execute};
 pub use mem_store::MemStore;

@@ -283,11 +283,7 @@ fn read(
         measurement: m.to_owned(),
         min_time: filter.min_time,
         max_time: filter.max_time,
-        predicate: filter
-            .tag_equals
-            .iter()
-            .map(|(k, v)| tsdb::TagPredicate::Eq(k.clone(), v.clone()))
-            .fold(tsdb::TagPredicate::All, tsdb::TagPredicate::and),
+        predicate: filter.predicate.clone(),
         fields,
     })?)
 }

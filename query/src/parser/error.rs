@@ -118,8 +118,14 @@ impl ParseError {
         let prefix = input.get(..at).unwrap_or(input);
         let line = prefix.matches('\n').count() + 1;
         let line_start = prefix.rfind('\n').map_or(0, |p| p + 1);
-        let char =
-            prefix.get(line_start..).map_or(0, |s| s.chars().count()) + 1 + usize::from(at_eof);
+        // (After an operator such as `=` InfluxDB's scanner reports EOF right at the end.)
+        let after_operator = at_eof
+            && input
+                .trim_end()
+                .ends_with(['=', '~', '<', '>', '!', '(', ',']);
+        let char = prefix.get(line_start..).map_or(0, |s| s.chars().count())
+            + 1
+            + usize::from(at_eof && !after_operator);
         // …and a single-quoted string one character before its opening quote.
         let char = if super::lexical::ws(e.rest).starts_with('\'') {
             char - 1

@@ -55,6 +55,10 @@ pub(crate) fn show<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
     };
     match w.as_str() {
         "DATABASES" => Ok((rest, Statement::ShowDatabases)),
+        "MEASUREMENT" => super::schema::show_measurement(rest),
+        "SERIES" => super::schema::show_series(rest),
+        "TAG" => super::schema::show_tag(rest),
+        "FIELD" => super::schema::show_field(rest),
         "MEASUREMENTS" => {
             let (rest, s) = show_measurements(rest)?;
             Ok((rest, Statement::ShowMeasurements(s)))
@@ -199,6 +203,8 @@ pub(crate) fn drop<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
                 Statement::DropDatabase(DropDatabaseStatement { name }),
             ))
         }
+        Some((w, rest)) if w == "SERIES" => super::schema::drop_series(rest),
+        Some((w, rest)) if w == "MEASUREMENT" => super::schema::drop_measurement(rest),
         Some((w, _)) if DROP_EXPECTED.contains(&w.as_str()) => Ok(unsupported(start, false)),
         _ => failure(at, Kind::Expected(DROP_EXPECTED.to_vec())),
     }

@@ -18,9 +18,12 @@ mod error;
 mod expr;
 mod lexical;
 mod meta;
+mod schema;
 mod select;
 mod statement;
 
+#[cfg(test)]
+mod schema_tests;
 #[cfg(test)]
 mod tests;
 

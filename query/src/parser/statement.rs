@@ -85,7 +85,8 @@ fn statement(i: &str) -> PResult<'_, Statement> {
         "CREATE" => create(at, rest),
         "DROP" => drop(at, rest),
         "EXPLAIN" => Ok(unsupported(at, true)),
-        "DELETE" | "GRANT" | "REVOKE" | "ALTER" | "SET" | "KILL" => Ok(unsupported(at, false)),
+        "DELETE" => super::schema::delete(rest),
+        "GRANT" | "REVOKE" | "ALTER" | "SET" | "KILL" => Ok(unsupported(at, false)),
         _ => failure(at, Kind::Expected(STATEMENT_EXPECTED.to_vec())),
     }
 }

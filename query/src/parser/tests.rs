@@ -93,20 +93,19 @@ fn meta_statements() {
 
 #[test]
 fn unsupported_statements_are_kept_as_text() {
-    let v = parse_query("SHOW TAG KEYS FROM \"m;x\"; SHOW DATABASES; DROP MEASUREMENT cpu")
-        .unwrap_or_default();
+    let v = parse_query("SHOW SHARDS \"m;x\"; SHOW DATABASES; DROP SHARD 1").unwrap_or_default();
     assert_eq!(v.len(), 3);
     let Statement::Unsupported(u) = &v[0] else {
         panic!("{:?}", v[0])
     };
-    assert_eq!(u.kind, "SHOW TAG KEYS");
-    assert_eq!(u.text, "SHOW TAG KEYS FROM \"m;x\"");
+    assert_eq!(u.kind, "SHOW SHARDS");
+    assert_eq!(u.text, "SHOW SHARDS \"m;x\"");
     assert!(u.read_only);
     assert_eq!(v[1], Statement::ShowDatabases);
     let Statement::Unsupported(u) = &v[2] else {
         panic!()
     };
-    assert_eq!(u.kind, "DROP MEASUREMENT");
+    assert_eq!(u.kind, "DROP SHARD");
     assert!(!u.read_only);
 }
 

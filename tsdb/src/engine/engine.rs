@@ -1,29 +1,68 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use parking_lot::{Condvar, Mutex, RwLock};
+use roaring::RoaringBitmap;
 
 use super::types::{EngineConfig, EngineError, RetentionPolicyInfo, RetentionPolicySpec};
 use crate::catalog::SeriesCatalog;
-use crate::files::{META_FILE, WAL_DIR, database_dir, series_dir, shard_dir};
+use crate::files::{META_FILE, WAL_DIR, database_dir, index_dir, series_dir, shard_dir};
+use crate::index::SeriesIndex;
 use crate::meta::{
     DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta,
     default_shard_group_duration, shard_group_start,
 };
 use crate::meta::{HOUR_NANOS, MAX_NAME_LEN};
-use crate::model::Timestamp;
+use crate::model::{SeriesId, Timestamp};
 use crate::shard::Shard;
 use crate::wal::Wal;
+
+/// What the write path knows of a database's series, under its write lock.
+#[derive(Default)]
+pub(super) struct LiveSeries {
+    /// Per measurement, the series with data in at least one shard (union of shard presence).
+    pub by_measurement: HashMap<String, RoaringBitmap>,
+    /// Sum of the bitmaps' lengths (a series belongs to one measurement).
+    pub total: u64,
+}
+
+impl LiveSeries {
+    /// Recomputes from the shards' presence (open, deletes, retention).
+    pub fn rebuild(shards: &BTreeMap<u64, Arc<Shard>>) -> LiveSeries {
+        let mut by_measurement = HashMap::new();
+        for s in shards.values() {
+            s.presence_into(&mut by_measurement);
+        }
+        let total = by_measurement
+            .values()
+            .map(|b: &RoaringBitmap| b.len())
+            .sum();
+        LiveSeries {
+            by_measurement,
+            total,
+        }
+    }
+
+    pub fn all(&self) -> RoaringBitmap {
+        let mut all = RoaringBitmap::new();
+        for b in self.by_measurement.values() {
+            all |= b;
+        }
+        all
+    }
+}
 
 /// The open state of one database.
 pub(super) struct Database {
     pub name: String,
     pub catalog: SeriesCatalog,
-    /// Spans validation, WAL append and memtable apply of one batch (module invariant 1).
-    pub write_lock: Mutex<()>,
+    pub index: SeriesIndex,
+    /// Spans validation, WAL append and memtable apply of one batch (module invariant 1), and
+    /// guards the live-series sets the limits and the index use.
+    pub write_lock: Mutex<LiveSeries>,
     /// Shards by id.
     pub shards: RwLock<BTreeMap<u64, Arc<Shard>>>,
 }
@@ -81,6 +120,9 @@ impl Engine {
         )
         .map_err(storage)?;
         let replayed_bytes = replayer.finish();
+        for db in databases.values() {
+            db.sync_live_and_index()?;
+        }
         if let Some((path, len)) = &stats.truncated_tail {
             tracing::warn!(file = %path.display(), valid_len = len, "cut a torn WAL tail");
         }
@@ -313,6 +355,29 @@ impl Engine {
     }
 }
 
+impl Database {
+    /// Recomputes the live series from the shards and adds to the index every live series it
+    /// lacks (after open and WAL replay: series first written since the last index flush).
+    pub(super) fn sync_live_and_index(&self) -> Result<(), EngineError> {
+        let live = LiveSeries::rebuild(&self.shards.read());
+        let mut missing = live.all();
+        missing -= self.index.indexed();
+        if !missing.is_empty() {
+            let mut keys: Vec<(u32, String)> = Vec::with_capacity(missing.len() as usize);
+            for id in &missing {
+                if let Some(k) = self.catalog.key(SeriesId(id)).map_err(storage)? {
+                    keys.push((id, k));
+                }
+            }
+            let refs: Vec<(u32, &str)> = keys.iter().map(|(i, k)| (*i, k.as_str())).collect();
+            self.index.insert(&refs).map_err(storage)?;
+            tracing::info!(db = %self.name, series = refs.len(), "indexed series replayed from the WAL");
+        }
+        *self.write_lock.lock() = live;
+        Ok(())
+    }
+}
+
 impl Drop for Engine {
     fn drop(&mut self) {
         let _ = self.close();
@@ -334,10 +399,13 @@ fn open_database(config: &EngineConfig, db: &DatabaseMeta) -> Result<Database, E
             shards.insert(g.id, Arc::new(shard));
         }
     }
+    let index = SeriesIndex::open(&index_dir(&config.data_dir, &db.name), config.index.clone())
+        .map_err(storage)?;
     Ok(Database {
         name: db.name.clone(),
         catalog,
-        write_lock: Mutex::new(()),
+        index,
+        write_lock: Mutex::new(LiveSeries::default()),
         shards: RwLock::new(shards),
     })
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::engine::{Engine, storage};
+use super::engine::{Engine, LiveSeries, storage};
 use super::types::EngineError;
 use super::write::now_nanos;
 use crate::shard::Shard;
@@ -84,6 +84,7 @@ impl Engine {
                 n += merged;
             }
         }
+        self.maintain_index(true)?;
         Ok(n)
     }
 
@@ -128,12 +129,31 @@ impl Engine {
         })?;
         for (db, _, id) in &expired {
             if let Some(dbh) = self.database(db) {
-                if let Some(shard) = dbh.shards.write().remove(id) {
+                let removed = dbh.shards.write().remove(id);
+                if let Some(shard) = removed {
                     shard.delete_files().map_err(storage)?;
+                    // Series left without data disappear from the live sets and the index.
+                    let mut live = dbh.write_lock.lock();
+                    *live = LiveSeries::rebuild(&dbh.shards.read());
+                    let all = live.all();
+                    drop(live);
+                    dbh.index.maintain(&all, true).map_err(storage)?;
                 }
             }
         }
         Ok(expired.len())
+    }
+
+    /// Lets every database's series index write or merge its layers when over its thresholds
+    /// (or always, with `force`).
+    pub fn maintain_index(&self, force: bool) -> Result<(), EngineError> {
+        let dbs: Vec<Arc<super::engine::Database>> =
+            self.databases.read().values().cloned().collect();
+        for dbh in dbs {
+            let all = dbh.write_lock.lock().all();
+            dbh.index.maintain(&all, force).map_err(storage)?;
+        }
+        Ok(())
     }
 }
 
@@ -144,6 +164,7 @@ pub(super) fn start_background(engine: &Arc<Engine>) {
         .spawn(move || {
             let mut last_flush = Instant::now();
             let mut last_retention = Instant::now();
+            let mut last_index = Instant::now();
             loop {
                 let Some(engine) = weak.upgrade() else { return };
                 {
@@ -169,6 +190,12 @@ pub(super) fn start_background(engine: &Arc<Engine>) {
                     if let Err(e) = engine.compact() {
                         tracing::error!(error = %e, "compaction failed");
                     }
+                }
+                if last_index.elapsed() >= Duration::from_secs(5) {
+                    if let Err(e) = engine.maintain_index(false) {
+                        tracing::error!(error = %e, "series index maintenance failed");
+                    }
+                    last_index = Instant::now();
                 }
                 if last_retention.elapsed() >= Duration::from_secs(60) {
                     if let Err(e) = engine.enforce_retention() {

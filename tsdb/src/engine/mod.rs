@@ -13,6 +13,7 @@
 //!    the WAL; the rest of the batch is written.
 
 mod engine;
+mod limits;
 mod maintenance;
 mod read;
 mod schema;
@@ -23,8 +24,10 @@ mod write;
 pub use engine::Engine;
 pub use types::{
     EngineConfig, EngineError, IndexScope, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec,
-    SeriesData, WriteError, WriteOutcome,
+    SeriesData, SeriesLimits, WriteError, WriteOutcome,
 };
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_schema;

@@ -10,13 +10,19 @@ use crate::model::{FieldType, SeriesId, parse_series_key};
 use crate::shard::Shard;
 
 impl Engine {
-    fn db_or_err(&self, db: &str) -> Result<Arc<Database>, EngineError> {
+    pub(super) fn db_or_err(&self, db: &str) -> Result<Arc<Database>, EngineError> {
         self.database(db)
             .ok_or_else(|| EngineError::DatabaseNotFound(db.to_string()))
     }
 
     /// Shards of `db` (all policies when `rp` is `None`) overlapping `[min, max]`, by start time.
-    fn shards_in(&self, db: &Database, rp: Option<&str>, min: i64, max: i64) -> Vec<Arc<Shard>> {
+    pub(super) fn shards_in(
+        &self,
+        db: &Database,
+        rp: Option<&str>,
+        min: i64,
+        max: i64,
+    ) -> Vec<Arc<Shard>> {
         let mut v: Vec<Arc<Shard>> = db
             .shards
             .read()
@@ -101,25 +107,17 @@ impl Engine {
                 })
                 .collect(),
         };
-        // Candidate series: those with data in the touched shards, filtered by tags.
-        let mut candidates = RoaringBitmap::new();
-        for s in &shards {
-            candidates |= s.series_ids(&req.measurement);
-        }
-        let mut selected = RoaringBitmap::new();
+        // Series with data in the touched shards, filtered by the index.
+        let selected = Self::scoped_series(&dbh, &shards, &req.measurement, &req.predicate)?;
         let mut meta: BTreeMap<u32, (String, Vec<(String, String)>)> = BTreeMap::new();
-        for id in &candidates {
+        for id in &selected {
             let Some(key) = dbh.catalog.key(SeriesId(id)).map_err(storage)? else {
                 continue;
             };
             let Some((_, tags)) = parse_series_key(&key) else {
                 continue;
             };
-            let matches = req.predicate.matches(&tags);
-            if matches {
-                selected.insert(id);
-                meta.insert(id, (key, tags));
-            }
+            meta.insert(id, (key, tags));
         }
         if selected.is_empty() {
             return Ok(Vec::new());

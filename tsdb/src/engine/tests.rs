@@ -392,7 +392,14 @@ enum Op {
     Flush,
     Compact,
     Restart,
+    /// `DELETE FROM m<m> [WHERE host = 'h<h>'] AND time in [a, b]` (steps of [`STEP`]).
+    Delete(u8, Option<u8>, i64, i64),
+    /// `DROP SERIES FROM m<m> [WHERE host = 'h<h>']`.
+    DropSeries(u8, Option<u8>),
 }
+
+/// Model time step: 12 h, so 20 steps span two or three 7-day shards.
+const STEP: i64 = 43_200_000_000_000;
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -400,12 +407,16 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Flush),
         1 => Just(Op::Compact),
         1 => Just(Op::Restart),
+        1 => (0u8..2, prop::option::of(0u8..4), 0i64..20, 0i64..20).prop_map(|(m, h, a, b)| Op::Delete(m, h, a.min(b), a.max(b))),
+        1 => (0u8..2, prop::option::of(0u8..4)).prop_map(|(m, h)| Op::DropSeries(m, h)),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-    /// The engine agrees with a BTreeMap model under writes, flushes, compactions and restarts.
+    /// The engine agrees with a BTreeMap model under writes, flushes, compactions, restarts,
+    /// deletes and series drops — in the data it returns and in the series and tag values the
+    /// schema methods report.
     #[test]
     fn engine_matches_a_btreemap_model(ops in prop::collection::vec(op(), 1..16)) {
         let dir = tempfile::tempdir().unwrap();
@@ -425,8 +436,8 @@ proptest! {
                         if let Some(f) = p.3 { fields.push((Cow::Borrowed("f"), FieldValue::Float(f))); }
                         if let Some(g) = p.4 { fields.push((Cow::Borrowed("g"), FieldValue::Integer(g))); }
                         if fields.is_empty() { continue; }
-                        b.push(m.as_str(), [(Cow::Borrowed("host"), Cow::Borrowed(h.as_str()))], fields, T0 + p.2);
-                        let entry = model.entry((p.1, p.0, T0 + p.2)).or_insert((None, None));
+                        b.push(m.as_str(), [(Cow::Borrowed("host"), Cow::Borrowed(h.as_str()))], fields, T0 + p.2 * STEP);
+                        let entry = model.entry((p.1, p.0, T0 + p.2 * STEP)).or_insert((None, None));
                         if p.3.is_some() { entry.0 = p.3; }
                         if p.4.is_some() { entry.1 = p.4; }
                     }
@@ -436,7 +447,28 @@ proptest! {
                 Op::Flush => e.flush().unwrap(),
                 Op::Compact => { e.compact_full().unwrap(); }
                 Op::Restart => { e.close().unwrap(); drop(e); e = Engine::open(cfg.clone()).unwrap(); }
+                Op::Delete(m, h, a, b) => {
+                    let pred = h.map_or(TagPredicate::All, |h| TagPredicate::Eq("host".into(), format!("h{h}")));
+                    let (min, max) = (T0 + a * STEP, T0 + b * STEP);
+                    e.delete_points("db", Some(&format!("m{m}")), &pred, min, max).unwrap();
+                    model.retain(|k, _| !(k.0 == m && h.is_none_or(|h| k.1 == h) && k.2 >= min && k.2 <= max));
+                }
+                Op::DropSeries(m, h) => {
+                    let pred = h.map_or(TagPredicate::All, |h| TagPredicate::Eq("host".into(), format!("h{h}")));
+                    e.drop_series("db", Some(&format!("m{m}")), &pred).unwrap();
+                    model.retain(|k, _| !(k.0 == m && h.is_none_or(|h| k.1 == h)));
+                }
             }
+        }
+        let scope = IndexScope::all_time("db");
+        let model_measurements: std::collections::BTreeSet<String> = model.keys().map(|k| format!("m{}", k.0)).collect();
+        prop_assert_eq!(e.schema_measurements(&scope, &TagPredicate::All).unwrap(), model_measurements.into_iter().collect::<Vec<_>>());
+        for m in 0u8..2 {
+            let hosts: std::collections::BTreeSet<String> = model.keys().filter(|k| k.0 == m).map(|k| format!("h{}", k.1)).collect();
+            let ms = format!("m{m}");
+            prop_assert_eq!(e.schema_tag_values(&scope, &ms, "host", &TagPredicate::All).unwrap(), hosts.iter().cloned().collect::<Vec<_>>());
+            let keys: Vec<String> = hosts.iter().map(|h| format!("{ms},host={h}")).collect();
+            prop_assert_eq!(e.schema_series(&scope, &ms, &TagPredicate::All).unwrap(), keys);
         }
         let mut got: BTreeMap<(u8, u8, i64), (Option<f64>, Option<i64>)> = BTreeMap::new();
         for m in 0u8..2 {

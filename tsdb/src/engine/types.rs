@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::catalog::CatalogOptions;
+use crate::index::IndexOptions;
 use crate::index::TagPredicate;
 use crate::model::{Column, Timestamp};
 use crate::segment::SegmentOptions;
@@ -14,6 +15,9 @@ pub struct EngineConfig {
     pub wal: WalOptions,
     pub segment: SegmentOptions,
     pub catalog: CatalogOptions,
+    pub index: IndexOptions,
+    /// Cardinality limits on new series (0 = unlimited).
+    pub limits: SeriesLimits,
     /// Flush all memtables once their estimated size passes this many bytes.
     pub memtable_max_bytes: usize,
     /// Flush all memtables at least this often (bounds WAL size and replay time).
@@ -31,12 +35,24 @@ impl EngineConfig {
             wal: WalOptions::default(),
             segment: SegmentOptions::default(),
             catalog: CatalogOptions::default(),
+            index: IndexOptions::default(),
+            limits: SeriesLimits::default(),
             memtable_max_bytes: 256 << 20,
             flush_interval: Duration::from_secs(600),
             compaction_min_segments: 4,
             background: true,
         }
     }
+}
+
+/// Limits on new series, checked on the write path against the series with data in the database
+/// (so dropped series no longer count). Only new series are refused; points of existing series in
+/// the same batch are written. 0 disables a limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeriesLimits {
+    pub max_series_per_database: u64,
+    pub max_series_per_measurement: u64,
+    pub max_values_per_tag: u64,
 }
 
 /// `WITH DURATION … REPLICATION … SHARD DURATION … NAME …` of `CREATE DATABASE`, or a

@@ -7,7 +7,16 @@
 //!             float/integer/unsigned: 8 B LE; boolean: 1 B; string: str
 //! str = varint length + UTF-8 bytes
 //! ```
-//! The record is self-contained (series keys, not ids), so replay re-resolves ids and needs no
+//!
+//! A delete record (`DROP SERIES`, `DROP MEASUREMENT`, `DELETE`):
+//! ```text
+//! u8 kind (=2) | str database | varint entries
+//! per entry:  varint shard id | str measurement | u8 has_series
+//!             [varint length | serialized RoaringBitmap of series ids] | i64 min (LE) | i64 max (LE)
+//! ```
+//! Series ids in a delete record are durable: the catalog is synced before the record is written.
+//!
+//! The write record is self-contained (series keys, not ids), so replay re-resolves ids and needs no
 //! catalog state beyond what it rebuilds itself.
 
 use std::borrow::Cow;
@@ -15,6 +24,39 @@ use std::borrow::Cow;
 use crate::model::{FieldType, FieldValue, Timestamp};
 
 pub const KIND_WRITE: u8 = 1;
+pub const KIND_DELETE: u8 = 2;
+
+/// One entry of a delete record: rows of `measurement` in shard `shard`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeleteEntry {
+    pub shard: u64,
+    pub measurement: String,
+    pub series: Option<roaring::RoaringBitmap>,
+    pub min: Timestamp,
+    pub max: Timestamp,
+}
+
+pub fn encode_delete(db: &str, entries: &[DeleteEntry]) -> Vec<u8> {
+    let mut out = vec![KIND_DELETE];
+    put_str(&mut out, db);
+    put_varint(&mut out, entries.len() as u64);
+    for e in entries {
+        put_varint(&mut out, e.shard);
+        put_str(&mut out, &e.measurement);
+        match &e.series {
+            None => out.push(0),
+            Some(s) => {
+                out.push(1);
+                put_varint(&mut out, s.serialized_size() as u64);
+                // Writing to a Vec cannot fail.
+                let _ = s.serialize_into(&mut out);
+            }
+        }
+        out.extend_from_slice(&e.min.to_le_bytes());
+        out.extend_from_slice(&e.max.to_le_bytes());
+    }
+    out
+}
 
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -129,6 +171,39 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(b).map_err(|_| self.err("invalid UTF-8"))
     }
 
+    /// The body of a delete record after its kind byte.
+    pub fn delete(&mut self) -> Result<(&'a str, Vec<DeleteEntry>), String> {
+        let db = self.str()?;
+        let n = self.varint()? as usize;
+        let mut entries = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            let shard = self.varint()?;
+            let measurement = self.str()?.to_string();
+            let series = match self.u8()? {
+                0 => None,
+                1 => {
+                    let len = self.varint()? as usize;
+                    let b = self.bytes(len)?;
+                    Some(
+                        roaring::RoaringBitmap::deserialize_from(b)
+                            .map_err(|e| self.err(&format!("series bitmap: {e}")))?,
+                    )
+                }
+                x => return Err(self.err(&format!("bad series flag {x}"))),
+            };
+            let min = i64::from_le_bytes(self.eight()?);
+            let max = i64::from_le_bytes(self.eight()?);
+            entries.push(DeleteEntry {
+                shard,
+                measurement,
+                series,
+                min,
+                max,
+            });
+        }
+        Ok((db, entries))
+    }
+
     pub fn point(&mut self) -> Result<RecordPoint<'a>, String> {
         let measurement = self.str()?;
         let key = self.str()?;
@@ -160,6 +235,35 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delete_records_round_trip_and_truncation_never_panics() {
+        let entries = vec![
+            DeleteEntry {
+                shard: 7,
+                measurement: "m".into(),
+                series: Some(roaring::RoaringBitmap::from_iter([1u32, 9, 100_000])),
+                min: i64::MIN,
+                max: 5,
+            },
+            DeleteEntry {
+                shard: 8,
+                measurement: "n".into(),
+                series: None,
+                min: 0,
+                max: i64::MAX,
+            },
+        ];
+        let out = encode_delete("db", &entries);
+        let mut r = Reader::new(&out);
+        assert_eq!(r.u8().unwrap(), KIND_DELETE);
+        assert_eq!(r.delete().unwrap(), ("db", entries));
+        for cut in 1..out.len() {
+            let mut r = Reader::new(&out[..cut]);
+            r.u8().unwrap();
+            assert!(r.delete().is_err(), "cut at {cut}");
+        }
+    }
 
     #[test]
     fn round_trip_and_truncation_never_panics() {

@@ -9,7 +9,8 @@ use super::wal_record::{self, Reader};
 use crate::memtable::Memtable;
 use crate::meta::{MetaStore, RetentionPolicyMeta};
 use crate::model::{FieldType, FieldValue, PointBatch, SeriesId, Timestamp, series_key_into};
-use crate::shard::Shard;
+use crate::shard::{Presence, Shard};
+use roaring::RoaringBitmap;
 
 pub(super) fn now_nanos() -> Timestamp {
     SystemTime::now()
@@ -56,14 +57,24 @@ fn validate_point<'a>(
     Ok(())
 }
 
-/// Appends one point to a memtable; returns the growth in estimated bytes.
+/// Appends one point to a memtable and marks its series present; returns the growth in estimated
+/// bytes.
 fn apply_point<'a>(
     mem: &mut Memtable,
+    presence: &mut Presence,
     measurement: &str,
     id: SeriesId,
     t: Timestamp,
     fields: impl Iterator<Item = (&'a str, &'a FieldValue<'a>)>,
 ) -> usize {
+    match presence.get_mut(measurement) {
+        Some(b) => {
+            b.insert(id.0);
+        }
+        None => {
+            presence.insert(measurement.to_string(), RoaringBitmap::from_iter([id.0]));
+        }
+    }
     let rows = mem.rows_mut(measurement);
     let before = rows.estimated_bytes();
     let row = rows.push_row(id, t);
@@ -157,13 +168,28 @@ impl Engine {
         let mut written = 0usize;
         {
             let _gate = self.flush_gate.read();
-            let _w = dbh.write_lock.lock();
+            let mut live = dbh.write_lock.lock();
             if self.is_closed() {
                 return Err(WriteError::Storage("engine is closed".into()));
             }
+            // New series (no data in the database yet) and cardinality limits.
+            let mut refused = vec![false; accepted.len()];
+            let new_series = self.check_new_series(
+                &dbh,
+                &live,
+                batch,
+                &accepted,
+                &ids,
+                &mut refused,
+                &mut dropped,
+                &mut reason,
+            );
             // Group accepted points by shard (most batches touch one shard).
             let mut groups: Vec<(Arc<Shard>, Vec<u32>)> = Vec::new();
             for (j, &i) in accepted.iter().enumerate() {
+                if refused[j] {
+                    continue;
+                }
                 let t = batch.points[i as usize].timestamp;
                 let gi = match groups.iter().position(|(s, _)| s.start <= t && t < s.end) {
                     Some(g) => g,
@@ -182,7 +208,7 @@ impl Engine {
             let mut ok: Vec<Vec<u32>> = Vec::with_capacity(groups.len());
             for (shard, js) in &groups {
                 let mut keep = Vec::with_capacity(js.len());
-                shard.with_write(|schema, _| {
+                shard.with_write(|schema, _, _| {
                     for &j in js {
                         let p = &batch.points[accepted[j as usize] as usize];
                         let fields = batch.fields_of(p);
@@ -224,13 +250,16 @@ impl Engine {
                         .map_err(|e| WriteError::Storage(e.to_string()))?,
                 );
                 let mut grew = 0usize;
+                let mut written_j = vec![false; accepted.len()];
                 for ((shard, _), keep) in groups.iter().zip(&ok) {
-                    shard.with_write(|_, mem| {
+                    shard.with_write(|_, mem, presence| {
                         for &j in keep {
+                            written_j[j as usize] = true;
                             let p = &batch.points[accepted[j as usize] as usize];
                             let fields = batch.fields_of(p).iter().map(|(k, v)| (k.as_ref(), v));
                             grew += apply_point(
                                 mem,
+                                presence,
                                 &p.measurement,
                                 ids[j as usize],
                                 p.timestamp,
@@ -240,6 +269,34 @@ impl Engine {
                     });
                 }
                 self.mem_bytes.fetch_add(grew, Ordering::Relaxed);
+                // The new series now have data: count them and index them.
+                let mut to_index: Vec<(u32, &str)> = Vec::new();
+                for &j in &new_series {
+                    if !written_j[j] {
+                        continue;
+                    }
+                    let id = ids[j].0;
+                    let m: &str = &batch.points[accepted[j] as usize].measurement;
+                    let inserted = match live.by_measurement.get_mut(m) {
+                        Some(b) => b.insert(id),
+                        None => {
+                            live.by_measurement
+                                .insert(m.to_string(), RoaringBitmap::from_iter([id]));
+                            true
+                        }
+                    };
+                    if inserted {
+                        live.total += 1;
+                        // Always (re-)add: a series dropped and written again may still sit in
+                        // an index layer that the next merge filters with an older live set.
+                        to_index.push((id, key_refs[j]));
+                    }
+                }
+                if !to_index.is_empty() {
+                    dbh.index
+                        .insert(&to_index)
+                        .map_err(|e| WriteError::Storage(e.to_string()))?;
+                }
             }
         }
         if let Some(seq) = seq {
@@ -280,6 +337,21 @@ impl<'e> Replayer<'e> {
     pub fn apply(&mut self, rec: &[u8]) -> Result<(), String> {
         let mut r = Reader::new(rec);
         let kind = r.u8()?;
+        if kind == wal_record::KIND_DELETE {
+            let (db, entries) = r.delete()?;
+            let Some(dbh) = self.databases.get(db).cloned() else {
+                return Ok(());
+            };
+            let shards = dbh.shards.read();
+            for e in entries {
+                if let Some(shard) = shards.get(&e.shard) {
+                    shard
+                        .delete(&e.measurement, e.series.as_ref(), e.min, e.max)
+                        .map_err(|err| err.to_string())?;
+                }
+            }
+            return Ok(());
+        }
         if kind != wal_record::KIND_WRITE {
             return Err(format!("unknown WAL record kind {kind}"));
         }
@@ -315,10 +387,11 @@ impl<'e> Replayer<'e> {
                 self.skipped += 1;
                 continue;
             };
-            shard.with_write(|schema, mem| {
+            shard.with_write(|schema, mem, presence| {
                 let _ = validate_point(schema, p.measurement, &to_cow_fields(&p.fields));
                 self.bytes += apply_point(
                     mem,
+                    presence,
                     p.measurement,
                     id,
                     p.timestamp,

@@ -9,6 +9,8 @@ pub const DATA_DIR: &str = "data";
 /// Series catalog directory inside a database directory (`docs/format/series-catalog.md`).
 pub const SERIES_DIR: &str = "_series";
 /// Shard manifest inside a shard directory (`docs/format/shard-manifest.md`).
+/// The series index directory of a database (`docs/format/series-index.md`).
+pub const INDEX_DIR: &str = "_index";
 pub const SHARD_MANIFEST: &str = "MANIFEST";
 /// Extension of column segment files (`docs/format/segment.md`).
 pub const SEGMENT_EXT: &str = "tseg";
@@ -37,6 +39,10 @@ pub fn database_dir(data_root: &Path, db: &str) -> PathBuf {
 
 pub fn series_dir(data_root: &Path, db: &str) -> PathBuf {
     database_dir(data_root, db).join(SERIES_DIR)
+}
+
+pub fn index_dir(data_root: &Path, db: &str) -> PathBuf {
+    database_dir(data_root, db).join(INDEX_DIR)
 }
 
 pub fn shard_dir(data_root: &Path, db: &str, rp: &str, shard_id: u64) -> PathBuf {

@@ -5,20 +5,41 @@
 //! matches the empty string (`/^$/`, `/.*/`) also selects series without `k`.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use regex_automata::dfa::dense::DFA;
+
+use super::automaton::build_dfa;
 
 /// A compiled tag-value regex. InfluxQL regexes are unanchored (Go `regexp.MatchString`); the
 /// pattern is RE2 syntax, which the `regex` crate accepts for every form InfluxQL users write.
+///
+/// The index runs the same pattern as a dense DFA over its term dictionary; the DFA is built on
+/// first use and shared by clones (`None` when it would exceed the size limit of
+/// [`super::automaton`], in which case the index filters with [`TagRegex::is_match`]).
 #[derive(Clone)]
 pub struct TagRegex {
     regex: regex::Regex,
+    dfa: Arc<OnceLock<Option<DFA<Vec<u32>>>>>,
 }
 
 impl TagRegex {
     /// Compiles `pattern` (without the surrounding slashes, `\/` already unescaped).
     pub fn new(pattern: &str) -> Result<TagRegex, String> {
         regex::Regex::new(pattern)
-            .map(|regex| TagRegex { regex })
+            .map(|regex| TagRegex {
+                regex,
+                dfa: Arc::new(OnceLock::new()),
+            })
             .map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))
+    }
+
+    /// The unanchored dense DFA of the pattern, built on first use; `None` when the pattern cannot
+    /// be compiled to a DFA within the size limit (then callers filter with [`TagRegex::is_match`]).
+    pub(crate) fn dfa(&self) -> Option<&DFA<Vec<u32>>> {
+        self.dfa
+            .get_or_init(|| build_dfa(self.regex.as_str()))
+            .as_ref()
     }
 
     pub fn as_str(&self) -> &str {

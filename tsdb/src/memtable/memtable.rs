@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use super::RowSet;
 
 /// The in-memory rows of one shard, per measurement.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Memtable {
     measurements: HashMap<String, RowSet>,
 }
@@ -42,6 +42,15 @@ impl Memtable {
 
     pub fn is_empty(&self) -> bool {
         self.measurements.values().all(|r| r.is_empty())
+    }
+
+    /// Replaces the rows of `measurement` (deletes rebuild a filtered copy).
+    pub fn replace_rows(&mut self, measurement: &str, rows: RowSet) {
+        if rows.is_empty() {
+            self.measurements.remove(measurement);
+        } else {
+            self.measurements.insert(measurement.to_string(), rows);
+        }
     }
 
     pub fn remove_measurement(&mut self, measurement: &str) {

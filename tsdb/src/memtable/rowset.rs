@@ -241,6 +241,40 @@ impl RowSet {
         }
     }
 
+    /// A copy without the rows for which `drop(series, time)` holds (same columns).
+    pub fn without(&self, drop: impl Fn(u32, Timestamp) -> bool) -> RowSet {
+        let mut out = RowSet::with_fields(&self.fields);
+        let map: Vec<Option<usize>> = (0..self.fields.len()).map(Some).collect();
+        for r in 0..self.len() {
+            if !drop(self.series[r], self.timestamps[r]) {
+                out.push_copy(self, r, &map);
+            }
+        }
+        out
+    }
+
+    /// [`RowSet::push_columns`] of the rows for which `keep(series, time)` holds.
+    pub fn push_columns_where(
+        &mut self,
+        series: &[SeriesId],
+        timestamps: &[Timestamp],
+        columns: &[Column],
+        map: &[Option<usize>],
+        keep: &dyn Fn(u32, Timestamp) -> bool,
+    ) {
+        for r in 0..timestamps.len() {
+            if !keep(series[r].0, timestamps[r]) {
+                continue;
+            }
+            let row = self.push_row(series[r], timestamps[r]);
+            for (i, m) in map.iter().enumerate() {
+                if let (Some(c), Some(v)) = (*m, columns[i].get(r)) {
+                    let _ = self.set_at(row, c, &v);
+                }
+            }
+        }
+    }
+
     /// Appends the rows of one decoded series/batch whose columns map to `map`.
     pub fn push_columns(
         &mut self,

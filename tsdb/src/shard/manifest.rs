@@ -5,12 +5,28 @@ use serde::{Deserialize, Serialize};
 use crate::files::{FramedError, decode_framed, encode_framed, write_atomic};
 
 const MAGIC: &[u8; 8] = b"TAILSHRD";
-const VERSION: u32 = 1;
+/// Version 2 added `tombstones` (a version-1 reader would ignore them and resurrect deleted rows).
+const VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Manifest {
     pub next_seq: u64,
     pub segments: Vec<ManifestEntry>,
+    /// Deletes not yet applied to every segment they cover (absent in version 1).
+    #[serde(default)]
+    pub tombstones: Vec<TombstoneEntry>,
+}
+
+/// A delete: rows of `measurement` (of the series in `series`, or of every series when `None`) with
+/// `min <= time <= max`, in segments whose sequence is below `below_seq`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TombstoneEntry {
+    pub measurement: String,
+    /// A serialized `RoaringBitmap` (portable format), hex-encoded.
+    pub series: Option<String>,
+    pub min: i64,
+    pub max: i64,
+    pub below_seq: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

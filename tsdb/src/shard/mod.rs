@@ -11,9 +11,18 @@
 //!    the schema is rebuilt at open from segment columns and then from the WAL replay.
 //! 4. Segment files are immutable; compaction writes a new file, publishes a manifest without its
 //!    inputs, then deletes them (readers holding a mapped input keep their pages).
+//! 5. Presence: per measurement, the bitmap of series with at least one visible row in the shard
+//!    (segments minus tombstones, plus memtables) is kept exact — on write, flush, compaction, delete
+//!    and open — so the index can answer "which series have data here" without reading data.
+//! 6. A tombstone hides rows of segments older than it (sequence below `below_seq`); memtables are
+//!    filtered at delete time instead. Compaction applies tombstones to its inputs; a tombstone is
+//!    dropped once no segment of its measurement is older than it.
 
+mod delete;
 mod manifest;
 mod shard;
+mod tombstone;
 
-pub use manifest::{Manifest, ManifestEntry, ManifestError};
-pub use shard::{Shard, ShardError};
+pub use manifest::{Manifest, ManifestEntry, ManifestError, TombstoneEntry};
+pub use shard::{Presence, Shard, ShardError};
+pub use tombstone::Tombstone;

@@ -6,6 +6,7 @@ use parking_lot::{Mutex, RwLock};
 use roaring::RoaringBitmap;
 
 use super::manifest::{Manifest, ManifestEntry, ManifestError};
+use super::tombstone::Tombstone;
 use crate::compaction::{self, SegmentSummary};
 use crate::files::{SEGMENT_EXT, SHARD_MANIFEST, segment_file_name};
 use crate::memtable::{Memtable, RowSet};
@@ -18,6 +19,8 @@ pub enum ShardError {
     Manifest(#[from] ManifestError),
     #[error(transparent)]
     Segment(#[from] SegmentError),
+    #[error("shard manifest {path} has an invalid tombstone: {reason}")]
+    Tombstone { path: PathBuf, reason: String },
     #[error("shard i/o error on {path}: {source}")]
     Io {
         path: PathBuf,
@@ -27,23 +30,28 @@ pub enum ShardError {
 
 /// A live segment and where it sits in the newest-wins order.
 #[derive(Clone)]
-struct LiveSegment {
-    seq: u64,
-    generation: u32,
-    file: String,
-    segment: Segment,
+pub(super) struct LiveSegment {
+    pub seq: u64,
+    pub generation: u32,
+    pub file: String,
+    pub segment: Segment,
 }
 
+/// Per measurement, the series with a visible row in the shard (module invariant 5).
+pub type Presence = HashMap<String, RoaringBitmap>;
+
 #[derive(Default)]
-struct State {
-    active: Memtable,
+pub(super) struct State {
+    pub active: Memtable,
     /// Frozen memtables awaiting flush, oldest first.
-    frozen: Vec<Arc<Memtable>>,
+    pub frozen: Vec<Arc<Memtable>>,
     /// Per measurement, live segments in sequence order.
-    segments: BTreeMap<String, Vec<LiveSegment>>,
+    pub segments: BTreeMap<String, Vec<LiveSegment>>,
     /// Per measurement, field name → type.
-    schema: HashMap<String, HashMap<String, FieldType>>,
-    next_seq: u64,
+    pub schema: HashMap<String, HashMap<String, FieldType>>,
+    pub presence: Presence,
+    pub tombstones: Vec<Tombstone>,
+    pub next_seq: u64,
 }
 
 /// One shard (see the module invariants).
@@ -53,10 +61,10 @@ pub struct Shard {
     pub retention_policy: String,
     pub start: Timestamp,
     pub end: Timestamp,
-    dir: PathBuf,
-    state: RwLock<State>,
-    /// Serialises flush and compaction of this shard (they both rewrite the manifest).
-    maintenance: Mutex<()>,
+    pub(super) dir: PathBuf,
+    pub(super) state: RwLock<State>,
+    /// Serialises flush, compaction and deletes of this shard (they all rewrite the manifest).
+    pub(super) maintenance: Mutex<()>,
 }
 
 impl Shard {
@@ -101,6 +109,19 @@ impl Shard {
         for segs in state.segments.values_mut() {
             segs.sort_by_key(|s| (s.seq, s.generation));
         }
+        for e in &manifest.tombstones {
+            let t = Tombstone::from_entry(e).map_err(|reason| ShardError::Tombstone {
+                path: dir.join(SHARD_MANIFEST),
+                reason,
+            })?;
+            state.tombstones.push(t);
+        }
+        for (m, segs) in &state.segments {
+            let bm = state.presence.entry(m.clone()).or_default();
+            for s in segs {
+                bm.extend(s.segment.series_ids().into_iter().map(|id| id.0));
+            }
+        }
         // Remove unpublished leftovers of a crash (segments and their temporaries).
         let rd = std::fs::read_dir(dir).map_err(|e| ShardError::Io {
             path: dir.to_path_buf(),
@@ -115,7 +136,7 @@ impl Shard {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
-        Ok(Shard {
+        let shard = Shard {
             id,
             database: database.to_string(),
             retention_policy: retention_policy.to_string(),
@@ -124,21 +145,28 @@ impl Shard {
             dir: dir.to_path_buf(),
             state: RwLock::new(state),
             maintenance: Mutex::new(()),
-        })
+        };
+        shard.refresh_presence_after_tombstones()?;
+        Ok(shard)
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// Runs `f` with the schema and active memtable locked for writing (one lock per batch).
+    /// Runs `f` with the schema, the active memtable and the presence bitmaps locked for writing
+    /// (one lock per batch). The caller adds every series it appends a row for to the presence.
     pub fn with_write<R>(
         &self,
-        f: impl FnOnce(&mut HashMap<String, HashMap<String, FieldType>>, &mut Memtable) -> R,
+        f: impl FnOnce(
+            &mut HashMap<String, HashMap<String, FieldType>>,
+            &mut Memtable,
+            &mut Presence,
+        ) -> R,
     ) -> R {
         let mut st = self.state.write();
         let st = &mut *st;
-        f(&mut st.schema, &mut st.active)
+        f(&mut st.schema, &mut st.active, &mut st.presence)
     }
 
     pub fn memtable_bytes(&self) -> usize {
@@ -197,7 +225,7 @@ impl Shard {
         }
     }
 
-    fn write_segment(
+    pub(super) fn write_segment(
         &self,
         file: &str,
         rows: &RowSet,
@@ -212,10 +240,11 @@ impl Shard {
         Ok(Segment::open(&path)?)
     }
 
-    fn store_manifest(&self, st: &State) -> Result<(), ShardError> {
+    pub(super) fn store_manifest(&self, st: &State) -> Result<(), ShardError> {
         let mut m = Manifest {
             next_seq: st.next_seq,
             segments: Vec::new(),
+            tombstones: st.tombstones.iter().map(Tombstone::to_entry).collect(),
         };
         for (measurement, segs) in &st.segments {
             for s in segs {
@@ -268,6 +297,7 @@ impl Shard {
                     }
                 }
             }
+            let tombs = self.tombstones_of(&measurement);
             let mut rows = RowSet::with_fields(&fields);
             for s in &inputs {
                 let map: Vec<Option<usize>> = s
@@ -277,13 +307,19 @@ impl Shard {
                     .map(|(n, _)| rows.field_position(n))
                     .collect();
                 let all: Vec<usize> = (0..s.segment.fields().len()).collect();
+                let seq = s.seq;
+                let keep = |id: u32, t: Timestamp| !tombs.iter().any(|x| x.hides(seq, id, t));
                 s.segment.scan(None, i64::MIN, i64::MAX, &all, &mut |b| {
-                    rows.push_columns(&b.series, &b.timestamps, &b.columns, &map);
+                    rows.push_columns_where(&b.series, &b.timestamps, &b.columns, &map, &keep);
                     Ok(())
                 })?;
             }
             let file = segment_file_name(plan.output_seq, plan.output_generation);
-            let segment = self.write_segment(&file, &rows, opts)?;
+            let segment = if rows.is_empty() {
+                None
+            } else {
+                Some(self.write_segment(&file, &rows, opts)?)
+            };
             let input_files: Vec<String> = inputs.iter().map(|s| s.file.clone()).collect();
             {
                 let mut st = self.state.write();
@@ -293,16 +329,20 @@ impl Shard {
                     .position(|s| input_files.contains(&s.file))
                     .unwrap_or(list.len());
                 list.retain(|s| !input_files.contains(&s.file));
-                let at = pos.min(list.len());
-                list.insert(
-                    at,
-                    LiveSegment {
-                        seq: plan.output_seq,
-                        generation: plan.output_generation,
-                        file,
-                        segment,
-                    },
-                );
+                // Tombstones may have removed every row: then nothing takes the inputs' place.
+                if let Some(segment) = segment {
+                    let at = pos.min(list.len());
+                    list.insert(
+                        at,
+                        LiveSegment {
+                            seq: plan.output_seq,
+                            generation: plan.output_generation,
+                            file,
+                            segment,
+                        },
+                    );
+                }
+                gc_tombstones(&mut st);
                 self.store_manifest(&st)?;
             }
             for f in input_files {
@@ -322,31 +362,53 @@ impl Shard {
             .unwrap_or_default()
     }
 
-    /// Measurements with data in this shard.
+    /// Measurements with at least one series with data in this shard.
     pub fn measurements(&self) -> Vec<String> {
-        self.state.read().schema.keys().cloned().collect()
+        self.state
+            .read()
+            .presence
+            .iter()
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(m, _)| m.clone())
+            .collect()
     }
 
     /// Ids of the series of `measurement` with data in this shard.
     pub fn series_ids(&self, measurement: &str) -> RoaringBitmap {
+        self.state
+            .read()
+            .presence
+            .get(measurement)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Adds the ids of the series of every measurement with data in this shard to `out`.
+    pub fn presence_into(&self, out: &mut Presence) {
         let st = self.state.read();
-        let mut bm = RoaringBitmap::new();
-        if let Some(segs) = st.segments.get(measurement) {
-            for s in segs {
-                bm.extend(s.segment.series_ids().into_iter().map(|id| id.0));
+        for (m, b) in &st.presence {
+            if !b.is_empty() {
+                *out.entry(m.clone()).or_default() |= b;
             }
         }
-        for mem in st
-            .frozen
+    }
+
+    /// ORs the ids of the series of `measurement` with data in this shard into `out`.
+    pub fn series_ids_into(&self, measurement: &str, out: &mut RoaringBitmap) {
+        if let Some(b) = self.state.read().presence.get(measurement) {
+            *out |= b;
+        }
+    }
+
+    /// The tombstones of `measurement`.
+    pub(super) fn tombstones_of(&self, measurement: &str) -> Vec<Tombstone> {
+        self.state
+            .read()
+            .tombstones
             .iter()
-            .map(|m| &**m)
-            .chain(std::iter::once(&st.active))
-        {
-            if let Some(rows) = mem.rows(measurement) {
-                bm.extend(rows.series.iter().copied());
-            }
-        }
-        bm
+            .filter(|t| t.measurement == measurement)
+            .cloned()
+            .collect()
     }
 
     /// Appends the rows of `series` in `[min, max]` to `out` (whose columns are the wanted fields),
@@ -359,11 +421,16 @@ impl Shard {
         max: Timestamp,
         out: &mut RowSet,
     ) -> Result<(), ShardError> {
-        let (segs, frozen) = {
+        let (segs, frozen, tombs) = {
             let st = self.state.read();
             (
                 st.segments.get(measurement).cloned().unwrap_or_default(),
                 st.frozen.clone(),
+                st.tombstones
+                    .iter()
+                    .filter(|t| t.measurement == measurement)
+                    .cloned()
+                    .collect::<Vec<_>>(),
             )
         };
         for s in &segs {
@@ -379,8 +446,15 @@ impl Shard {
                     map.push(Some(p));
                 }
             }
+            let seq = s.seq;
+            let live: Vec<&Tombstone> = tombs.iter().filter(|t| seq < t.below_seq).collect();
             s.segment.scan(Some(series), min, max, &idx, &mut |b| {
-                out.push_columns(&b.series, &b.timestamps, &b.columns, &map);
+                if live.is_empty() {
+                    out.push_columns(&b.series, &b.timestamps, &b.columns, &map);
+                } else {
+                    let keep = |id: u32, t: Timestamp| !live.iter().any(|x| x.hides(seq, id, t));
+                    out.push_columns_where(&b.series, &b.timestamps, &b.columns, &map, &keep);
+                }
                 Ok(())
             })?;
         }
@@ -433,4 +507,14 @@ fn copy_rows(
         }
         out.push_copy(rows, r, &map);
     }
+}
+
+/// Drops tombstones no segment of their measurement is older than (module invariant 6).
+pub(super) fn gc_tombstones(st: &mut State) {
+    let segments = &st.segments;
+    st.tombstones.retain(|t| {
+        segments
+            .get(&t.measurement)
+            .is_some_and(|segs| segs.iter().any(|s| s.seq < t.below_seq))
+    });
 }
