@@ -241,7 +241,7 @@ start_taildb() {
   local port; port=$(free_port)
   BASE="http://127.0.0.1:$port"
   if [ ! -f "$DATA.toml" ]; then
-    printf '[limits]\nmax-series-per-database = 0\nmax-values-per-tag = 0\n' > "$DATA.toml"
+    printf '[limits]\nmax-series-per-database = 0\nmax-series-per-measurement = 0\nmax-values-per-tag = 0\n' > "$DATA.toml"
     if [ -n "$TAILDB_EXTRA" ]; then cat "$TAILDB_EXTRA" >> "$DATA.toml"; fi
   fi
   "$TAILDB" serve --config "$DATA.toml" --data-dir "$DATA" --bind "127.0.0.1:$port" >> "$LOG" 2>&1 &
@@ -504,7 +504,7 @@ for label, f, fmt, better in measures:
     line = f"| {label} | " + " | ".join(str(c) for c in cells) + " |"
     if both:
         a, b = f(by["taildb"]), f(by["influxdb"])
-        ratio = f"{a / b:.2f}" if better and isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else ""
+        ratio = f"{a / b:.3g}" if better and isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else ""
         line += f" {ratio} |"
     print(line)
 if both:
