@@ -35,11 +35,7 @@ fn key(i: usize, salt: &str) -> String {
 
 fn insert_range(idx: &SeriesIndex, ids: std::ops::Range<usize>, salt: &str) {
     let keys: Vec<String> = ids.clone().map(|i| key(i, salt)).collect();
-    for (chunk_ids, chunk_keys) in ids
-        .collect::<Vec<_>>()
-        .chunks(5000)
-        .zip(keys.chunks(5000))
-    {
+    for (chunk_ids, chunk_keys) in ids.collect::<Vec<_>>().chunks(5000).zip(keys.chunks(5000)) {
         let batch: Vec<(u32, &str)> = chunk_ids
             .iter()
             .zip(chunk_keys)
@@ -104,7 +100,10 @@ fn bench(c: &mut Criterion) {
     // Elements: ids in the two operands (n/4 + n/2).
     g.throughput(Throughput::Elements((n / 4 + n / 2) as u64));
     g.bench_function("postings_intersection_and_of_two_eq", |b| {
-        b.iter(|| idx.series("email_latency", black_box(&and)).map_or(0, |bm| bm.len()))
+        b.iter(|| {
+            idx.series("email_latency", black_box(&and))
+                .map_or(0, |bm| bm.len())
+        })
     });
 
     let values: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();

@@ -63,7 +63,11 @@ impl Query<'_> {
             TagPredicate::Regex(k, re) => self.regex(k, re)?,
             TagPredicate::NotRegex(k, re) => self.all()? - self.regex(k, re)?,
             TagPredicate::And(a, b) => {
-                let (first, second) = if negation(a).is_some() { (b, a) } else { (a, b) };
+                let (first, second) = if negation(a).is_some() {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 let mut x = self.eval(first)?;
                 if x.is_empty() {
                     return Ok(x);

@@ -83,7 +83,8 @@ fn series_set() -> impl Strategy<Value = Vec<Series>> {
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect();
-                seen.insert((m, tags.clone())).then(|| (m.to_string(), tags))
+                seen.insert((m, tags.clone()))
+                    .then(|| (m.to_string(), tags))
             })
             .enumerate()
             .map(|(i, (m, tags))| Series {
@@ -262,11 +263,23 @@ fn grafana_multi_value_regex_and_case_insensitive_flag() {
     let (idx, _) = sample(dir.path());
     for stage in ["mutable", "segment"] {
         let grafana = re("^(a|b/c)$");
-        assert_eq!(values(&idx, "cpu", "host", Some(&grafana)), ["a", "b/c"], "{stage}");
+        assert_eq!(
+            values(&idx, "cpu", "host", Some(&grafana)),
+            ["a", "b/c"],
+            "{stage}"
+        );
         let p = TagPredicate::Regex("host".into(), grafana);
-        assert_eq!(idx.series("cpu", &p).expect("series"), ids(&[0, 1]), "{stage}");
+        assert_eq!(
+            idx.series("cpu", &p).expect("series"),
+            ids(&[0, 1]),
+            "{stage}"
+        );
         let ci = re("(?i)^b/c$");
-        assert_eq!(values(&idx, "cpu", "host", Some(&ci)), ["B/C", "b/c"], "{stage}");
+        assert_eq!(
+            values(&idx, "cpu", "host", Some(&ci)),
+            ["B/C", "b/c"],
+            "{stage}"
+        );
         idx.maintain(&ids(&[0, 1, 2, 3, 4]), true).expect("flush");
     }
 }
@@ -309,7 +322,10 @@ fn regex_without_dfa_falls_back_to_filtering() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (idx, _) = sample(dir.path());
     let r = re(r"\bab\b");
-    assert!(r.dfa().is_none(), "unicode word boundaries have no dense DFA");
+    assert!(
+        r.dfa().is_none(),
+        "unicode word boundaries have no dense DFA"
+    );
     assert_eq!(values(&idx, "cpu", "host", Some(&r)), ["ab"]);
     idx.maintain(&ids(&[0, 1, 2, 3, 4]), true).expect("flush");
     assert_eq!(values(&idx, "cpu", "host", Some(&r)), ["ab"]);
@@ -373,8 +389,13 @@ fn inserts_into_a_frozen_layer_set_are_not_lost() {
     // A reader snapshot taken before the freeze, as a concurrent query would hold.
     let before = idx.snapshot();
     idx.freeze();
-    idx.insert(&[(2, "cpu,host=b"), (1, "cpu,host=a")]).expect("insert");
-    assert_eq!(before.mutable().read().ids(), &ids(&[1]), "sealed layer unchanged");
+    idx.insert(&[(2, "cpu,host=b"), (1, "cpu,host=a")])
+        .expect("insert");
+    assert_eq!(
+        before.mutable().read().ids(),
+        &ids(&[1]),
+        "sealed layer unchanged"
+    );
     assert_eq!(idx.measurement_series("cpu"), ids(&[1, 2]));
     let live = ids(&[1, 2, 3]);
     // maintain writes the frozen layer (and, forced, the new mutable one).
@@ -402,8 +423,11 @@ fn concurrent_inserts_during_maintain_are_not_lost() {
         s.spawn(|| {
             for chunk in (0..n).collect::<Vec<_>>().chunks(10) {
                 let keys: Vec<String> = chunk.iter().map(|i| format!("m,k=v{i}")).collect();
-                let batch: Vec<(u32, &str)> =
-                    chunk.iter().zip(&keys).map(|(&i, k)| (i, k.as_str())).collect();
+                let batch: Vec<(u32, &str)> = chunk
+                    .iter()
+                    .zip(&keys)
+                    .map(|(&i, k)| (i, k.as_str()))
+                    .collect();
                 idx.insert(&batch).expect("insert");
             }
             done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -440,7 +464,11 @@ fn expect_corrupt(dir: &Path, what: &str, name: &str) {
 fn corrupt_or_truncated_segments_are_rejected() {
     let dir = tempfile::tempdir().expect("tempdir");
     let seg = flushed_index(dir.path());
-    let name = seg.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+    let name = seg
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("name")
+        .to_string();
     let good = std::fs::read(&seg).expect("read");
     let step = (good.len() / 97).max(1);
     for i in (0..good.len()).step_by(step) {
@@ -476,7 +504,10 @@ fn corrupt_manifest_is_rejected_and_unknown_files_are_removed() {
     }
     std::fs::write(&manifest, &good[..good.len() - 3]).expect("write");
     expect_corrupt(dir.path(), "manifest cut", "MANIFEST");
-    assert!(stray.exists() && old.exists(), "nothing removed while the manifest is bad");
+    assert!(
+        stray.exists() && old.exists(),
+        "nothing removed while the manifest is bad"
+    );
     std::fs::write(&manifest, &good).expect("write");
     let idx = SeriesIndex::open(dir.path(), opts()).expect("open");
     assert!(!stray.exists() && !old.exists());
