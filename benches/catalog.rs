@@ -90,6 +90,25 @@ fn bench(c: &mut Criterion) {
     g.bench_function("resolve_fst_only_no_cache", |b| {
         b.iter(|| resolve_all(&cold, &refs, &mut out))
     });
+    // Write-path lookups without assignment: a key that exists (hit) and one that does not (miss,
+    // what every new series costs before it gets an id), both answered by the merged fst.
+    let absent = keys(n, "-absent");
+    let absent: Vec<&str> = absent.iter().map(String::as_str).collect();
+    g.bench_function("get_hit_fst_no_cache", |b| {
+        b.iter(|| {
+            refs.iter()
+                .filter(|k| matches!(cold.get(k), Ok(Some(_))))
+                .count()
+        })
+    });
+    g.bench_function("get_miss_fst_no_cache", |b| {
+        b.iter(|| {
+            absent
+                .iter()
+                .filter(|k| matches!(cold.get(k), Ok(None)))
+                .count()
+        })
+    });
     drop(cold);
 
     g.bench_function("baseline_std_hashmap_siphash_get", |b| {

@@ -71,7 +71,9 @@ impl<'a> TermAutomaton<'a> {
         let dfa = match dfa {
             None => None,
             Some(d) => {
-                let cfg = start::Config::new().anchored(Anchored::No).look_behind(None);
+                let cfg = start::Config::new()
+                    .anchored(Anchored::No)
+                    .look_behind(None);
                 Some((d, d.start_state(&cfg).ok()?))
             }
         };

@@ -8,6 +8,8 @@
 //!   when `re` matches `''`; `k !~ re` → `M − (k =~ re)`
 //! - `a AND b` → `a ∩ b`, computed as `a − positive(b)` when `b` is a negation; `a OR b` → `a ∪ b`
 
+use std::cell::OnceCell;
+
 use roaring::RoaringBitmap;
 
 use super::error::IndexError;
@@ -24,15 +26,11 @@ impl SeriesIndex {
         predicate: &TagPredicate,
     ) -> Result<RoaringBitmap, IndexError> {
         let snap = self.snapshot();
-        let all = self.term_postings(&snap, &measurement_term(measurement))?;
-        if all.is_empty() {
-            return Ok(all);
-        }
         let q = Query {
             index: self,
             snap: &snap,
             m: measurement,
-            all: &all,
+            all: OnceCell::new(),
         };
         q.eval(predicate)
     }
@@ -42,19 +40,34 @@ struct Query<'a> {
     index: &'a SeriesIndex,
     snap: &'a Layers,
     m: &'a str,
-    all: &'a RoaringBitmap,
+    /// `M`, decoded only when a negation, an empty value or `All` needs it.
+    all: OnceCell<RoaringBitmap>,
 }
 
 impl Query<'_> {
+    fn all(&self) -> Result<&RoaringBitmap, IndexError> {
+        if let Some(all) = self.all.get() {
+            return Ok(all);
+        }
+        let all = self
+            .index
+            .term_postings(self.snap, &measurement_term(self.m))?;
+        Ok(self.all.get_or_init(|| all))
+    }
+
     fn eval(&self, p: &TagPredicate) -> Result<RoaringBitmap, IndexError> {
         Ok(match p {
-            TagPredicate::All => self.all.clone(),
+            TagPredicate::All => self.all()?.clone(),
             TagPredicate::Eq(k, v) => self.eq(k, v)?,
-            TagPredicate::Ne(k, v) => self.all - self.eq(k, v)?,
+            TagPredicate::Ne(k, v) => self.all()? - self.eq(k, v)?,
             TagPredicate::Regex(k, re) => self.regex(k, re)?,
-            TagPredicate::NotRegex(k, re) => self.all - self.regex(k, re)?,
+            TagPredicate::NotRegex(k, re) => self.all()? - self.regex(k, re)?,
             TagPredicate::And(a, b) => {
-                let (first, second) = if negation(a).is_some() { (b, a) } else { (a, b) };
+                let (first, second) = if negation(a).is_some() {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
                 let mut x = self.eval(first)?;
                 if x.is_empty() {
                     return Ok(x);
@@ -75,7 +88,7 @@ impl Query<'_> {
             .index
             .term_postings(self.snap, &value_term(self.m, k, v))?;
         if v.is_empty() {
-            out |= self.all - self.index.term_postings(self.snap, &key_term(self.m, k))?;
+            out |= self.all()? - self.index.term_postings(self.snap, &key_term(self.m, k))?;
         }
         Ok(out)
     }
@@ -93,7 +106,7 @@ impl Query<'_> {
             },
         )?;
         if re.is_match("") {
-            out |= self.all - self.index.term_postings(self.snap, &key_term(self.m, k))?;
+            out |= self.all()? - self.index.term_postings(self.snap, &key_term(self.m, k))?;
         }
         Ok(out)
     }

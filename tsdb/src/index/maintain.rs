@@ -10,8 +10,8 @@ use roaring::RoaringBitmap;
 
 use super::error::IndexError;
 use super::manifest::Manifest;
-use super::series_index::{Layers, Mem, SeriesIndex};
 use super::segment::{Segment, SegmentWriter};
+use super::series_index::{Layers, Mem, SeriesIndex};
 
 impl SeriesIndex {
     /// Writes the mutable layer to a segment once it is over `mutable_max_postings` (or when
@@ -43,9 +43,7 @@ impl SeriesIndex {
         let segments = self.snapshot().segments.clone();
         let stale = force
             && segments.len() == 1
-            && segments
-                .first()
-                .is_some_and(|s| !s.covered.is_subset(live));
+            && segments.first().is_some_and(|s| !s.covered.is_subset(live));
         if segments.len() > self.opts.max_segments || (force && segments.len() > 1) || stale {
             let seg = self.merge(&mut manifest, &segments, live)?;
             self.publish(&mut manifest, &[], &segments, seg)?;

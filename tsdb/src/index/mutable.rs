@@ -25,7 +25,8 @@ impl MemLayer {
         let added = match self.terms.get_mut(term) {
             Some(bm) => bm.insert(id),
             None => {
-                self.terms.insert(term.into(), RoaringBitmap::from_iter([id]));
+                self.terms
+                    .insert(term.into(), RoaringBitmap::from_iter([id]));
                 true
             }
         };

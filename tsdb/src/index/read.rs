@@ -129,10 +129,12 @@ impl SeriesIndex {
     pub fn measurements(&self) -> Vec<String> {
         let snap = self.snapshot();
         let mut out = Vec::new();
-        logged(self.scan(&snap, MEASUREMENT_PREFIX, None, false, &mut |m, _| {
-            out.push(m.to_string());
-            true
-        }));
+        logged(
+            self.scan(&snap, MEASUREMENT_PREFIX, None, false, &mut |m, _| {
+                out.push(m.to_string());
+                true
+            }),
+        );
         out
     }
 
@@ -146,12 +148,16 @@ impl SeriesIndex {
     pub fn tag_keys(&self, measurement: &str) -> Vec<(String, RoaringBitmap)> {
         let snap = self.snapshot();
         let mut out = Vec::new();
-        logged(
-            self.scan(&snap, &key_prefix(measurement), None, true, &mut |k, ids| {
+        logged(self.scan(
+            &snap,
+            &key_prefix(measurement),
+            None,
+            true,
+            &mut |k, ids| {
                 out.push((k.to_string(), ids.clone()));
                 true
-            }),
-        );
+            },
+        ));
         out
     }
 

@@ -125,7 +125,11 @@ impl SeriesIndex {
         let mut spans: Vec<(u32, usize)> = Vec::with_capacity(series.len());
         for &(id, key) in series {
             let Some((m, tags)) = parse_series_key(key) else {
-                tracing::warn!(id, key, "series index: series key does not parse; not indexed");
+                tracing::warn!(
+                    id,
+                    key,
+                    "series index: series key does not parse; not indexed"
+                );
                 continue;
             };
             push_series_terms(&m, &tags, &mut buf, &mut ends);
