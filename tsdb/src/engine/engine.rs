@@ -344,6 +344,8 @@ impl Engine {
         // Wait for in-flight writers, then make everything durable.
         let _gate = self.flush_gate.write();
         self.wal.sync().map_err(storage)?;
+        // New series to an index segment: the next start opens it instead of re-indexing.
+        self.maintain_index(true, false)?;
         for db in self.databases.read().values() {
             db.catalog.sync().map_err(storage)?;
         }
@@ -375,6 +377,19 @@ impl Database {
         }
         *self.write_lock.lock() = live;
         Ok(())
+    }
+
+    /// Index maintenance with the live set read after the index froze its mutable layer
+    /// ([`SeriesIndex::maintain_with`]). Must not be called with the write lock held.
+    pub(super) fn maintain_index(
+        &self,
+        force_flush: bool,
+        force_merge: bool,
+    ) -> Result<(), EngineError> {
+        self.index
+            .maintain_with(&|| self.write_lock.lock().all(), force_flush, force_merge)
+            .map(|_| ())
+            .map_err(storage)
     }
 }
 

@@ -42,6 +42,8 @@ impl Engine {
             s.flush_frozen(&self.config.segment).map_err(storage)?;
         }
         self.wal.remove_before(next_wal_segment).map_err(storage)?;
+        // New series go to an index segment too, so a restart opens it instead of re-indexing.
+        self.maintain_index(true, false)?;
         for db in self.databases.read().values() {
             if let Err(e) = db.catalog.maybe_merge(false) {
                 tracing::error!(db = %db.name, error = %e, "series catalog merge failed");
@@ -84,7 +86,7 @@ impl Engine {
                 n += merged;
             }
         }
-        self.maintain_index(true)?;
+        self.maintain_index(true, true)?;
         Ok(n)
     }
 
@@ -133,25 +135,22 @@ impl Engine {
                 if let Some(shard) = removed {
                     shard.delete_files().map_err(storage)?;
                     // Series left without data disappear from the live sets and the index.
-                    let mut live = dbh.write_lock.lock();
-                    *live = LiveSeries::rebuild(&dbh.shards.read());
-                    let all = live.all();
-                    drop(live);
-                    dbh.index.maintain(&all, true).map_err(storage)?;
+                    *dbh.write_lock.lock() = LiveSeries::rebuild(&dbh.shards.read());
+                    dbh.maintain_index(true, true)?;
                 }
             }
         }
         Ok(expired.len())
     }
 
-    /// Lets every database's series index write or merge its layers when over its thresholds
-    /// (or always, with `force`).
-    pub fn maintain_index(&self, force: bool) -> Result<(), EngineError> {
+    /// Lets every database's series index write its mutable layer and merge segments when over
+    /// its thresholds; `force_flush` writes any new series to a segment (flush, shutdown: a
+    /// restart then opens segments instead of re-indexing), `force_merge` merges and purges.
+    pub fn maintain_index(&self, force_flush: bool, force_merge: bool) -> Result<(), EngineError> {
         let dbs: Vec<Arc<super::engine::Database>> =
             self.databases.read().values().cloned().collect();
         for dbh in dbs {
-            let all = dbh.write_lock.lock().all();
-            dbh.index.maintain(&all, force).map_err(storage)?;
+            dbh.maintain_index(force_flush, force_merge)?;
         }
         Ok(())
     }
@@ -192,7 +191,7 @@ pub(super) fn start_background(engine: &Arc<Engine>) {
                     }
                 }
                 if last_index.elapsed() >= Duration::from_secs(5) {
-                    if let Err(e) = engine.maintain_index(false) {
+                    if let Err(e) = engine.maintain_index(false, false) {
                         tracing::error!(error = %e, "series index maintenance failed");
                     }
                     last_index = Instant::now();

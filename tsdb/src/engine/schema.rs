@@ -116,6 +116,21 @@ impl Engine {
         if series.is_empty() {
             return Ok(());
         }
+        if matches!(predicate, TagPredicate::All)
+            && dbh.index.measurement_series(measurement).is_subset(&series)
+        {
+            // Every series the index holds for the measurement is in scope, so every value term
+            // (whose postings are a non-empty subset of them) qualifies: no bitmap to decode.
+            return dbh
+                .index
+                .tag_value_names(measurement, key, None, &mut |v| {
+                    if !v.is_empty() {
+                        f(v);
+                    }
+                    true
+                })
+                .map_err(storage);
+        }
         dbh.index
             .tag_values(measurement, key, None, &mut |v, ids| {
                 if !v.is_empty() && !ids.is_disjoint(&series) {
@@ -284,9 +299,12 @@ impl Engine {
         }
         let before = live.total;
         *live = LiveSeries::rebuild(&dbh.shards.read());
-        if live.total != before {
+        let changed = live.total != before;
+        drop(live);
+        if changed {
             // Drop the dead series from the index now, so value counts (limits) are exact again.
-            dbh.index.maintain(&live.all(), true).map_err(storage)?;
+            // (Without the write lock: the index asks for the live set itself, after its freeze.)
+            dbh.maintain_index(true, true)?;
         }
         Ok(())
     }

@@ -21,6 +21,21 @@ impl SeriesIndex {
     /// that is still wanted. Returns whether the layer set changed. Readers and inserts continue
     /// meanwhile.
     pub fn maintain(&self, live: &RoaringBitmap, force: bool) -> Result<bool, IndexError> {
+        self.maintain_with(&|| live.clone(), force, force)
+    }
+
+    /// [`SeriesIndex::maintain`] for a live set that changes while it runs (the engine's): `live`
+    /// is called at most once, *after* the mutable layer was frozen, so every id a writer inserted
+    /// before the freeze (and made live before inserting) is in the answer, and ids inserted after
+    /// the freeze land in the new mutable layer, which this call does not filter. `force_flush`
+    /// writes a non-empty mutable layer; `force_merge` merges several segments (or purges a single
+    /// one holding dead ids).
+    pub fn maintain_with(
+        &self,
+        live: &dyn Fn() -> RoaringBitmap,
+        force_flush: bool,
+        force_merge: bool,
+    ) -> Result<bool, IndexError> {
         let mut manifest = self.maintenance.lock();
         let mut changed = false;
 
@@ -29,22 +44,29 @@ impl SeriesIndex {
             let m = snap.mutable().read();
             (m.postings(), m.is_empty())
         };
-        if postings > self.opts.mutable_max_postings || (force && !empty) {
+        if postings > self.opts.mutable_max_postings || (force_flush && !empty) {
             self.freeze();
         }
+        let mut live_set: Option<RoaringBitmap> = None;
         // Frozen layers: the one just frozen, or ones left by a failed earlier write.
         let frozen: Vec<Mem> = self.snapshot().frozen().to_vec();
         if !frozen.is_empty() {
-            let seg = self.write_frozen(&mut manifest, &frozen, live)?;
+            let l = live_set.get_or_insert_with(live);
+            let seg = self.write_frozen(&mut manifest, &frozen, l)?;
             self.publish(&mut manifest, &frozen, &[], seg)?;
             changed = true;
         }
 
         let segments = self.snapshot().segments.clone();
-        let stale = force
-            && segments.len() == 1
-            && segments.first().is_some_and(|s| !s.covered.is_subset(live));
-        if segments.len() > self.opts.max_segments || (force && segments.len() > 1) || stale {
+        let wants_merge =
+            segments.len() > self.opts.max_segments || (force_merge && segments.len() > 1);
+        let may_purge = force_merge && segments.len() == 1;
+        if !(wants_merge || may_purge) {
+            return Ok(changed);
+        }
+        let live = live_set.get_or_insert_with(live);
+        let stale = may_purge && segments.first().is_some_and(|s| !s.covered.is_subset(live));
+        if wants_merge || stale {
             let seg = self.merge(&mut manifest, &segments, live)?;
             self.publish(&mut manifest, &[], &segments, seg)?;
             for s in &segments {

@@ -175,6 +175,25 @@ impl SeriesIndex {
         self.scan(&snap, &value_prefix(measurement, key), filter, true, f)
     }
 
+    /// [`SeriesIndex::tag_values`] without the postings (no bitmap is decoded): listing values is
+    /// then a walk of the term dictionary.
+    pub fn tag_value_names(
+        &self,
+        measurement: &str,
+        key: &str,
+        filter: Option<&TagRegex>,
+        f: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<(), IndexError> {
+        let snap = self.snapshot();
+        self.scan(
+            &snap,
+            &value_prefix(measurement, key),
+            filter,
+            false,
+            &mut |v, _| f(v),
+        )
+    }
+
     /// Whether `measurement` has the tag value `key = value` (write-path limit checks).
     pub fn has_value(&self, measurement: &str, key: &str, value: &str) -> bool {
         let snap = self.snapshot();

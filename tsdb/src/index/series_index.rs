@@ -116,9 +116,11 @@ impl SeriesIndex {
     }
 
     /// Adds series, given as `(id, series key)` with the key in the catalog's escaped form
-    /// (`m,k1=v1,k2=v2`), to the mutable layer. Ids already indexed are skipped. One lock per call
-    /// (the mutable layer's write lock; frozen layers are only read). A key that does not parse is
-    /// skipped with a warning.
+    /// (`m,k1=v1,k2=v2`), to the mutable layer. An id an older layer already holds is added again:
+    /// a series dropped and written again may sit in a layer that a running
+    /// [`SeriesIndex::maintain_with`] is about to filter out, and re-adding is harmless (a key's
+    /// terms never change). One lock per call (the mutable layer's write lock). A key that does not
+    /// parse is skipped with a warning.
     pub fn insert(&self, series: &[(u32, &str)]) -> Result<(), IndexError> {
         let mut buf = Vec::new();
         let mut ends = Vec::new();
@@ -144,12 +146,9 @@ impl SeriesIndex {
             if layer.is_sealed() {
                 continue; // frozen meanwhile: the new layer set has a fresh mutable layer
             }
-            let frozen: Vec<_> = snap.frozen().iter().map(|m| m.read()).collect();
             let (mut term, mut start) = (0, 0);
             for &(id, term_end) in &spans {
-                let known = layer.ids().contains(id)
-                    || frozen.iter().any(|f| f.ids().contains(id))
-                    || snap.segments.iter().any(|s| s.covered.contains(id));
+                let known = layer.ids().contains(id);
                 while term < term_end {
                     let end = ends.get(term).copied().unwrap_or(start);
                     if !known {

@@ -402,7 +402,8 @@ fn inserts_into_a_frozen_layer_set_are_not_lost() {
     assert!(idx.maintain(&live, false).expect("write frozen"));
     assert_eq!(idx.snapshot().segments.len(), 1);
     assert_eq!(idx.measurement_series("cpu"), ids(&[1, 2]));
-    assert_eq!(idx.snapshot().mutable().read().ids(), &ids(&[2]));
+    // Series 1 was inserted again after the freeze: re-inserts are kept (see `insert`).
+    assert_eq!(idx.snapshot().mutable().read().ids(), &ids(&[1, 2]));
 }
 
 #[test]
@@ -523,4 +524,42 @@ fn missing_segment_named_by_the_manifest_is_an_error() {
         SeriesIndex::open(dir.path(), opts()),
         Err(IndexError::Io { .. })
     ));
+}
+
+/// The engine's use: the live set is read after the freeze; a series created (and inserted) while
+/// maintain runs is kept even though that live set does not name it, and a dropped series written
+/// again is indexed again even while an older layer still holds it.
+#[test]
+fn live_set_is_read_after_the_freeze_and_reinserts_survive_purges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let idx = SeriesIndex::open(dir.path(), opts()).expect("open");
+    idx.insert(&[(1, "cpu,host=a"), (2, "cpu,host=b")])
+        .expect("insert");
+    let changed = idx
+        .maintain_with(
+            &|| {
+                // A writer arriving after the freeze: its series goes to the new mutable layer.
+                idx.insert(&[(3, "cpu,host=c")]).expect("insert");
+                ids(&[1, 2])
+            },
+            true,
+            false,
+        )
+        .expect("maintain");
+    assert!(changed);
+    assert_eq!(idx.measurement_series("cpu"), ids(&[1, 2, 3]));
+    // Series 1 dropped (not live), then written again before the purge reads the live set.
+    let changed = idx
+        .maintain_with(
+            &|| {
+                idx.insert(&[(1, "cpu,host=a")]).expect("re-insert");
+                ids(&[2, 3])
+            },
+            true,
+            true,
+        )
+        .expect("purge");
+    assert!(changed);
+    assert_eq!(idx.measurement_series("cpu"), ids(&[1, 2, 3]));
+    assert_eq!(values(&idx, "cpu", "host", None), ["a", "b", "c"]);
 }
