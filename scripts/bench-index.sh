@@ -39,6 +39,8 @@
 #   --out DIR            where results go (default: target/bench-index/<UTC time>)
 #   --no-build           use the existing target/release/taildb
 #   --keep               keep the data dirs
+#   --max-rss-gib G      kill a server whose RSS passes G GiB during the load and record it as
+#                        "killed: RSS over G GiB" (default 16; protects the shared machine)
 # Needs: cargo, curl, python3, ss (iproute2); influxd for InfluxDB (Debian: apt-get install -y influxdb).
 set -euo pipefail
 
@@ -64,10 +66,12 @@ READY_MAX=600  # seconds to wait for a (re)starting server to answer /ping: rest
 STOP_MAX=300   # seconds to wait for a server to exit after SIGTERM
 FLUSH_MAX=900  # seconds to wait for data to become durable after the load
 DB=bench
+MAX_RSS_GIB=16
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --series) SERIES=$2; shift 2 ;;
+    --max-rss-gib) MAX_RSS_GIB=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --hosts) HOSTS=$2; shift 2 ;;
     --dcs) DCS=$2; shift 2 ;;
@@ -337,15 +341,29 @@ PY
 
   # Load, sampling RSS every 0.5 s.
   log "$S: loading $SERIES series ($WORKERS workers, $BATCH lines/batch)"
-  local report="$OUT/$S.loader.json" rc=0 max_rss=0 r
+  local report="$OUT/$S.loader.json" rc=0 max_rss=0 r killed=0 t_load
+  t_load=$(now)
   # shellcheck disable=SC2086
   timeout "$LOAD_MAX" "$TAILDB" loadgen $SHAPE --url "$BASE" --db "$DB" --create-db \
     --workers "$WORKERS" --batch "$BATCH" --progress 30 --json > "$report" 2>> "$LOG" &
   LOADER_PID=$!
   while kill -0 "$LOADER_PID" 2>/dev/null; do
     r=$(rss_kb "$SERVER_PID" VmRSS); [ "${r:-0}" -gt "$max_rss" ] && max_rss=$r
+    if [ "${r:-0}" -gt $((MAX_RSS_GIB * 1024 * 1024)) ]; then
+      log "$S: RSS ${r} kB passed ${MAX_RSS_GIB} GiB after $(elapsed "$t_load") s of loading; killing it"
+      killed=1; kill -9 "$SERVER_PID" 2>/dev/null || true; kill "$LOADER_PID" 2>/dev/null || true
+      break
+    fi
     sleep 0.5
   done
+  if [ "$killed" = 1 ]; then
+    wait "$LOADER_PID" 2>/dev/null || true
+    LOADER_PID=
+    setj ingest_rss_max_kb "${max_rss:-0}"; setj killed_after_s "$(elapsed "$t_load")"
+    stop_server > /dev/null
+    record_fail "$S" "killed: RSS over ${MAX_RSS_GIB} GiB after $(elapsed "$t_load") s of loading" "$part"
+    return 0
+  fi
   wait "$LOADER_PID" || rc=$?
   LOADER_PID=
   local hwm; hwm=$(rss_kb "$SERVER_PID" VmHWM)
