@@ -98,6 +98,8 @@ impl Segment {
                 format!("holds {fcount} keys, the manifest says {count}"),
             ));
         }
+        // The CRC checks read every page; lookups fault back in only what they touch.
+        fmap.release_pages();
         let bytes = FstBytes {
             map: fmap,
             start: FILE_HEADER_LEN,
@@ -136,6 +138,7 @@ impl Segment {
         {
             return Err(corrupt(&ids_path, "first or last key offset is wrong"));
         }
+        ids.release_pages();
         Ok(Segment {
             count,
             fst,

@@ -309,3 +309,24 @@ fn values_and_measurement_limits_name_what_was_refused() {
         Some(r#"max-series-per-measurement limit exceeded: (1) measurement="m""#)
     );
 }
+
+#[test]
+fn restart_opens_index_segments_instead_of_reindexing() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open(dir.path(), SeriesLimits::default());
+    sample(&e);
+    e.close().unwrap();
+    drop(e);
+    let mut c = EngineConfig::new(dir.path());
+    c.background = false;
+    let e = Engine::open(c).unwrap();
+    let dbh = e.database("db").unwrap();
+    // Shutdown wrote the new series to an index segment; the WAL replay re-indexed nothing.
+    assert!(dbh.index.snapshot().mutable().read().ids().is_empty());
+    assert_eq!(dbh.index.indexed().len(), 5);
+    assert_eq!(
+        e.schema_tag_values(&all(), "lat", "host", &TagPredicate::All)
+            .unwrap(),
+        ["a", "b", "c", "d"]
+    );
+}

@@ -131,6 +131,8 @@ impl Segment {
         let ids_bytes = b.get(ids_start..footer).unwrap_or(&[]);
         let covered = decode_bitmap(ids_bytes)
             .ok_or_else(|| corrupt(&path, "covered-ids bitmap is invalid"))?;
+        // The CRC check read every page; queries fault back in only the postings they decode.
+        map.release_pages();
         Ok(Segment {
             seq,
             path,

@@ -44,6 +44,20 @@ impl Mapped {
         })
     }
 
+    /// Tells the kernel this process does not need the file's pages for now (after a whole-file
+    /// check such as a CRC at open), so they stop counting toward the process's resident memory.
+    /// The pages stay in the page cache and are faulted back in, unchanged, on the next access.
+    /// A hint: failure is ignored.
+    pub fn release_pages(&self) {
+        #[cfg(unix)]
+        if let Inner::Map(m) = &*self.inner {
+            // SAFETY: the map is a shared, read-only mapping of a sealed file (module docs): dropping
+            // its pages loses nothing, and any later read sees the same bytes from the file. No
+            // reference into the pages is invalidated, since the addresses stay mapped.
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+
     pub fn as_slice(&self) -> &[u8] {
         match &*self.inner {
             Inner::Map(m) => m,

@@ -45,6 +45,8 @@ impl Segment {
     /// Validates and wraps bytes already in memory; `path` is only used in error messages.
     pub fn from_bytes(path: &Path, bytes: Mapped) -> Result<Segment, SegmentError> {
         let index = parse(path, &bytes)?;
+        // Validation read the footer and index pages; scans fault in the chunks they decode.
+        bytes.release_pages();
         Ok(Segment {
             path: path.to_owned(),
             bytes,
