@@ -93,6 +93,12 @@ impl Engine {
         if series.is_empty() {
             return Ok(Vec::new());
         }
+        if matches!(predicate, TagPredicate::All)
+            && dbh.index.measurement_series(measurement).is_subset(&series)
+        {
+            // Every indexed series of the measurement is in scope: every key term qualifies.
+            return Ok(dbh.index.tag_key_names(measurement));
+        }
         Ok(dbh
             .index
             .tag_keys(measurement)

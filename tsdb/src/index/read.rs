@@ -144,6 +144,17 @@ impl SeriesIndex {
         logged(self.term_postings(&snap, &measurement_term(measurement)))
     }
 
+    /// Tag keys of `measurement`, sorted, without their postings (no bitmap decoded).
+    pub fn tag_key_names(&self, measurement: &str) -> Vec<String> {
+        let snap = self.snapshot();
+        let mut out = Vec::new();
+        logged(self.scan(&snap, &key_prefix(measurement), None, false, &mut |k, _| {
+            out.push(k.to_string());
+            true
+        }));
+        out
+    }
+
     /// Tag keys of `measurement`, sorted, each with the ids of the series that have the key.
     pub fn tag_keys(&self, measurement: &str) -> Vec<(String, RoaringBitmap)> {
         let snap = self.snapshot();
