@@ -148,10 +148,12 @@ impl SeriesIndex {
     pub fn tag_key_names(&self, measurement: &str) -> Vec<String> {
         let snap = self.snapshot();
         let mut out = Vec::new();
-        logged(self.scan(&snap, &key_prefix(measurement), None, false, &mut |k, _| {
-            out.push(k.to_string());
-            true
-        }));
+        logged(
+            self.scan(&snap, &key_prefix(measurement), None, false, &mut |k, _| {
+                out.push(k.to_string());
+                true
+            }),
+        );
         out
     }
 
