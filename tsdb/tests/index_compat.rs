@@ -53,21 +53,25 @@ fn answers(idx: &SeriesIndex) -> Vec<String> {
         hosts.push(format!("{v}:{}", ids.len()));
         true
     })
-    .unwrap();
+    .expect("read");
     out.push(format!("hosts {hosts:?}"));
-    let re = TagRegex::new("^c(1|2)").unwrap();
+    let re = TagRegex::new("^c(1|2)").expect("read");
     let mut customers = Vec::new();
     idx.tag_values("email_latency", "customer", Some(&re), &mut |v, _| {
         customers.push(v.to_string());
         true
     })
-    .unwrap();
+    .expect("read");
     out.push(format!("customers /^c(1|2)/ {customers:?}"));
     let pred = TagPredicate::And(
         Box::new(TagPredicate::Eq("dc".into(), "ams1".into())),
         Box::new(TagPredicate::Ne("host".into(), "mx3".into())),
     );
-    let ids: Vec<u32> = idx.series("email_latency", &pred).unwrap().iter().collect();
+    let ids: Vec<u32> = idx
+        .series("email_latency", &pred)
+        .expect("read")
+        .iter()
+        .collect();
     out.push(format!("dc=ams1 and host!=mx3 {ids:?}"));
     out
 }

@@ -270,7 +270,8 @@ impl Engine {
                 let present = s.series_ids(&m);
                 // A dropped measurement loses its field types even when no series is left.
                 let whole = matches!(predicate, TagPredicate::All) && measurement.is_some();
-                if present.is_empty() && !(whole && !s.fields(&m).is_empty()) {
+                let has_fields = whole && !s.fields(&m).is_empty();
+                if present.is_empty() && !has_fields {
                     continue;
                 }
                 let series = if matches!(predicate, TagPredicate::All) {

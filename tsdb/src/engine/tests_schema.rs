@@ -18,8 +18,11 @@ fn open(dir: &std::path::Path, limits: SeriesLimits) -> std::sync::Arc<Engine> {
     e
 }
 
-/// `(measurement, [(tag, value)], time)` points with field `f = 1.0`.
-fn write(e: &Engine, points: &[(&str, &[(&str, &str)], i64)]) -> WriteOutcome {
+/// `(measurement, [(tag, value)], time)`.
+type TestPoint<'a> = (&'a str, &'a [(&'a str, &'a str)], i64);
+
+/// Writes points with field `f = 1.0`.
+fn write(e: &Engine, points: &[TestPoint<'_>]) -> WriteOutcome {
     let mut b = PointBatch::new();
     for (m, tags, t) in points {
         b.push(
