@@ -47,6 +47,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub data: DataConfig,
     pub limits: LimitsConfig,
+    pub index: IndexConfig,
 }
 
 /// `[http]`: the listener and the write endpoints.
@@ -105,6 +106,32 @@ impl Default for DataConfig {
             memtable_size: ByteSize(engine.memtable_max_bytes as u64),
             flush_interval: engine.flush_interval,
             compaction_min_segments: engine.compaction_min_segments,
+        }
+    }
+}
+
+/// `[index]`: the memory budget of the series catalog and the series index (both live on disk).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IndexConfig {
+    /// Series keys the catalog's CLOCK cache keeps in memory (per database).
+    pub series_cache_entries: usize,
+    /// New series keys held in the catalog's in-memory log before it is merged into its fst.
+    pub catalog_merge_threshold: usize,
+    /// (term, series) pairs the index's mutable layer holds before it is written to a segment.
+    pub mutable_max_postings: usize,
+    /// Index segments per database before they are merged.
+    pub max_segments: usize,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        let engine = tsdb::EngineConfig::new(DEFAULT_DATA_DIR);
+        IndexConfig {
+            series_cache_entries: engine.catalog.cache_entries,
+            catalog_merge_threshold: engine.catalog.merge_threshold,
+            mutable_max_postings: engine.index.mutable_max_postings,
+            max_segments: engine.index.max_segments,
         }
     }
 }
@@ -234,6 +261,10 @@ impl Config {
             usize::try_from(self.data.memtable_size.0).unwrap_or(usize::MAX);
         engine.flush_interval = self.data.flush_interval;
         engine.compaction_min_segments = self.data.compaction_min_segments;
+        engine.catalog.cache_entries = self.index.series_cache_entries;
+        engine.catalog.merge_threshold = self.index.catalog_merge_threshold;
+        engine.index.mutable_max_postings = self.index.mutable_max_postings;
+        engine.index.max_segments = self.index.max_segments;
         engine.limits = tsdb::engine::SeriesLimits {
             max_series_per_database: self.limits.max_series_per_database,
             max_series_per_measurement: self.limits.max_series_per_measurement,
@@ -373,6 +404,9 @@ mod tests {
             [limits]
             max-series-per-database = 1000000
             max-values-per-tag = 100000
+            [index]
+            series-cache-entries = 5000
+            mutable-max-postings = 70000
             "#,
         );
         let c = match c {
@@ -391,6 +425,12 @@ mod tests {
         assert_eq!(c.data.compaction_min_segments, 8);
         assert_eq!(c.limits.max_series_per_database, 1_000_000);
         assert_eq!(c.engine_config().limits.max_series_per_database, 1_000_000);
+        assert_eq!(c.engine_config().catalog.cache_entries, 5000);
+        assert_eq!(c.engine_config().index.mutable_max_postings, 70_000);
+        assert_eq!(
+            c.engine_config().index.max_segments,
+            IndexConfig::default().max_segments
+        );
         let engine = c.engine_config();
         assert_eq!(
             engine.wal.sync,
