@@ -210,30 +210,49 @@ pub(crate) fn drop<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
     }
 }
 
-/// A recognised statement taildb does not implement: its text up to the next `;` outside quotes.
+/// A recognised statement taildb does not implement: its text up to the next `;` outside quotes and
+/// comments (`-- …` to the end of the line, `/* … */`).
 pub(crate) fn unsupported(start: &str, read_only: bool) -> (&str, Statement) {
     let start = ws(start);
+    let bytes = start.as_bytes();
     let mut end = start.len();
-    let mut quote: Option<char> = None;
+    let mut quote: Option<u8> = None;
     let mut escaped = false;
-    for (pos, c) in start.char_indices() {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let c = bytes[pos];
         match quote {
             Some(q) => {
                 if escaped {
                     escaped = false;
-                } else if c == '\\' {
+                } else if c == b'\\' {
                     escaped = true;
                 } else if c == q {
                     quote = None;
                 }
             }
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if c == ';' => {
+            None if c == b'\'' || c == b'"' => quote = Some(c),
+            None if bytes[pos..].starts_with(b"--") => {
+                pos = bytes[pos..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |n| pos + n);
+                continue;
+            }
+            None if bytes[pos..].starts_with(b"/*") => {
+                pos = bytes[pos + 2..]
+                    .windows(2)
+                    .position(|w| w == b"*/")
+                    .map_or(bytes.len(), |n| pos + 2 + n + 2);
+                continue;
+            }
+            None if c == b';' => {
                 end = pos;
                 break;
             }
             None => {}
         }
+        pos += 1;
     }
     let text = start[..end].trim_end().to_owned();
     let mut kind = Vec::new();

@@ -107,6 +107,14 @@ fn unsupported_statements_are_kept_as_text() {
     };
     assert_eq!(u.kind, "DROP SHARD");
     assert!(!u.read_only);
+    // A `;` inside a comment does not end the statement (found by the influxql fuzz target).
+    let v = parse_query("SHOW SHARDS /* ; */ -- ;\n; SHOW DATABASES").unwrap_or_default();
+    assert_eq!(v.len(), 2, "{v:?}");
+    let Statement::Unsupported(u) = &v[0] else {
+        panic!("{:?}", v[0])
+    };
+    assert_eq!(u.text, "SHOW SHARDS /* ; */ -- ;");
+    assert_round_trip("SHOW SHARDS /* a; b");
 }
 
 #[test]
