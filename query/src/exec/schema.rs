@@ -69,6 +69,35 @@ fn show_condition(cond: Option<&Expr>, ctx: &ExecContext) -> Result<TagCondition
     tag_condition(cond, ctx.now, &|_| false, FieldRule::AsTags)
 }
 
+/// Which retention policies a SHOW statement looks at (recorded from 1.6.7, module docs).
+#[derive(Clone, Copy)]
+enum Policies {
+    Every,
+    Default,
+}
+
+/// The common start of a SHOW statement: its database, its WHERE as tags + time, and the scope;
+/// `None` when the time range is empty (nothing to show).
+fn prepare(
+    store: &dyn Store,
+    database_name: Option<&String>,
+    condition: Option<&Expr>,
+    ctx: &ExecContext,
+    policies: Policies,
+) -> Result<Option<(TagCondition, IndexScope)>, ExecError> {
+    let db = database(database_name, ctx, store)?;
+    let c = show_condition(condition, ctx)?;
+    if c.is_empty_range() {
+        return Ok(None);
+    }
+    let rp = match policies {
+        Policies::Every => None,
+        Policies::Default => default_rp(store, &db, ctx)?,
+    };
+    let base = scope(&db, rp, &c);
+    Ok(Some((c, base)))
+}
+
 fn scope(db: &str, rp: Option<String>, c: &TagCondition) -> IndexScope {
     IndexScope {
         database: db.to_owned(),
@@ -174,12 +203,16 @@ pub(crate) fn show_tag_keys(
     s: &ShowTagKeysStatement,
     ctx: &ExecContext,
 ) -> Result<Vec<Series>, ExecError> {
-    let db = database(s.database.as_ref(), ctx, store)?;
-    let c = show_condition(s.condition.as_ref(), ctx)?;
-    if c.is_empty_range() {
+    let Some((c, base)) = prepare(
+        store,
+        s.database.as_ref(),
+        s.condition.as_ref(),
+        ctx,
+        Policies::Every,
+    )?
+    else {
         return Ok(Vec::new());
-    }
-    let base = scope(&db, None, &c);
+    };
     let mut out = Vec::new();
     for (m, sc) in targets(store, &base, &s.sources, &c.predicate)? {
         let keys = store.schema_tag_keys(&sc, &m, &c.predicate)?;
@@ -226,12 +259,16 @@ pub(crate) fn show_tag_values(
     s: &ShowTagValuesStatement,
     ctx: &ExecContext,
 ) -> Result<Vec<Series>, ExecError> {
-    let db = database(s.database.as_ref(), ctx, store)?;
-    let c = show_condition(s.condition.as_ref(), ctx)?;
-    if c.is_empty_range() {
+    let Some((c, base)) = prepare(
+        store,
+        s.database.as_ref(),
+        s.condition.as_ref(),
+        ctx,
+        Policies::Default,
+    )?
+    else {
         return Ok(Vec::new());
-    }
-    let base = scope(&db, default_rp(store, &db, ctx)?, &c);
+    };
     let mut out = Vec::new();
     for (m, sc) in targets(store, &base, &s.sources, &c.predicate)? {
         let mut rows = Vec::new();
@@ -277,12 +314,16 @@ pub(crate) fn show_series(
     s: &ShowSeriesStatement,
     ctx: &ExecContext,
 ) -> Result<Vec<Series>, ExecError> {
-    let db = database(s.database.as_ref(), ctx, store)?;
-    let c = show_condition(s.condition.as_ref(), ctx)?;
-    if c.is_empty_range() {
+    let Some((c, base)) = prepare(
+        store,
+        s.database.as_ref(),
+        s.condition.as_ref(),
+        ctx,
+        Policies::Default,
+    )?
+    else {
         return Ok(Vec::new());
-    }
-    let base = scope(&db, default_rp(store, &db, ctx)?, &c);
+    };
     let mut keys = Vec::new();
     for (m, sc) in targets(store, &base, &s.sources, &c.predicate)? {
         keys.extend(store.schema_series(&sc, &m, &c.predicate)?);
