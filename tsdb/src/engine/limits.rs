@@ -34,11 +34,20 @@ impl Engine {
         let mut first = Vec::new();
         let mut new_per_measurement: HashMap<&str, u64> = HashMap::new();
         let mut new_values: HashMap<(&str, &str), HashSet<&str>> = HashMap::new();
+        // Batches are mostly one measurement: look its live set up once per run of points.
+        let mut last: Option<(&str, Option<&RoaringBitmap>)> = None;
         for (j, &i) in accepted.iter().enumerate() {
             let p = &batch.points[i as usize];
             let id = ids[j].0;
             let m: &str = &p.measurement;
-            let live_m = live.by_measurement.get(m);
+            let live_m = match last {
+                Some((lm, b)) if lm == m => b,
+                _ => {
+                    let b = live.by_measurement.get(m);
+                    last = Some((m, b));
+                    b
+                }
+            };
             if live_m.is_some_and(|b| b.contains(id)) || new_ids.contains(id) {
                 continue;
             }

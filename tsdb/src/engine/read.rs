@@ -1,10 +1,9 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use roaring::RoaringBitmap;
-
 use super::engine::{Database, Engine, storage};
-use super::types::{EngineError, ReadRequest, SeriesData};
+use super::types::{EngineError, IndexScope, ReadRequest, SeriesData};
+use crate::index::TagPredicate;
 use crate::memtable::RowSet;
 use crate::model::{FieldType, SeriesId, parse_series_key};
 use crate::shard::Shard;
@@ -34,14 +33,9 @@ impl Engine {
         v
     }
 
-    /// Measurement names of `db` (sorted).
+    /// Measurement names of `db` with data (sorted): [`Engine::schema_measurements`] over all time.
     pub fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {
-        let dbh = self.db_or_err(db)?;
-        let mut set = BTreeSet::new();
-        for s in dbh.shards.read().values() {
-            set.extend(s.measurements());
-        }
-        Ok(set.into_iter().collect())
+        self.schema_measurements(&IndexScope::all_time(db), &TagPredicate::All)
     }
 
     /// Field keys and types of a measurement across the shards of `rp` (sorted by name).
@@ -62,22 +56,9 @@ impl Engine {
         Ok(out.into_iter().collect())
     }
 
-    /// Tag keys of a measurement (sorted).
+    /// Tag keys of a measurement (sorted): [`Engine::schema_tag_keys`] over all time.
     pub fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError> {
-        let dbh = self.db_or_err(db)?;
-        let mut ids = RoaringBitmap::new();
-        for s in self.shards_in(&dbh, None, i64::MIN, i64::MAX) {
-            ids |= s.series_ids(measurement);
-        }
-        let mut keys = BTreeSet::new();
-        for id in ids {
-            if let Some(k) = dbh.catalog.key(SeriesId(id)).map_err(storage)? {
-                if let Some((_, tags)) = parse_series_key(&k) {
-                    keys.extend(tags.into_iter().map(|(k, _)| k));
-                }
-            }
-        }
-        Ok(keys.into_iter().collect())
+        self.schema_tag_keys(&IndexScope::all_time(db), measurement, &TagPredicate::All)
     }
 
     /// Reads matching series (sorted by series key) with their rows in the time range.
