@@ -21,8 +21,8 @@ pub mod shard;
 pub mod wal;
 
 pub use engine::{
-    Engine, EngineConfig, EngineError, IndexScope, ReadRequest, SeriesData, WriteError,
-    WriteOutcome,
+    Engine, EngineConfig, EngineError, IndexScope, ReadRequest, ScanBatch, ScanRequest, ScanSink,
+    SeriesData, SeriesGroups, WriteError, WriteOutcome,
 };
 pub use index::{TagPredicate, TagRegex};
 pub use model::{

@@ -16,6 +16,10 @@ pub struct ExecContext {
     /// Nanoseconds since the epoch.
     pub now: i64,
     pub read_only: bool,
+    /// `max-select-*` limits for SELECT statements.
+    pub limits: super::limits::QueryLimits,
+    /// Set by `KILL QUERY` or the query timeout; polled while statements run.
+    pub interrupt: super::limits::Interrupt,
 }
 
 /// Executes `statements` in order; see the module invariants for error handling.

@@ -17,6 +17,8 @@ mod aggregate;
 mod condition;
 mod error;
 mod executor;
+pub mod functions;
+mod limits;
 mod mem_store;
 mod meta;
 mod schema;
@@ -32,5 +34,6 @@ pub use condition::{
 };
 pub use error::ExecError;
 pub use executor::{ExecContext, execute};
+pub use limits::{Interrupt, QueryLimits};
 pub use mem_store::MemStore;
 pub use store::Store;

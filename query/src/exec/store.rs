@@ -3,7 +3,8 @@
 
 use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
 use tsdb::{
-    Engine, EngineError, FieldType, IndexScope, ReadRequest, SeriesData, TagPredicate, Timestamp,
+    Engine, EngineError, FieldType, IndexScope, ReadRequest, ScanBatch, ScanRequest, ScanSink,
+    SeriesData, SeriesGroups, TagPredicate, Timestamp, engine::groups_from_tags,
 };
 
 /// What the executor asks of storage (the subset of [`tsdb::Engine`]'s API it uses).
@@ -26,6 +27,68 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(String, FieldType)>, EngineError>;
     fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError>;
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError>;
+    /// [`tsdb::Engine::group_series`]. The default numbers series by their position among all
+    /// series keys of the measurement (so [`Store::scan`]'s default agrees) and reads through
+    /// [`Store::read`]: fine for test stores, far too slow for a real one.
+    fn group_series(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+        keys: &[String],
+    ) -> Result<SeriesGroups, EngineError> {
+        let ids = default_series_ids(self, &scope.database, measurement)?;
+        let data = self.read(&ReadRequest {
+            database: scope.database.clone(),
+            retention_policy: scope.retention_policy.clone(),
+            measurement: measurement.to_owned(),
+            min_time: scope.min_time,
+            max_time: scope.max_time,
+            predicate: predicate.clone(),
+            fields: None,
+        })?;
+        Ok(groups_from_tags(
+            keys,
+            data.into_iter()
+                .filter(|sd| !sd.timestamps.is_empty())
+                .filter_map(|sd| Some((*ids.get(&sd.key)?, sd.tags))),
+        ))
+    }
+    /// [`tsdb::Engine::scan`]; the default reads through [`Store::read`] into the first sink.
+    fn scan(&self, req: &ScanRequest, sinks: &mut [&mut dyn ScanSink]) -> Result<(), EngineError> {
+        let ids = default_series_ids(self, &req.database, &req.measurement)?;
+        let data = self.read(&ReadRequest {
+            database: req.database.clone(),
+            retention_policy: req.retention_policy.clone(),
+            measurement: req.measurement.clone(),
+            min_time: req.min_time,
+            max_time: req.max_time,
+            predicate: TagPredicate::All,
+            fields: Some(req.fields.clone()),
+        })?;
+        let Some(sink) = sinks.first_mut() else {
+            return Ok(());
+        };
+        for sd in data {
+            let Some(&id) = ids.get(&sd.key) else {
+                continue;
+            };
+            if !req.series.contains(id) {
+                continue;
+            }
+            let columns: Vec<_> = sd.fields.into_iter().map(|(_, c)| Some(c)).collect();
+            let series = vec![id; sd.timestamps.len()];
+            let batch = ScanBatch {
+                series: &series,
+                timestamps: &sd.timestamps,
+                columns: &columns,
+            };
+            if sink.consume(&batch).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
     // Schema exploration and deletes: semantics on the same-named `tsdb::Engine` methods
     // (`tsdb/src/engine/schema.rs`).
     fn schema_measurements(
@@ -119,6 +182,18 @@ impl Store for Engine {
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
         Engine::read(self, req)
     }
+    fn group_series(
+        &self,
+        scope: &IndexScope,
+        measurement: &str,
+        predicate: &TagPredicate,
+        keys: &[String],
+    ) -> Result<SeriesGroups, EngineError> {
+        Engine::group_series(self, scope, measurement, predicate, keys)
+    }
+    fn scan(&self, req: &ScanRequest, sinks: &mut [&mut dyn ScanSink]) -> Result<(), EngineError> {
+        Engine::scan(self, req, sinks)
+    }
     fn schema_measurements(
         &self,
         scope: &IndexScope,
@@ -189,4 +264,18 @@ impl Store for Engine {
     ) -> Result<(), EngineError> {
         Engine::delete_points(self, db, measurement, predicate, min_time, max_time)
     }
+}
+
+/// Series key → position among all series keys of `measurement` (the default stores' ids).
+fn default_series_ids<S: Store + ?Sized>(
+    store: &S,
+    db: &str,
+    measurement: &str,
+) -> Result<std::collections::HashMap<String, u32>, EngineError> {
+    let keys = store.schema_series(&IndexScope::all_time(db), measurement, &TagPredicate::All)?;
+    Ok(keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| (k, i as u32))
+        .collect())
 }

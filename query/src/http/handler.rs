@@ -123,6 +123,7 @@ async fn query(
         retention_policy: non_empty("rp"),
         now: now_nanos(),
         read_only: method == Method::GET,
+        ..Default::default()
     };
     let format = TimeFormat::from_epoch_param(params.get("epoch"));
     let store = Arc::clone(&st.store);

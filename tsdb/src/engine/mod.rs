@@ -16,12 +16,14 @@ mod engine;
 mod limits;
 mod maintenance;
 mod read;
+mod scan;
 mod schema;
 mod types;
 mod wal_record;
 mod write;
 
 pub use engine::Engine;
+pub use scan::{ScanBatch, ScanRequest, ScanSink, SeriesGroups, groups_from_tags};
 pub use types::{
     EngineConfig, EngineError, IndexScope, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec,
     SeriesData, SeriesLimits, WriteError, WriteOutcome,

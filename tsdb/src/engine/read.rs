@@ -63,6 +63,61 @@ impl Engine {
 
     /// Reads matching series (sorted by series key) with their rows in the time range.
     pub fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
+        Ok(self
+            .read_with_ids(req, None)?
+            .into_iter()
+            .map(|(_, sd)| sd)
+            .collect())
+    }
+
+    /// The rows of the series of a scan request, with their ids (baseline for [`Engine::scan`]).
+    pub(super) fn read_ids(
+        &self,
+        req: &super::scan::ScanRequest,
+    ) -> Result<Vec<(u32, SeriesData)>, EngineError> {
+        let read = ReadRequest {
+            database: req.database.clone(),
+            retention_policy: req.retention_policy.clone(),
+            measurement: req.measurement.clone(),
+            min_time: req.min_time,
+            max_time: req.max_time,
+            predicate: TagPredicate::All,
+            fields: Some(req.fields.clone()),
+        };
+        self.read_with_ids(&read, Some(&req.series))
+    }
+
+    /// Ids and parsed tags of the series `read` selects (series with data in its time range).
+    pub(super) fn selected_series_tags(
+        &self,
+        req: &ReadRequest,
+    ) -> Result<Vec<(u32, Vec<(String, String)>)>, EngineError> {
+        let dbh = self.db_or_err(&req.database)?;
+        let rp_name = self
+            .resolve_rp(&req.database, req.retention_policy.as_deref())?
+            .name;
+        let shards = self.shards_in(&dbh, Some(&rp_name), req.min_time, req.max_time);
+        if shards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let selected = Self::scoped_series(&dbh, &shards, &req.measurement, &req.predicate)?;
+        let mut out = Vec::with_capacity(selected.len() as usize);
+        for id in &selected {
+            let Some(key) = dbh.catalog.key(SeriesId(id)).map_err(storage)? else {
+                continue;
+            };
+            if let Some((_, tags)) = parse_series_key(&key) {
+                out.push((id, tags));
+            }
+        }
+        Ok(out)
+    }
+
+    fn read_with_ids(
+        &self,
+        req: &ReadRequest,
+        only: Option<&roaring::RoaringBitmap>,
+    ) -> Result<Vec<(u32, SeriesData)>, EngineError> {
         let dbh = self.db_or_err(&req.database)?;
         let rp_name = self
             .resolve_rp(&req.database, req.retention_policy.as_deref())?
@@ -89,7 +144,10 @@ impl Engine {
                 .collect(),
         };
         // Series with data in the touched shards, filtered by the index.
-        let selected = Self::scoped_series(&dbh, &shards, &req.measurement, &req.predicate)?;
+        let mut selected = Self::scoped_series(&dbh, &shards, &req.measurement, &req.predicate)?;
+        if let Some(only) = only {
+            selected &= only;
+        }
         let mut meta: BTreeMap<u32, (String, Vec<(String, String)>)> = BTreeMap::new();
         for id in &selected {
             let Some(key) = dbh.catalog.key(SeriesId(id)).map_err(storage)? else {
@@ -114,24 +172,28 @@ impl Engine {
             )
             .map_err(storage)?;
         }
-        let mut out: Vec<SeriesData> = rows
+        let mut out: Vec<(u32, SeriesData)> = rows
             .sorted_series()
             .into_iter()
             .filter_map(|sr| {
-                let (key, tags) = meta.remove(&sr.series.0)?;
-                Some(SeriesData {
-                    key,
-                    tags,
-                    timestamps: sr.timestamps,
-                    fields: fields
-                        .iter()
-                        .map(|(n, _)| n.clone())
-                        .zip(sr.columns)
-                        .collect(),
-                })
+                let id = sr.series.0;
+                let (key, tags) = meta.remove(&id)?;
+                Some((
+                    id,
+                    SeriesData {
+                        key,
+                        tags,
+                        timestamps: sr.timestamps,
+                        fields: fields
+                            .iter()
+                            .map(|(n, _)| n.clone())
+                            .zip(sr.columns)
+                            .collect(),
+                    },
+                ))
             })
             .collect();
-        out.sort_by(|a, b| a.key.cmp(&b.key));
+        out.sort_by(|a, b| a.1.key.cmp(&b.1.key));
         Ok(out)
     }
 }
