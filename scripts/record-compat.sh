@@ -9,8 +9,8 @@
 #
 # The server is throw-away: 127.0.0.1:<port> (default 18196), data under a temp dir, tsi1 index,
 # monitor store and reporting off. Queries run in file order, each as one POST /query with the
-# form parameters db (when given), q and the line's extra parameters — exactly what the replay in
-# tests/http_api/compat_corpus.rs sends.
+# form parameters db (unless `-`), q and the line's extra parameters (`H:Name=value` ones as request
+# headers) — exactly what the replay in tests/http_api/compat_corpus.rs sends.
 set -euo pipefail
 
 PORT="${1:-18196}"
@@ -56,7 +56,14 @@ while IFS=$'\t' read -r id db params q; do
   [[ "$db" != "-" ]] && args+=(--data-urlencode "db=$db")
   if [[ "$params" != "-" ]]; then
     IFS='&' read -r -a kvs <<<"$params"
-    for kv in "${kvs[@]}"; do args+=(--data-urlencode "$kv"); done
+    for kv in "${kvs[@]}"; do
+      if [[ "$kv" == H:* ]]; then
+        kv="${kv#H:}"
+        args+=(-H "${kv%%=*}: ${kv#*=}")
+      else
+        args+=(--data-urlencode "$kv")
+      fi
+    done
   fi
   n=$((n + 1))
   curl -s -o "$TMP/r/$n.body" -w '%{http_code}' -XPOST "http://127.0.0.1:$PORT/query" "${args[@]}" >"$TMP/r/$n.status"

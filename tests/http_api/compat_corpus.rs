@@ -5,7 +5,8 @@
 //!
 //! 1. Status codes equal; bodies equal as JSON values: object key order is irrelevant, integers and
 //!    floats are distinguished as the JSON text does (`1` vs `1.5`), floats agree to 1e-9 relative
-//!    (1e-300 absolute near zero); a non-JSON body (`text`) must be equal byte for byte.
+//!    (1e-300 absolute near zero). A non-JSON body (`text`) is compared document by document when
+//!    it is a sequence of JSON lines (chunked), byte for byte otherwise (CSV).
 //! 2. The test fails when a query not listed in `known-differences.txt` mismatches, or when a listed
 //!    query now matches or is no longer in the corpus (a stale entry).
 //! 3. `TAILDB_COMPAT_BLESS=1` rewrites `known-differences.txt` with the current mismatches, keeping
@@ -70,19 +71,44 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-/// The urlencoded form body the recording script sends: `q`, `db` unless `-`, the extra parameters.
-fn form(case: &Case) -> String {
+/// The urlencoded form body and the extra headers the recording script sends: `q`, `db` unless
+/// `-`, the extra parameters (`H:Name=value` ones as headers).
+fn request(case: &Case) -> (String, Vec<(String, String)>) {
     let mut parts = vec![format!("q={}", encode(&case.q))];
+    let mut headers = vec![(
+        "Content-Type".to_string(),
+        "application/x-www-form-urlencoded".to_string(),
+    )];
     if case.db != "-" {
         parts.push(format!("db={}", encode(&case.db)));
     }
     if case.params != "-" {
         for kv in case.params.split('&') {
             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            parts.push(format!("{}={}", encode(k), encode(v)));
+            match k.strip_prefix("H:") {
+                Some(name) => headers.push((name.to_string(), v.to_string())),
+                None => parts.push(format!("{}={}", encode(k), encode(v))),
+            }
         }
     }
-    parts.join("&")
+    (parts.join("&"), headers)
+}
+
+/// Whether a non-JSON answer matches: line by line as JSON when every line of both is a JSON
+/// document (chunked responses), byte for byte otherwise (CSV, empty bodies).
+fn text_matches(want: &str, got: &str) -> bool {
+    let docs = |t: &str| -> Option<Vec<Value>> {
+        t.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    match (docs(want), docs(got)) {
+        (Some(a), Some(b)) if !a.is_empty() => {
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| json_matches(x, y))
+        }
+        _ => want == got,
+    }
 }
 
 /// Whether two JSON values are equal under the corpus rules (see the module doc).
@@ -203,14 +229,13 @@ async fn compatibility_corpus_matches_influxdb() {
     let mut mismatches: Vec<(usize, u16, String)> = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let app2 = Arc::clone(&app);
-        let body = form(case);
+        let (body, headers) = request(case);
         let task = tokio::spawn(async move {
-            app2.post(
-                "/query",
-                &[("Content-Type", "application/x-www-form-urlencoded")],
-                Body::from(body),
-            )
-            .await
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            app2.post("/query", &headers, Body::from(body)).await
         });
         let (status, got) = match tokio::time::timeout(QUERY_TIMEOUT, task).await {
             Ok(Ok(resp)) => (resp.status.as_u16(), resp.body),
@@ -222,7 +247,7 @@ async fn compatibility_corpus_matches_influxdb() {
                 Ok(want) => {
                     serde_json::from_str::<Value>(&got).is_ok_and(|g| json_matches(want, &g))
                 }
-                Err(text) => &got == text,
+                Err(text) => text_matches(text, &got),
             };
         if !same {
             mismatches.push((i, status, got));
@@ -357,4 +382,12 @@ fn json_comparison_rules() {
     assert!(!json_matches(&j("1"), &j("2")));
     assert!(!json_matches(&j(r#"{"a":1}"#), &j(r#"{"a":1,"b":2}"#)));
     assert!(!json_matches(&j("[1]"), &j("[1,1]")));
+    assert!(text_matches(
+        "{\"a\":1}\n{\"b\":2.5}\n",
+        "{\"a\":1}\n{\"b\":2.5000000000001}\n"
+    ));
+    assert!(!text_matches("{\"a\":1}\n{\"b\":2}\n", "{\"a\":1}\n"));
+    assert!(text_matches("name,tags\nm,,1\n", "name,tags\nm,,1\n"));
+    assert!(!text_matches("name,tags\nm,,1\n", "name,tags\nm,,1.0\n"));
+    assert!(!text_matches("", "{}"));
 }
