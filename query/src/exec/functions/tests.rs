@@ -699,3 +699,35 @@ fn exponential_moving_averages() {
     }
     assert!(transform(&tr("relative_strength_index", vec![lit_i(3)]), &ctx, &c).is_err());
 }
+
+/// InfluxDB 1.6.7 on v = 10 + 2i at 1m steps, `holt_winters(mean(v), 3, 0) GROUP BY time(1m)`:
+/// 30.16255534108947, 32.31607362686581, 34.51301016674569 (recorded by hand on this machine).
+#[test]
+fn holt_winters_close_to_influxdb() {
+    let call = TransformCall::new(
+        "holt_winters",
+        &[
+            Expr::Call {
+                name: "mean".into(),
+                args: vec![Expr::var("v")],
+            },
+            lit_i(3),
+            lit_i(0),
+        ],
+    )
+    .expect("valid")
+    .expect("hw");
+    let r: Vec<(i64, Value)> = (0..10)
+        .map(|i| (T0 + i * 60 * S, Value::Float(10.0 + 2.0 * i as f64)))
+        .collect();
+    let ctx = TransformContext {
+        interval: Some(60 * S),
+        ..Default::default()
+    };
+    let got = floats(&transform(&call, &ctx, &r).expect("ok"));
+    let want = [30.16255534108947, 32.31607362686581, 34.51301016674569];
+    eprintln!("holt_winters: taildb {got:?} vs InfluxDB {want:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() / w < 0.02, "{g} vs {w}");
+    }
+}
