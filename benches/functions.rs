@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput};
 use query::ast::{Expr, Literal};
-use query::exec::functions::{reduce, transform, AggregateCall, Points, TransformCall, TransformContext, Values};
+use query::exec::functions::{
+    reduce, transform, AggregateCall, Points, TransformCall, TransformContext, Values,
+};
 use query::response::Value;
 
 const N_REDUCE: usize = 1_000_000;
@@ -31,19 +33,33 @@ fn floats(n: usize) -> Vec<f64> {
 fn call(name: &str, extra: Option<i64>) -> AggregateCall {
     let mut args = vec![Expr::var("value")];
     args.extend(extra.map(|n| Expr::Literal(Literal::Integer(n))));
-    AggregateCall::new(name, &args).ok().flatten().expect("a valid aggregate")
+    AggregateCall::new(name, &args)
+        .ok()
+        .flatten()
+        .expect("a valid aggregate")
 }
 
 fn bench(c: &mut Criterion) {
     let values = floats(N_REDUCE);
-    let points = Points { times: (0..N_REDUCE as i64).map(|i| i * 10_000_000_000).collect(), values: Values::Float(values.clone()) };
+    let points = Points {
+        times: (0..N_REDUCE as i64).map(|i| i * 10_000_000_000).collect(),
+        values: Values::Float(values.clone()),
+    };
 
     let mut g = c.benchmark_group("reduce_1M_floats");
     g.throughput(Throughput::Elements(N_REDUCE as u64));
     g.sample_size(10).measurement_time(Duration::from_secs(4));
-    for (name, arg) in [("mean", None), ("stddev", None), ("median", None), ("percentile", Some(95)), ("top", Some(10))] {
+    for (name, arg) in [
+        ("mean", None),
+        ("stddev", None),
+        ("median", None),
+        ("percentile", Some(95)),
+        ("top", Some(10)),
+    ] {
         let c = call(name, arg);
-        g.bench_function(name, |b| b.iter(|| black_box(reduce(&c, black_box(&points)).expect("reduces"))));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(reduce(&c, black_box(&points)).expect("reduces")))
+        });
     }
     // Naive baselines: clone and fully sort, then index.
     g.bench_function("median_naive_sort", |b| {
@@ -69,8 +85,11 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let rows: Vec<(i64, Value)> =
-        values[..N_TRANSFORM].iter().enumerate().map(|(i, &v)| (i as i64 * 10_000_000_000, Value::Float(v))).collect();
+    let rows: Vec<(i64, Value)> = values[..N_TRANSFORM]
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (i as i64 * 10_000_000_000, Value::Float(v)))
+        .collect();
     let ctx = TransformContext::default();
     let mut g = c.benchmark_group("transform_100k_rows");
     g.throughput(Throughput::Elements(N_TRANSFORM as u64));
@@ -78,8 +97,13 @@ fn bench(c: &mut Criterion) {
     for (name, arg) in [("derivative", None), ("moving_average", Some(10))] {
         let mut args = vec![Expr::var("value")];
         args.extend(arg.map(|n| Expr::Literal(Literal::Integer(n))));
-        let t = TransformCall::new(name, &args).ok().flatten().expect("a valid transformation");
-        g.bench_function(name, |b| b.iter(|| black_box(transform(&t, &ctx, black_box(&rows)).expect("transforms"))));
+        let t = TransformCall::new(name, &args)
+            .ok()
+            .flatten()
+            .expect("a valid transformation");
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(transform(&t, &ctx, black_box(&rows)).expect("transforms")))
+        });
     }
     g.finish();
 }

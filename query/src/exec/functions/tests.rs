@@ -647,3 +647,87 @@ proptest! {
         prop_assert!(out.windows(2).all(|w| w[0].time <= w[1].time));
     }
 }
+
+#[test]
+fn exponential_moving_averages() {
+    let r: Vec<(i64, Value)> = [1.0, 2.0, 3.0, 4.0, 5.0]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as i64, Value::Float(*v)))
+        .collect();
+    let ctx = TransformContext::default();
+    // EMA(3), exponential warm-up: 1; 1+(2-1)*2/3; then alpha = 2/4 once warmed (count == 3).
+    let out = floats(
+        &transform(
+            &tr("exponential_moving_average", vec![lit_i(3), lit_i(0)]),
+            &ctx,
+            &r,
+        )
+        .expect("ok"),
+    );
+    let e1 = 1.0;
+    let e2 = (2.0 - e1) * (2.0 / 3.0) + e1;
+    let e3 = (3.0 - e2) * (2.0 / 4.0) + e2;
+    let e4 = (4.0 - e3) * 0.5 + e3;
+    assert_eq!(&out[..4], &[e1, e2, e3, e4]);
+    // Default hold = period - 1 → the first 2 rows are held back.
+    let held = transform(&tr("exponential_moving_average", vec![lit_i(3)]), &ctx, &r).expect("ok");
+    assert_eq!(held.len(), 3);
+    assert_eq!(held[0].0, 2);
+    // Simple warm-up: running mean while warming.
+    let simple = Expr::Literal(Literal::String("simple".into()));
+    let out = floats(
+        &transform(
+            &tr(
+                "exponential_moving_average",
+                vec![lit_i(3), lit_i(0), simple],
+            ),
+            &ctx,
+            &r,
+        )
+        .expect("ok"),
+    );
+    assert_eq!(&out[..3], &[1.0, 1.5, 2.0]);
+    // A constant series stays constant through DEMA and TEMA.
+    let c: Vec<(i64, Value)> = (0..10).map(|i| (i, Value::Float(7.0))).collect();
+    for f in [
+        "double_exponential_moving_average",
+        "triple_exponential_moving_average",
+    ] {
+        let out = floats(&transform(&tr(f, vec![lit_i(3)]), &ctx, &c).expect("ok"));
+        assert!(out.iter().all(|v| (*v - 7.0).abs() < 1e-12), "{f}: {out:?}");
+    }
+    assert!(transform(&tr("relative_strength_index", vec![lit_i(3)]), &ctx, &c).is_err());
+}
+
+/// InfluxDB 1.6.7 on v = 10 + 2i at 1m steps, `holt_winters(mean(v), 3, 0) GROUP BY time(1m)`:
+/// 30.16255534108947, 32.31607362686581, 34.51301016674569 (recorded by hand on this machine).
+#[test]
+fn holt_winters_close_to_influxdb() {
+    let call = TransformCall::new(
+        "holt_winters",
+        &[
+            Expr::Call {
+                name: "mean".into(),
+                args: vec![Expr::var("v")],
+            },
+            lit_i(3),
+            lit_i(0),
+        ],
+    )
+    .expect("valid")
+    .expect("hw");
+    let r: Vec<(i64, Value)> = (0..10)
+        .map(|i| (T0 + i * 60 * S, Value::Float(10.0 + 2.0 * i as f64)))
+        .collect();
+    let ctx = TransformContext {
+        interval: Some(60 * S),
+        ..Default::default()
+    };
+    let got = floats(&transform(&call, &ctx, &r).expect("ok"));
+    let want = [30.16255534108947, 32.31607362686581, 34.51301016674569];
+    eprintln!("holt_winters: taildb {got:?} vs InfluxDB {want:?}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() / w < 0.02, "{g} vs {w}");
+    }
+}
