@@ -22,7 +22,7 @@ use super::engine::{Engine, storage};
 use super::types::{EngineError, IndexScope};
 use crate::index::TagPredicate;
 use crate::memtable::RowSet;
-use crate::model::{Column, ColumnValues, Timestamp};
+use crate::model::{Column, Timestamp};
 use crate::segment::{DenseIds, GroupFilter, ScanBuf};
 use crate::shard::{ScanSnapshot, Shard, Tombstone};
 
@@ -450,70 +450,32 @@ impl Ctx<'_> {
             &merged
         };
         let types = &snap.field_types;
-        let reset = |buf: &mut ScanBuf| {
+        let order = rows.sorted_order();
+        let mut pos = 0;
+        while pos < order.len() {
             buf.series.clear();
             buf.timestamps.clear();
             buf.columns.clear();
-            buf.columns
-                .extend(types.iter().map(|t| t.map(Column::new)));
-        };
-        reset(buf);
-        for sr in rows.sorted_series() {
-            buf.series
-                .extend(std::iter::repeat_n(sr.series.0, sr.timestamps.len()));
-            buf.timestamps.extend_from_slice(&sr.timestamps);
-            let mut cols: Vec<Option<Column>> = sr.columns.into_iter().map(Some).collect();
-            for (slot, m) in buf.columns.iter_mut().zip(&snap.memtable_fields) {
-                if let (Some(dst), Some(c)) = (slot.as_mut(), m) {
-                    if let Some(src) = cols.get_mut(*c).and_then(Option::take) {
-                        append_column(dst, src);
-                    }
-                }
-            }
-            if buf.timestamps.len() >= MERGE_BATCH_ROWS {
-                let flow = sink.consume(&ScanBatch {
-                    series: &buf.series,
-                    timestamps: &buf.timestamps,
-                    columns: &buf.columns,
-                });
-                reset(buf);
-                if flow.is_break() {
-                    return Ok(flow);
-                }
+            buf.columns.extend(types.iter().map(|t| t.map(Column::new)));
+            rows.append_merged(
+                &order,
+                &mut pos,
+                MERGE_BATCH_ROWS,
+                &mut buf.series,
+                &mut buf.timestamps,
+                &mut buf.columns,
+                &snap.memtable_fields,
+            );
+            let flow = sink.consume(&ScanBatch {
+                series: &buf.series,
+                timestamps: &buf.timestamps,
+                columns: &buf.columns,
+            });
+            if flow.is_break() {
+                return Ok(flow);
             }
         }
-        if buf.timestamps.is_empty() {
-            return Ok(ControlFlow::Continue(()));
-        }
-        let flow = sink.consume(&ScanBatch {
-            series: &buf.series,
-            timestamps: &buf.timestamps,
-            columns: &buf.columns,
-        });
-        // The next row group decodes into fresh columns of its own types.
-        buf.columns.clear();
-        Ok(flow)
-    }
-}
-
-/// Appends the rows of `src` to `dst` (same type; a mismatch appends absent rows).
-fn append_column(dst: &mut Column, src: Column) {
-    let n = src.len();
-    let same = dst.field_type() == src.field_type();
-    for i in 0..n {
-        dst.present.push(same && src.present.get(i));
-    }
-    match (&mut dst.values, src.values) {
-        (ColumnValues::Float(d), ColumnValues::Float(mut s)) => d.append(&mut s),
-        (ColumnValues::Integer(d), ColumnValues::Integer(mut s)) => d.append(&mut s),
-        (ColumnValues::Unsigned(d), ColumnValues::Unsigned(mut s)) => d.append(&mut s),
-        (ColumnValues::String(d), ColumnValues::String(mut s)) => d.append(&mut s),
-        (ColumnValues::Boolean(d), ColumnValues::Boolean(mut s)) => d.append(&mut s),
-        (d, _) => {
-            for _ in 0..n {
-                d.push_default();
-            }
-        }
+        Ok(ControlFlow::Continue(()))
     }
 }
 
