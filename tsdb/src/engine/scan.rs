@@ -10,6 +10,14 @@
 //! 3. Each batch goes to exactly one sink; sinks are driven from at most `sinks.len()` threads at
 //!    once, each sink from one thread at a time. A sink returning `ControlFlow::Break` stops the whole
 //!    scan early (no error: the caller knows why it stopped).
+//!
+//! Decisions: `group_series` never parses a series key — it walks each key's value postings in
+//! value order, so value indices are ranks and group ids come out sorted. `scan` snapshots each
+//! touched shard under one read lock ([`crate::shard::ScanSnapshot`]); series whose per-series
+//! time ranges in two sources (segments, memtables) intersect are merged through a `RowSet`
+//! (newest wins), every other row streams from its segment row group, decoded for the requested
+//! fields only into per-thread reused buffers. Work items (merges first, then row groups) are
+//! drained from one atomic queue by one scoped thread per sink.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
