@@ -70,7 +70,9 @@ impl Engine {
             .collect())
     }
 
-    /// The rows of the series of a scan request, with their ids (baseline for [`Engine::scan`]).
+    /// The rows of the series of a scan request, with their ids (the baseline tests compare
+    /// [`Engine::scan`] with).
+    #[cfg(test)]
     pub(super) fn read_ids(
         &self,
         req: &super::scan::ScanRequest,
@@ -87,7 +89,9 @@ impl Engine {
         self.read_with_ids(&read, Some(&req.series))
     }
 
-    /// Ids and parsed tags of the series `read` selects (series with data in its time range).
+    /// Ids and parsed tags of the series `read` selects (series with data in its time range): the
+    /// baseline tests compare [`Engine::group_series`] with.
+    #[cfg(test)]
     pub(super) fn selected_series_tags(
         &self,
         req: &ReadRequest,

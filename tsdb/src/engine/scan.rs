@@ -10,16 +10,29 @@
 //! 3. Each batch goes to exactly one sink; sinks are driven from at most `sinks.len()` threads at
 //!    once, each sink from one thread at a time. A sink returning `ControlFlow::Break` stops the whole
 //!    scan early (no error: the caller knows why it stopped).
+//!
+//! Decisions: `group_series` never parses a series key — it walks each key's value postings in
+//! value order, so value indices are ranks and group ids come out sorted. `scan` snapshots each
+//! touched shard under one read lock ([`crate::shard::ScanSnapshot`]); series whose per-series
+//! time ranges in two sources (segments, memtables) intersect are merged through a `RowSet`
+//! (newest wins), every other row streams from its segment row group, decoded for the requested
+//! fields only into per-thread reused buffers. Work items (merges first, then row groups) are
+//! drained from one atomic queue by one scoped thread per sink.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use parking_lot::Mutex;
 use roaring::RoaringBitmap;
 
-use super::engine::Engine;
-use super::types::{EngineError, IndexScope, ReadRequest};
+use super::engine::{Engine, storage};
+use super::types::{EngineError, IndexScope};
 use crate::index::TagPredicate;
+use crate::memtable::RowSet;
 use crate::model::{Column, Timestamp};
+use crate::segment::{DenseIds, GroupFilter, ScanBuf};
+use crate::shard::{ScanSnapshot, Shard, Tombstone};
 
 /// What to scan: the rows of `series` (ids from [`Engine::group_series`]) of one measurement.
 #[derive(Clone, Debug)]
@@ -76,6 +89,10 @@ impl SeriesGroups {
 
 impl Engine {
     /// Series of `measurement` with data in `scope` that match `predicate`, grouped by `keys`.
+    ///
+    /// No series key is parsed: the selection is index ∩ presence, then each key's value postings
+    /// (in value order) give every selected series its value index, and the per-key indices are
+    /// combined into dense, ordered group ids (see [`combine_key`]).
     pub fn group_series(
         &self,
         scope: &IndexScope,
@@ -83,45 +100,390 @@ impl Engine {
         predicate: &TagPredicate,
         keys: &[String],
     ) -> Result<SeriesGroups, EngineError> {
-        // Baseline: every selected series' key parsed. To be replaced by posting-list algebra.
-        let read = ReadRequest {
-            database: scope.database.clone(),
-            retention_policy: scope.retention_policy.clone(),
-            measurement: measurement.to_owned(),
-            min_time: scope.min_time,
-            max_time: scope.max_time,
-            predicate: predicate.clone(),
-            fields: Some(Vec::new()),
+        let dbh = self.db_or_err(&scope.database)?;
+        let rp = match &scope.retention_policy {
+            Some(rp) => Some(self.resolve_rp(&scope.database, Some(rp))?.name),
+            None => None,
         };
-        let ids = self.selected_series_tags(&read)?;
-        Ok(groups_from_tags(keys, ids))
+        let shards = self.shards_in(&dbh, rp.as_deref(), scope.min_time, scope.max_time);
+        let selected = if shards.is_empty() {
+            RoaringBitmap::new()
+        } else {
+            Self::scoped_series(&dbh, &shards, measurement, predicate)?
+        };
+        let Some(max) = selected.max() else {
+            return Ok(SeriesGroups {
+                keys: keys.to_vec(),
+                ..SeriesGroups::default()
+            });
+        };
+        let mut group_of = vec![SeriesGroups::NONE; max as usize + 1];
+        for id in &selected {
+            group_of[id as usize] = 0;
+        }
+        let mut groups: Vec<Vec<String>> = vec![Vec::new()];
+        let mut value_of = vec![0u32; max as usize + 1];
+        for key in keys {
+            // Value 0 is "" (no such tag); the others in the index's (byte) order.
+            let mut values: Vec<String> = vec![String::new()];
+            value_of.iter_mut().for_each(|v| *v = 0);
+            dbh.index
+                .tag_values(measurement, key, None, &mut |v, ids| {
+                    let code = if v.is_empty() { 0 } else { values.len() as u32 };
+                    let mut hit = false;
+                    if ids.len() <= 64 {
+                        for id in ids {
+                            if selected.contains(id) {
+                                value_of[id as usize] = code;
+                                hit = true;
+                            }
+                        }
+                    } else {
+                        for id in &(ids & &selected) {
+                            value_of[id as usize] = code;
+                            hit = true;
+                        }
+                    }
+                    if hit && code != 0 {
+                        values.push(v.to_owned());
+                    }
+                    true
+                })
+                .map_err(storage)?;
+            groups = combine_key(&selected, &mut group_of, &groups, &value_of, &values);
+        }
+        Ok(SeriesGroups {
+            keys: keys.to_vec(),
+            groups,
+            group_of,
+            series: selected,
+        })
     }
 
     /// Streams the rows of `req` into `sinks` (see the module contract).
+    ///
+    /// Per touched shard, one snapshot of the measurement's sources; series whose rows in two
+    /// sources may collide in time are merged (newest wins, as [`Engine::read`]), every other row
+    /// streams straight from its segment row group. Work items (merges first, then row groups) sit
+    /// in one queue that `sinks.len()` scoped threads drain, each with its own reused buffers.
     pub fn scan(
         &self,
         req: &ScanRequest,
         sinks: &mut [&mut dyn ScanSink],
     ) -> Result<(), EngineError> {
-        // Baseline: materialize per series through `read`. To be replaced by a segment scan.
-        let Some(sink) = sinks.first_mut() else {
+        if sinks.is_empty() || req.series.is_empty() || req.min_time > req.max_time {
             return Ok(());
-        };
-        let data = self.read_ids(req)?;
-        for (id, sd) in data {
-            let columns: Vec<Option<Column>> =
-                sd.fields.into_iter().map(|(_, c)| Some(c)).collect();
-            let series = vec![id; sd.timestamps.len()];
-            let batch = ScanBatch {
-                series: &series,
-                timestamps: &sd.timestamps,
-                columns: &columns,
-            };
-            if sink.consume(&batch).is_break() {
-                break;
+        }
+        let dbh = self.db_or_err(&req.database)?;
+        let rp_name = self
+            .resolve_rp(&req.database, req.retention_policy.as_deref())?
+            .name;
+        let shards = self.shards_in(&dbh, Some(&rp_name), req.min_time, req.max_time);
+        let dense = DenseIds::from_bitmap(&req.series);
+        let plans: Vec<ShardPlan> = shards
+            .iter()
+            .map(|s| ShardPlan::new(s, req, &dense))
+            .collect();
+        let mut work = Vec::new();
+        for (p, plan) in plans.iter().enumerate() {
+            if plan.has_merge() {
+                work.push(Work::Merge(p));
             }
         }
-        Ok(())
+        for (p, plan) in plans.iter().enumerate() {
+            for (k, seg) in plan.segs.iter().enumerate() {
+                work.extend(seg.groups.iter().map(|&g| Work::Group(p, k, g)));
+            }
+        }
+        let ctx = Ctx {
+            req,
+            dense: &dense,
+            plans: &plans,
+            work: &work,
+            next: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+            error: Mutex::new(None),
+        };
+        let threads = sinks.len().min(work.len());
+        if threads <= 1 {
+            ctx.run(&mut *sinks[0]);
+        } else {
+            let ctx = &ctx;
+            std::thread::scope(|sc| {
+                for sink in sinks.iter_mut().take(threads) {
+                    sc.spawn(move || ctx.run(&mut **sink));
+                }
+            });
+        }
+        match ctx.error.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Refines the groups by one more key: series `id` of group `group_of[id]` with value index
+/// `value_of[id]` gets the rank of `(group, value)` among the distinct pairs present. Ranks keep
+/// the groups' order because both groups and values are sorted, so the result is sorted too.
+/// A dense table when `groups × values` is small, else a sort of the distinct pairs: never
+/// quadratic.
+fn combine_key(
+    selected: &RoaringBitmap,
+    group_of: &mut [u32],
+    groups: &[Vec<String>],
+    value_of: &[u32],
+    values: &[String],
+) -> Vec<Vec<String>> {
+    let nv = values.len() as u64;
+    let cells = groups.len() as u64 * nv;
+    let pair = |group_of: &[u32], id: u32| {
+        group_of[id as usize] as u64 * nv + value_of[id as usize] as u64
+    };
+    let mut out = Vec::new();
+    let push = |out: &mut Vec<Vec<String>>, cell: u64| {
+        let mut g = groups[(cell / nv) as usize].clone();
+        g.push(values[(cell % nv) as usize].clone());
+        out.push(g);
+    };
+    if cells <= (4 * selected.len()).max(1 << 16) {
+        let mut rank = vec![u32::MAX; cells as usize];
+        for id in selected {
+            rank[pair(group_of, id) as usize] = 0;
+        }
+        for (cell, r) in rank.iter_mut().enumerate() {
+            if *r == 0 {
+                *r = out.len() as u32;
+                push(&mut out, cell as u64);
+            }
+        }
+        for id in selected {
+            group_of[id as usize] = rank[pair(group_of, id) as usize];
+        }
+    } else {
+        let mut cells: Vec<u64> = selected.iter().map(|id| pair(group_of, id)).collect();
+        cells.sort_unstable();
+        cells.dedup();
+        for &c in &cells {
+            push(&mut out, c);
+        }
+        for id in selected {
+            let c = pair(group_of, id);
+            group_of[id as usize] = cells.partition_point(|&x| x < c) as u32;
+        }
+    }
+    out
+}
+
+/// What a scan does with one shard.
+struct ShardPlan {
+    snap: ScanSnapshot,
+    /// Segment series merged with other sources (their time ranges may collide).
+    conflict: RoaringBitmap,
+    /// The selection minus `conflict`, when `conflict` is not empty.
+    direct: Option<DenseIds>,
+    segs: Vec<SegPlan>,
+}
+
+struct SegPlan {
+    /// Segment field of each requested field.
+    fields: Vec<Option<usize>>,
+    /// Tombstones hiding rows of this segment.
+    hide: Vec<Tombstone>,
+    /// Row groups that may hold selected rows.
+    groups: Vec<usize>,
+}
+
+impl ShardPlan {
+    fn new(shard: &Shard, req: &ScanRequest, dense: &DenseIds) -> ShardPlan {
+        let snap = shard.scan_snapshot(
+            &req.measurement,
+            dense,
+            req.min_time,
+            req.max_time,
+            &req.fields,
+        );
+        let conflict = snap.overlapping_series(dense, req.min_time, req.max_time);
+        let direct = (!conflict.is_empty()).then(|| {
+            let mut d = dense.clone();
+            d.remove_all(&conflict);
+            d
+        });
+        let segs = snap
+            .segments
+            .iter()
+            .map(|s| SegPlan {
+                fields: req
+                    .fields
+                    .iter()
+                    .map(|f| s.segment.fields().iter().position(|(n, _)| n == f))
+                    .collect(),
+                hide: snap
+                    .tombstones
+                    .iter()
+                    .filter(|t| s.seq < t.below_seq)
+                    .cloned()
+                    .collect(),
+                groups: s
+                    .segment
+                    .row_groups_for(&req.series, req.min_time, req.max_time),
+            })
+            .collect();
+        ShardPlan {
+            snap,
+            conflict,
+            direct,
+            segs,
+        }
+    }
+
+    fn has_merge(&self) -> bool {
+        !self.conflict.is_empty() || !self.snap.memtable.is_empty()
+    }
+}
+
+enum Work {
+    /// The merged rows of a shard: its memtable rows and the segment rows of conflicting series.
+    Merge(usize),
+    /// Row group `.2` of segment `.1` of shard `.0`, streamed.
+    Group(usize, usize, usize),
+}
+
+/// Shared state of one scan's workers.
+struct Ctx<'a> {
+    req: &'a ScanRequest,
+    dense: &'a DenseIds,
+    plans: &'a [ShardPlan],
+    work: &'a [Work],
+    next: AtomicUsize,
+    stop: AtomicBool,
+    error: Mutex<Option<EngineError>>,
+}
+
+/// Rows per batch out of a merge.
+const MERGE_BATCH_ROWS: usize = 16 * 1024;
+
+impl Ctx<'_> {
+    fn run(&self, sink: &mut dyn ScanSink) {
+        let mut buf = ScanBuf::default();
+        while !self.stop.load(Ordering::Relaxed) {
+            let Some(w) = self.work.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
+                return;
+            };
+            let r = match *w {
+                Work::Group(p, k, g) => self.group(p, k, g, sink, &mut buf),
+                Work::Merge(p) => self.merge(p, sink, &mut buf),
+            };
+            match r {
+                Ok(ControlFlow::Continue(())) => {}
+                Ok(ControlFlow::Break(())) => self.stop.store(true, Ordering::Relaxed),
+                Err(e) => {
+                    self.stop.store(true, Ordering::Relaxed);
+                    self.error.lock().get_or_insert(e);
+                }
+            }
+        }
+    }
+
+    fn group(
+        &self,
+        p: usize,
+        k: usize,
+        g: usize,
+        sink: &mut dyn ScanSink,
+        buf: &mut ScanBuf,
+    ) -> Result<ControlFlow<()>, EngineError> {
+        let plan = &self.plans[p];
+        let seg = &plan.segs[k];
+        let source = &plan.snap.segments[k];
+        let seq = source.seq;
+        let hide = |id: u32, t: Timestamp| seg.hide.iter().any(|x| x.hides(seq, id, t));
+        let filter = GroupFilter {
+            series: plan.direct.as_ref().unwrap_or(self.dense),
+            min_time: self.req.min_time,
+            max_time: self.req.max_time,
+            fields: &seg.fields,
+            hide: (!seg.hide.is_empty()).then_some(&hide as &dyn Fn(u32, Timestamp) -> bool),
+        };
+        let n = source
+            .segment
+            .scan_row_group(g, &filter, buf)
+            .map_err(storage)?;
+        if n == 0 {
+            return Ok(ControlFlow::Continue(()));
+        }
+        Ok(sink.consume(&ScanBatch {
+            series: &buf.series,
+            timestamps: &buf.timestamps,
+            columns: &buf.columns,
+        }))
+    }
+
+    fn merge(
+        &self,
+        p: usize,
+        sink: &mut dyn ScanSink,
+        buf: &mut ScanBuf,
+    ) -> Result<ControlFlow<()>, EngineError> {
+        let plan = &self.plans[p];
+        let snap = &plan.snap;
+        let (min, max) = (self.req.min_time, self.req.max_time);
+        let merged;
+        let rows: &RowSet = if plan.conflict.is_empty() {
+            &snap.memtable
+        } else {
+            let mut rows = RowSet::with_fields(snap.memtable.fields());
+            for (s, seg) in snap.segments.iter().zip(&plan.segs) {
+                let mut idx = Vec::new();
+                let mut map = Vec::new();
+                for (i, (name, _)) in s.segment.fields().iter().enumerate() {
+                    if let Some(c) = rows.field_position(name) {
+                        idx.push(i);
+                        map.push(Some(c));
+                    }
+                }
+                let seq = s.seq;
+                let keep = |id: u32, t: Timestamp| !seg.hide.iter().any(|x| x.hides(seq, id, t));
+                s.segment
+                    .scan(Some(&plan.conflict), min, max, &idx, &mut |b| {
+                        rows.push_columns_where(&b.series, &b.timestamps, &b.columns, &map, &keep);
+                        Ok(())
+                    })
+                    .map_err(storage)?;
+            }
+            let all: Vec<Option<usize>> = (0..rows.fields().len()).map(Some).collect();
+            for r in 0..snap.memtable.len() {
+                rows.push_copy(&snap.memtable, r, &all);
+            }
+            merged = rows;
+            &merged
+        };
+        let types = &snap.field_types;
+        let order = rows.sorted_order();
+        let mut pos = 0;
+        while pos < order.len() {
+            buf.series.clear();
+            buf.timestamps.clear();
+            buf.columns.clear();
+            buf.columns.extend(types.iter().map(|t| t.map(Column::new)));
+            rows.append_merged(
+                &order,
+                &mut pos,
+                MERGE_BATCH_ROWS,
+                &mut buf.series,
+                &mut buf.timestamps,
+                &mut buf.columns,
+                &snap.memtable_fields,
+            );
+            let flow = sink.consume(&ScanBatch {
+                series: &buf.series,
+                timestamps: &buf.timestamps,
+                columns: &buf.columns,
+            });
+            if flow.is_break() {
+                return Ok(flow);
+            }
+        }
+        Ok(ControlFlow::Continue(()))
     }
 }
 
@@ -160,3 +522,7 @@ pub fn groups_from_tags(
         series: all,
     }
 }
+
+#[cfg(test)]
+#[path = "tests_scan.rs"]
+mod tests;

@@ -293,6 +293,73 @@ impl RowSet {
         }
     }
 
+    /// Row indices sorted by (series, time, arrival): the order [`RowSet::append_merged`] walks.
+    pub fn sorted_order(&self) -> Vec<u32> {
+        let mut keys: Vec<(u32, Timestamp, u32)> = (0..self.series.len())
+            .map(|i| (self.series[i], self.timestamps[i], i as u32))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| k.2).collect()
+    }
+
+    /// Appends merged rows (duplicates of one (series, time) merged, the later row winning per
+    /// field) to flat outputs, walking `order` (from [`RowSet::sorted_order`]) from `*pos` until
+    /// at least `limit` rows were appended or the end; `columns[i]` receives this set's column
+    /// `map[i]` (left alone when either is `None`). Advances `*pos`.
+    pub fn append_merged(
+        &self,
+        order: &[u32],
+        pos: &mut usize,
+        limit: usize,
+        series: &mut Vec<u32>,
+        timestamps: &mut Vec<Timestamp>,
+        columns: &mut [Option<Column>],
+        map: &[Option<usize>],
+    ) {
+        let n = order.len();
+        let mut i = *pos;
+        let mut added = 0;
+        while i < n && added < limit {
+            let first = order[i] as usize;
+            let (s, t) = (self.series[first], self.timestamps[first]);
+            let mut j = i + 1;
+            while j < n
+                && self.series[order[j] as usize] == s
+                && self.timestamps[order[j] as usize] == t
+            {
+                j += 1;
+            }
+            series.push(s);
+            timestamps.push(t);
+            for (out, m) in columns.iter_mut().zip(map) {
+                let (Some(out), Some(c)) = (out.as_mut(), *m) else {
+                    continue;
+                };
+                let col = &self.columns[c];
+                let winner = if j == i + 1 {
+                    Some(first).filter(|&r| col.present.get(r))
+                } else {
+                    order[i..j]
+                        .iter()
+                        .rev()
+                        .map(|&r| r as usize)
+                        .find(|&r| col.present.get(r))
+                };
+                match winner.and_then(|r| col.get(r)) {
+                    Some(v) => {
+                        if !out.push(&v) {
+                            out.push_absent();
+                        }
+                    }
+                    None => out.push_absent(),
+                }
+            }
+            added += 1;
+            i = j;
+        }
+        *pos = i;
+    }
+
     /// Sorts by (series, time), merges duplicates (later rows win per field) and returns the rows
     /// of each series with columns in this set's field order.
     pub fn sorted_series(&self) -> Vec<SeriesRows> {

@@ -84,6 +84,18 @@ pub fn decode_series_chunk(
     payload: &[u8],
     rows: usize,
 ) -> Result<(Vec<u32>, Vec<u32>), DecodeError> {
+    let (mut ids, mut runs) = (Vec::new(), Vec::new());
+    decode_series_chunk_into(payload, rows, &mut ids, &mut runs)?;
+    Ok((ids, runs))
+}
+
+/// [`decode_series_chunk`] into reused vectors.
+pub fn decode_series_chunk_into(
+    payload: &[u8],
+    rows: usize,
+    ids: &mut Vec<u32>,
+    runs: &mut Vec<u32>,
+) -> Result<(), DecodeError> {
     const WHAT: &str = "series chunk";
     let mut r = ByteReader::new(payload, WHAT);
     let n = r.u32()? as usize;
@@ -93,10 +105,8 @@ pub fn decode_series_chunk(
             format!("{n} series runs in a row group of {rows} rows"),
         ));
     }
-    let mut ids = Vec::new();
-    decode_numbers("series ids", r.blob()?, n, &mut ids)?;
-    let mut runs = Vec::new();
-    decode_numbers("series runs", r.take(r.remaining())?, n, &mut runs)?;
+    decode_numbers("series ids", r.blob()?, n, ids)?;
+    decode_numbers("series runs", r.take(r.remaining())?, n, runs)?;
     let mut id = 0u32;
     for (k, gap) in ids.iter_mut().enumerate() {
         if k > 0 && *gap == 0 {
@@ -110,14 +120,19 @@ pub fn decode_series_chunk(
             .ok_or_else(|| DecodeError::invalid(WHAT, format!("run {k} overflows u32")))?;
         *gap = id;
     }
-    let total: u64 = runs.iter().map(|&r| r as u64).sum();
-    if runs.contains(&0) || total != rows as u64 {
+    let mut total = 0u64;
+    let mut zero = false;
+    for &x in runs.iter() {
+        total += x as u64;
+        zero |= x == 0;
+    }
+    if zero || total != rows as u64 {
         return Err(DecodeError::invalid(
             WHAT,
             format!("runs cover {total} rows (some maybe empty), group has {rows}"),
         ));
     }
-    Ok((ids, runs))
+    Ok(())
 }
 
 pub fn encode_time_chunk(ts: &[i64], runs: &[u32], out: &mut Vec<u8>) -> Result<(), EncodeError> {
@@ -187,6 +202,49 @@ pub fn decode_field_chunk(
         }
     };
     Ok(Column { values, present })
+}
+
+/// [`decode_field_chunk`] into a reused column of the chunk's type (its values' allocation is kept).
+pub fn decode_field_chunk_into(
+    payload: &[u8],
+    rows: usize,
+    col: &mut Column,
+) -> Result<(), DecodeError> {
+    let mut r = ByteReader::new(payload, "field chunk");
+    let present = decode_presence(&mut r, rows)?;
+    let k = present.count_ones();
+    let rest = r.take(r.remaining())?;
+    match &mut col.values {
+        ColumnValues::Float(v) => {
+            decode_numbers("float values", rest, k, v)?;
+            spread_in_place(v, &present);
+        }
+        ColumnValues::Integer(v) => {
+            decode_numbers("integer values", rest, k, v)?;
+            spread_in_place(v, &present);
+        }
+        ColumnValues::Unsigned(v) => {
+            decode_numbers("unsigned values", rest, k, v)?;
+            spread_in_place(v, &present);
+        }
+        ColumnValues::String(v) => {
+            v.clear();
+            decode_strings(rest, k, v)?;
+            spread_in_place(v, &present);
+        }
+        ColumnValues::Boolean(v) => {
+            v.clear();
+            decode_bits("boolean values", rest, k, v)?;
+            spread_in_place(v, &present);
+        }
+    }
+    col.present = present;
+    Ok(())
+}
+
+fn spread_in_place<T: Default>(v: &mut Vec<T>, present: &BitVec) {
+    let taken = std::mem::take(v);
+    *v = spread(taken, present);
 }
 
 /// Spreads the values of present rows (`v.len() == present.count_ones()`) over all rows in place,

@@ -24,6 +24,7 @@
 mod chunk;
 mod format;
 mod reader;
+mod scan;
 mod types;
 mod writer;
 
@@ -32,5 +33,6 @@ mod tests;
 
 pub use format::{MAGIC, MAX_ROW_GROUP_ROWS, VERSION};
 pub use reader::Segment;
+pub use scan::{DenseIds, GroupFilter, ScanBuf};
 pub use types::{RowBatch, SegmentError, SegmentMeta, SegmentOptions, SeriesRows};
 pub use writer::SegmentWriter;

@@ -228,13 +228,17 @@ impl Segment {
             .collect()
     }
 
-    fn group(&self, g: usize) -> Result<&super::format::RowGroupMeta, SegmentError> {
+    pub(super) fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub(super) fn group(&self, g: usize) -> Result<&super::format::RowGroupMeta, SegmentError> {
         self.index.row_groups.get(g).ok_or_else(|| {
             self.corrupt(format!("series directory points at missing row group {g}"))
         })
     }
 
-    fn corrupt(&self, reason: String) -> SegmentError {
+    pub(super) fn corrupt(&self, reason: String) -> SegmentError {
         SegmentError::Corrupt {
             path: self.path.clone(),
             reason,
@@ -242,7 +246,7 @@ impl Segment {
     }
 
     /// The payload of chunk `c` of row group `g`, after checking its CRC.
-    fn chunk(&self, g: usize, c: usize) -> Result<&[u8], SegmentError> {
+    pub(super) fn chunk(&self, g: usize, c: usize) -> Result<&[u8], SegmentError> {
         let cref = self
             .group(g)?
             .chunks
@@ -270,7 +274,7 @@ impl Segment {
         Ok(payload)
     }
 
-    fn decode_err(&self, g: usize, c: usize, e: DecodeError) -> SegmentError {
+    pub(super) fn decode_err(&self, g: usize, c: usize, e: DecodeError) -> SegmentError {
         let at = self
             .index
             .row_groups

@@ -20,9 +20,11 @@
 
 mod delete;
 mod manifest;
+mod scan;
 mod shard;
 mod tombstone;
 
 pub use manifest::{Manifest, ManifestEntry, ManifestError, TombstoneEntry};
+pub use scan::{ScanSnapshot, SnapshotSegment};
 pub use shard::{Presence, Shard, ShardError};
 pub use tombstone::Tombstone;

@@ -1,0 +1,189 @@
+//! What a query scan takes from a shard: one consistent snapshot of a measurement's sources (the
+//! live segments overlapping the time range, the matching memtable rows, the tombstones), taken
+//! under one read lock so a concurrent flush, freeze or compaction can neither hide nor double rows.
+//! Decoding happens after the lock is released (segments are cheap `Arc` clones).
+
+use roaring::RoaringBitmap;
+
+use super::shard::Shard;
+use super::tombstone::Tombstone;
+use crate::memtable::{Memtable, RowSet};
+use crate::model::{FieldType, Timestamp};
+use crate::segment::{DenseIds, Segment};
+
+/// A live segment of the snapshot, with its place in the newest-wins order.
+#[derive(Clone, Debug)]
+pub struct SnapshotSegment {
+    pub seq: u64,
+    pub segment: Segment,
+}
+
+/// The sources of one measurement of one shard, for one scan.
+pub struct ScanSnapshot {
+    /// Segments whose time range overlaps the scan's, oldest first.
+    pub segments: Vec<SnapshotSegment>,
+    /// Memtable rows (frozen memtables oldest first, then the active one) of the selected series in
+    /// the time range, in arrival order; its columns are the requested fields the shard knows.
+    pub memtable: RowSet,
+    /// `memtable` column of requested field `i`, if any.
+    pub memtable_fields: Vec<Option<usize>>,
+    /// The field types of the requested fields in this shard (`None`: the shard lacks the field).
+    pub field_types: Vec<Option<FieldType>>,
+    /// Tombstones of the measurement.
+    pub tombstones: Vec<Tombstone>,
+}
+
+impl Shard {
+    /// Takes a [`ScanSnapshot`] of `measurement` for the series in `series`.
+    pub fn scan_snapshot(
+        &self,
+        measurement: &str,
+        series: &DenseIds,
+        min: Timestamp,
+        max: Timestamp,
+        fields: &[String],
+    ) -> ScanSnapshot {
+        let st = self.state.read();
+        let schema = st.schema.get(measurement);
+        let field_types: Vec<Option<FieldType>> = fields
+            .iter()
+            .map(|f| schema.and_then(|s| s.get(f).copied()))
+            .collect();
+        let mut typed: Vec<(String, FieldType)> = Vec::new();
+        let mut memtable_fields = Vec::with_capacity(fields.len());
+        for (f, ty) in fields.iter().zip(&field_types) {
+            memtable_fields.push(ty.map(|ty| {
+                match typed.iter().position(|(n, _)| n == f) {
+                    Some(p) => p,
+                    None => {
+                        typed.push((f.clone(), ty));
+                        typed.len() - 1
+                    }
+                }
+            }));
+        }
+        let segments = st
+            .segments
+            .get(measurement)
+            .map(|segs| {
+                segs.iter()
+                    .filter(|s| {
+                        let m = s.segment.meta();
+                        m.max_time >= min && m.min_time <= max
+                    })
+                    .map(|s| SnapshotSegment {
+                        seq: s.seq,
+                        segment: s.segment.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut memtable = RowSet::with_fields(&typed);
+        for mem in &st.frozen {
+            copy_selected(mem, measurement, series, min, max, &mut memtable);
+        }
+        copy_selected(&st.active, measurement, series, min, max, &mut memtable);
+        let tombstones = st
+            .tombstones
+            .iter()
+            .filter(|t| t.measurement == measurement)
+            .cloned()
+            .collect();
+        ScanSnapshot {
+            segments,
+            memtable,
+            memtable_fields,
+            field_types,
+            tombstones,
+        }
+    }
+}
+
+fn copy_selected(
+    mem: &Memtable,
+    measurement: &str,
+    series: &DenseIds,
+    min: Timestamp,
+    max: Timestamp,
+    out: &mut RowSet,
+) {
+    let Some(rows) = mem.rows(measurement) else {
+        return;
+    };
+    let map: Vec<Option<usize>> = rows
+        .fields()
+        .iter()
+        .map(|(n, _)| out.field_position(n))
+        .collect();
+    for r in 0..rows.len() {
+        let t = rows.timestamps[r];
+        if t < min || t > max || !series.contains(rows.series[r]) {
+            continue;
+        }
+        out.push_copy(rows, r, &map);
+    }
+}
+
+impl ScanSnapshot {
+    /// Series whose rows in two sources (segments, the memtable) may share a timestamp: their
+    /// per-series time ranges, clipped to `[min, max]`, intersect. Conservative (a series whose
+    /// ranges only touch a gap of another source's range is included too). Empty when the sources'
+    /// whole time ranges are disjoint.
+    pub fn overlapping_series(
+        &self,
+        series: &DenseIds,
+        min: Timestamp,
+        max: Timestamp,
+    ) -> RoaringBitmap {
+        let mut ranges: Vec<(Timestamp, Timestamp)> = self
+            .segments
+            .iter()
+            .map(|s| {
+                let m = s.segment.meta();
+                (m.min_time.max(min), m.max_time.min(max))
+            })
+            .collect();
+        if let (Some(lo), Some(hi)) = (
+            self.memtable.timestamps.iter().min(),
+            self.memtable.timestamps.iter().max(),
+        ) {
+            ranges.push((*lo, *hi));
+        }
+        ranges.sort_unstable();
+        if ranges.windows(2).all(|w| w[0].1 < w[1].0) {
+            return RoaringBitmap::new();
+        }
+        // Per series: the envelope of the ranges seen so far.
+        let mut env: std::collections::HashMap<u32, (Timestamp, Timestamp)> =
+            std::collections::HashMap::new();
+        let mut out = RoaringBitmap::new();
+        let mut add = |id: u32, lo: Timestamp, hi: Timestamp, out: &mut RoaringBitmap| {
+            let e = env.entry(id).or_insert((Timestamp::MAX, Timestamp::MIN));
+            if e.0 <= hi && lo <= e.1 {
+                out.insert(id);
+            }
+            e.0 = e.0.min(lo);
+            e.1 = e.1.max(hi);
+        };
+        for s in &self.segments {
+            let (ids, mins, maxs) = s.segment.series_directory();
+            for ((&id, &lo), &hi) in ids.iter().zip(mins).zip(maxs) {
+                let (lo, hi) = (lo.max(min), hi.min(max));
+                if lo <= hi && series.contains(id) {
+                    add(id, lo, hi, &mut out);
+                }
+            }
+        }
+        let mut mem: std::collections::HashMap<u32, (Timestamp, Timestamp)> =
+            std::collections::HashMap::new();
+        for (&id, &t) in self.memtable.series.iter().zip(&self.memtable.timestamps) {
+            let e = mem.entry(id).or_insert((t, t));
+            e.0 = e.0.min(t);
+            e.1 = e.1.max(t);
+        }
+        for (id, (lo, hi)) in mem {
+            add(id, lo, hi, &mut out);
+        }
+        out
+    }
+}
