@@ -5,6 +5,7 @@
 
 mod admin;
 mod limits;
+mod output_formats;
 mod ping_health;
 mod schema_golden;
 mod stored_points;
