@@ -98,6 +98,17 @@ fn execute_statement(
         Statement::ShowRetentionPolicies(s) => {
             meta::show_retention_policies(engine, s.database.as_ref(), ctx)
         }
+        Statement::Explain(s) => Err(ExecError::Unsupported(if s.analyze {
+            "EXPLAIN ANALYZE".to_owned()
+        } else {
+            "EXPLAIN".to_owned()
+        })),
+        Statement::ShowQueries => Err(ExecError::Unsupported(
+            "SHOW QUERIES".to_owned(),
+        )),
+        Statement::KillQuery(_) => Err(ExecError::Unsupported(
+            "KILL QUERY".to_owned(),
+        )),
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }
