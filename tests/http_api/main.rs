@@ -6,6 +6,7 @@
 mod admin;
 mod compat_corpus;
 mod limits;
+mod output_formats;
 mod ping_health;
 mod schema_golden;
 mod stored_points;

@@ -26,6 +26,7 @@ pub use select::{
     Dimension, Field, Fill, MeasurementName, NamePattern, SelectStatement, SortOrder, Source,
 };
 pub use statement::{
-    CreateDatabaseStatement, DropDatabaseStatement, ShowMeasurementsStatement,
+    CreateDatabaseStatement, DropDatabaseStatement, ExplainStatement, KillQueryStatement,
+    ShowMeasurementsStatement,
     ShowRetentionPoliciesStatement, Statement, UnsupportedStatement,
 };

@@ -29,6 +29,12 @@ pub enum Statement {
     DropSeries(DropSeriesStatement),
     DropMeasurement(DropMeasurementStatement),
     Delete(DeleteStatement),
+    /// `EXPLAIN [ANALYZE] SELECT …`.
+    Explain(ExplainStatement),
+    /// `SHOW QUERIES`.
+    ShowQueries,
+    /// `KILL QUERY n [ON host]`.
+    KillQuery(KillQueryStatement),
     /// A valid InfluxQL statement kind that taildb does not implement yet; kept as text.
     Unsupported(UnsupportedStatement),
 }
@@ -45,7 +51,10 @@ impl Statement {
             | Statement::ShowTagValues(_)
             | Statement::ShowFieldKeys(_)
             | Statement::ShowSeries(_)
-            | Statement::ShowCardinality(_) => true,
+            | Statement::ShowCardinality(_)
+            | Statement::Explain(_)
+            | Statement::ShowQueries => true,
+            Statement::KillQuery(_) => false,
             Statement::CreateDatabase(_)
             | Statement::DropDatabase(_)
             | Statement::DropSeries(_)
@@ -88,6 +97,20 @@ pub struct ShowMeasurementsStatement {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ShowRetentionPoliciesStatement {
     pub database: Option<String>,
+}
+
+/// `EXPLAIN [ANALYZE] <select>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplainStatement {
+    pub analyze: bool,
+    pub statement: Box<SelectStatement>,
+}
+
+/// `KILL QUERY <id> [ON <host>]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KillQueryStatement {
+    pub query_id: u64,
+    pub host: Option<String>,
 }
 
 /// A statement recognised by its leading keywords but not implemented.
@@ -177,6 +200,19 @@ impl fmt::Display for Statement {
             Statement::DropSeries(s) => write!(f, "{s}"),
             Statement::DropMeasurement(s) => write!(f, "{s}"),
             Statement::Delete(s) => write!(f, "{s}"),
+            Statement::Explain(s) => {
+                f.write_str(if s.analyze { "EXPLAIN ANALYZE " } else { "EXPLAIN " })?;
+                write!(f, "{}", s.statement)
+            }
+            Statement::ShowQueries => f.write_str("SHOW QUERIES"),
+            Statement::KillQuery(s) => {
+                write!(f, "KILL QUERY {}", s.query_id)?;
+                if let Some(h) = &s.host {
+                    f.write_str(" ON ")?;
+                    quote_ident(f, h)?;
+                }
+                Ok(())
+            }
             Statement::Unsupported(u) => f.write_str(&u.text),
         }
     }

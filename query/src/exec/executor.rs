@@ -29,10 +29,28 @@ pub fn execute(
     ctx: &ExecContext,
 ) -> Vec<StatementResult> {
     let mut out = Vec::with_capacity(statements.len());
+    execute_each(engine, statements, ctx, &mut |_, r| {
+        out.push(r);
+        true
+    });
+    out
+}
+
+/// Executes `statements` in order, handing each statement's result to `sink` as soon as it is done
+/// (streamed bodies write it out before the next statement runs). When `sink` returns false (the
+/// client went away) no further statement runs.
+pub fn execute_each(
+    engine: &dyn Store,
+    statements: &[Statement],
+    ctx: &ExecContext,
+    sink: &mut dyn FnMut(&Statement, StatementResult) -> bool,
+) {
     let mut failed = false;
     for (id, stmt) in statements.iter().enumerate() {
         if failed {
-            out.push(StatementResult::error(id, "not executed"));
+            if !sink(stmt, StatementResult::error(id, "not executed")) {
+                return;
+            }
             continue;
         }
         let mut result = match execute_statement(engine, stmt, ctx) {
@@ -52,9 +70,10 @@ pub fn execute(
                 text: format!("deprecated use of '{stmt}' in a read only context, please use a POST request instead"),
             });
         }
-        out.push(result);
+        if !sink(stmt, result) {
+            return;
+        }
     }
-    out
 }
 
 fn execute_statement(
@@ -79,6 +98,17 @@ fn execute_statement(
         Statement::ShowRetentionPolicies(s) => {
             meta::show_retention_policies(engine, s.database.as_ref(), ctx)
         }
+        Statement::Explain(s) => Err(ExecError::Unsupported(if s.analyze {
+            "EXPLAIN ANALYZE".to_owned()
+        } else {
+            "EXPLAIN".to_owned()
+        })),
+        Statement::ShowQueries => Err(ExecError::Unsupported(
+            "SHOW QUERIES".to_owned(),
+        )),
+        Statement::KillQuery(_) => Err(ExecError::Unsupported(
+            "KILL QUERY".to_owned(),
+        )),
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }

@@ -34,7 +34,7 @@ pub use condition::{
     FieldRule, Filter, TagCondition, eval_time, filter_from_condition, tag_condition,
 };
 pub use error::ExecError;
-pub use executor::{ExecContext, execute};
+pub use executor::{ExecContext, execute, execute_each};
 pub use limits::{Interrupt, QueryLimits};
 pub use manager::{ManagerConfig, QueryHandle, QueryManager, go_duration};
 pub use mem_store::MemStore;

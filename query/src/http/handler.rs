@@ -11,9 +11,45 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tsdb::Engine;
 
-use crate::exec::{ExecContext, Store, execute};
+use crate::ast::Statement;
+use crate::exec::{ExecContext, Store, execute, execute_each};
 use crate::parser::parse_query;
-use crate::response::{QueryResponse, TimeFormat, write_error_body, write_response};
+use crate::response::{
+    CsvWriter, QueryResponse, TimeFormat, chunk_size_param, write_chunks, write_csv_error,
+    write_error_body, write_response,
+};
+
+/// The body format the client asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+impl Format {
+    /// `Accept: application/csv` or `text/csv` (first acceptable entry wins) → CSV; else JSON.
+    fn from_headers(headers: &HeaderMap) -> Format {
+        for v in headers.get_all(header::ACCEPT) {
+            let Ok(v) = v.to_str() else { continue };
+            for entry in v.split(',') {
+                let mime = entry.split(';').next().unwrap_or("").trim();
+                match mime.to_ascii_lowercase().as_str() {
+                    "application/csv" | "text/csv" => return Format::Csv,
+                    "application/json" => return Format::Json,
+                    _ => {}
+                }
+            }
+        }
+        Format::Json
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv",
+        }
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct QueryConfig {}
@@ -65,11 +101,15 @@ impl Params {
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>, error: Option<&str>) -> Response {
+    body_response(status, body, error, Format::Json)
+}
+
+fn body_response(status: StatusCode, body: Vec<u8>, error: Option<&str>, format: Format) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
+        HeaderValue::from_static(format.content_type()),
     );
     if let Some(e) = error {
         // InfluxDB truncates the header to 1024 bytes.
@@ -84,10 +124,13 @@ fn json_response(status: StatusCode, body: Vec<u8>, error: Option<&str>) -> Resp
     resp
 }
 
-fn error_response(status: StatusCode, msg: &str, pretty: bool) -> Response {
+fn error_response(status: StatusCode, msg: &str, pretty: bool, format: Format) -> Response {
     let mut body = Vec::new();
-    write_error_body(&mut body, msg, pretty);
-    json_response(status, body, Some(msg))
+    match format {
+        Format::Json => write_error_body(&mut body, msg, pretty),
+        Format::Csv => write_csv_error(&mut body, msg),
+    }
+    body_response(status, body, Some(msg), format)
 }
 
 async fn query(
@@ -99,12 +142,14 @@ async fn query(
 ) -> Response {
     let params = Params::from_request(&method, &uri, &headers, &body);
     let pretty = params.get("pretty") == Some("true");
+    let out_format = Format::from_headers(&headers);
     let q = params.get("q").map(str::trim).unwrap_or("");
     if q.is_empty() {
         return error_response(
             StatusCode::BAD_REQUEST,
             r#"missing required parameter "q""#,
             pretty,
+            out_format,
         );
     }
     let statements = match parse_query(q) {
@@ -114,6 +159,7 @@ async fn query(
                 StatusCode::BAD_REQUEST,
                 &format!("error parsing query: {e}"),
                 pretty,
+                out_format,
             );
         }
     };
@@ -127,6 +173,11 @@ async fn query(
     };
     let format = TimeFormat::from_epoch_param(params.get("epoch"));
     let store = Arc::clone(&st.store);
+    let chunked = params.get("chunked") == Some("true");
+    if chunked || out_format == Format::Csv {
+        let chunk_size = chunk_size_param(params.get("chunk_size"));
+        return streamed(store, statements, ctx, out_format, format, pretty, chunk_size);
+    }
     let results =
         match tokio::task::spawn_blocking(move || execute(store.as_ref(), &statements, &ctx)).await
         {
@@ -137,6 +188,7 @@ async fn query(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "query execution failed",
                     pretty,
+                    out_format,
                 );
             }
         };
@@ -151,6 +203,44 @@ async fn query(
         pretty,
     );
     json_response(StatusCode::OK, body, None)
+}
+
+/// A streamed 200 body: each statement's result is written (as chunk lines, or CSV) as soon as it
+/// is done, through a small channel, so at most one statement's result is held at a time.
+fn streamed(
+    store: Arc<dyn Store>,
+    statements: Vec<Statement>,
+    ctx: ExecContext,
+    out_format: Format,
+    time_format: TimeFormat,
+    pretty: bool,
+    chunk_size: usize,
+) -> Response {
+    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut send = |b: Vec<u8>| -> bool {
+            b.is_empty() || handle.block_on(tx.send_data(Bytes::from(b))).is_ok()
+        };
+        let mut csv = CsvWriter::new();
+        execute_each(store.as_ref(), &statements, &ctx, &mut |stmt, r| match out_format {
+            Format::Csv => {
+                let mut out = Vec::new();
+                csv.write_result(&mut out, &r, time_format);
+                send(out)
+            }
+            Format::Json => {
+                let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
+                write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
+            }
+        });
+    });
+    let mut resp = (StatusCode::OK, axum::body::Body::new(body)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(out_format.content_type()),
+    );
+    resp
 }
 
 fn now_nanos() -> i64 {

@@ -55,6 +55,7 @@ pub(crate) fn show<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
     };
     match w.as_str() {
         "DATABASES" => Ok((rest, Statement::ShowDatabases)),
+        "QUERIES" => Ok((rest, Statement::ShowQueries)),
         "MEASUREMENT" => super::schema::show_measurement(rest),
         "SERIES" => super::schema::show_series(rest),
         "TAG" => super::schema::show_tag(rest),

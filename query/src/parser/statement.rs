@@ -2,10 +2,11 @@
 
 use super::ParseError;
 use super::error::{Kind, PErr, PResult, failure};
-use super::lexical::{peek_word, ws};
+use super::error::must;
+use super::lexical::{identifier, integer, keyword, opt_keyword, peek_word, ws};
 use super::meta::{create, drop, show, unsupported};
 use super::select::select_statement;
-use crate::ast::Statement;
+use crate::ast::{ExplainStatement, KillQueryStatement, Statement};
 
 const STATEMENT_EXPECTED: &[&str] = &[
     "SELECT", "DELETE", "SHOW", "CREATE", "DROP", "EXPLAIN", "GRANT", "REVOKE", "ALTER", "SET",
@@ -84,9 +85,34 @@ fn statement(i: &str) -> PResult<'_, Statement> {
         "SHOW" => show(at, rest),
         "CREATE" => create(at, rest),
         "DROP" => drop(at, rest),
-        "EXPLAIN" => Ok(unsupported(at, true)),
+        "EXPLAIN" => {
+            let (rest, analyze) = match opt_keyword(rest, "ANALYZE") {
+                Some(r) => (r, true),
+                None => (rest, false),
+            };
+            let (rest, s) = must(select_statement(rest))?;
+            Ok((
+                rest,
+                Statement::Explain(ExplainStatement {
+                    analyze,
+                    statement: Box::new(s),
+                }),
+            ))
+        }
+        "KILL" => {
+            let (rest, ()) = must(keyword("QUERY")(rest))?;
+            let (rest, query_id) = must(integer(rest))?;
+            let (rest, host) = match opt_keyword(rest, "ON") {
+                Some(r) => {
+                    let (r, h) = must(identifier(r))?;
+                    (r, Some(h))
+                }
+                None => (rest, None),
+            };
+            Ok((rest, Statement::KillQuery(KillQueryStatement { query_id, host })))
+        }
         "DELETE" => super::schema::delete(rest),
-        "GRANT" | "REVOKE" | "ALTER" | "SET" | "KILL" => Ok(unsupported(at, false)),
+        "GRANT" | "REVOKE" | "ALTER" | "SET" => Ok(unsupported(at, false)),
         _ => failure(at, Kind::Expected(STATEMENT_EXPECTED.to_vec())),
     }
 }

@@ -1,6 +1,6 @@
 //! A streaming JSON writer with Go `encoding/json` output rules, and the response printer.
 
-use super::model::{QueryResponse, Series, StatementResult, TimeFormat, Value};
+use super::model::{Message, QueryResponse, Series, StatementResult, TimeFormat, Value};
 use super::number::write_go_float;
 use crate::time::write_rfc3339_nano;
 
@@ -226,6 +226,17 @@ pub fn write_json_string(out: &mut Vec<u8>, s: &str) {
 }
 
 fn write_series(w: &mut JsonWriter<'_>, s: &Series, format: TimeFormat) {
+    write_series_slice(w, s, &s.values, false, format);
+}
+
+/// A series with only `rows` of its values, and `"partial":true` when `partial` (chunked bodies).
+pub(crate) fn write_series_slice(
+    w: &mut JsonWriter<'_>,
+    s: &Series,
+    rows: &[Vec<Value>],
+    partial: bool,
+    format: TimeFormat,
+) {
     w.begin_object();
     if let Some(name) = &s.name {
         if !name.is_empty() {
@@ -252,10 +263,10 @@ fn write_series(w: &mut JsonWriter<'_>, s: &Series, format: TimeFormat) {
         }
         w.end_array();
     }
-    if !s.values.is_empty() {
+    if !rows.is_empty() {
         w.key("values");
         w.begin_array();
-        for row in &s.values {
+        for row in rows {
             w.begin_array();
             for v in row {
                 w.value(v, format);
@@ -264,25 +275,53 @@ fn write_series(w: &mut JsonWriter<'_>, s: &Series, format: TimeFormat) {
         }
         w.end_array();
     }
+    if partial {
+        w.key("partial");
+        w.bool(true);
+    }
     w.end_object();
 }
 
 fn write_result(w: &mut JsonWriter<'_>, r: &StatementResult, format: TimeFormat) {
+    write_result_parts(
+        w,
+        r.statement_id,
+        |w| {
+            for s in &r.series {
+                write_series(w, s, format);
+            }
+        },
+        !r.series.is_empty(),
+        &r.messages,
+        false,
+        r.error.as_deref(),
+    );
+}
+
+/// A result object in Go's key order: `statement_id`, `series` (printed by `series` when
+/// `has_series`), `messages`, `partial`, `error`.
+pub(crate) fn write_result_parts(
+    w: &mut JsonWriter<'_>,
+    statement_id: usize,
+    series: impl FnOnce(&mut JsonWriter<'_>),
+    has_series: bool,
+    messages: &[Message],
+    partial: bool,
+    error: Option<&str>,
+) {
     w.begin_object();
     w.key("statement_id");
-    w.uint(r.statement_id as u64);
-    if !r.series.is_empty() {
+    w.uint(statement_id as u64);
+    if has_series {
         w.key("series");
         w.begin_array();
-        for s in &r.series {
-            write_series(w, s, format);
-        }
+        series(w);
         w.end_array();
     }
-    if !r.messages.is_empty() {
+    if !messages.is_empty() {
         w.key("messages");
         w.begin_array();
-        for m in &r.messages {
+        for m in messages {
             w.begin_object();
             w.key("level");
             w.string(m.level);
@@ -292,7 +331,11 @@ fn write_result(w: &mut JsonWriter<'_>, r: &StatementResult, format: TimeFormat)
         }
         w.end_array();
     }
-    if let Some(e) = &r.error {
+    if partial {
+        w.key("partial");
+        w.bool(true);
+    }
+    if let Some(e) = error {
         w.key("error");
         w.string(e);
     }

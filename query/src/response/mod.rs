@@ -14,12 +14,19 @@
 //! 5. Times print as RFC3339Nano strings, or as integers divided by the `epoch` unit.
 //! 6. `pretty` output matches `json.MarshalIndent(v, "", "    ")`; every body ends with `\n`.
 //!
+//! 7. `chunked=true` bodies are one response object per line per chunk (`chunk`); CSV bodies follow
+//!    InfluxDB 1.6.7's `csvFormatter` (`csv`).
+//!
 //! The writer appends into one `Vec<u8>` with no allocation per value.
 
+mod chunk;
+mod csv;
 mod json;
 mod model;
 mod number;
 
+pub use chunk::{DEFAULT_CHUNK_SIZE, chunk_size_param, write_chunks};
+pub use csv::{CsvWriter, write_csv_error};
 pub use json::{JsonWriter, write_error_body, write_response};
 pub use model::{Message, QueryResponse, Series, StatementResult, TimeFormat, Value};
 pub use number::write_go_float;
