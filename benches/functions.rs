@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{BatchSize, Criterion, Throughput};
 use query::ast::{Expr, Literal};
 use query::exec::functions::{
-    reduce, transform, AggregateCall, Points, TransformCall, TransformContext, Values,
+    AggregateCall, Points, TransformCall, TransformContext, Values, reduce, transform,
 };
 use query::response::Value;
 

@@ -13,15 +13,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
+use tsdb::TagPredicate;
 use tsdb::engine::{
     Engine, EngineConfig, IndexScope, ReadRequest, ScanBatch, ScanRequest, ScanSink,
     groups_from_tags,
 };
 use tsdb::model::{ColumnValues, FieldValue, PointBatch};
 use tsdb::wal::SyncMode;
-use tsdb::TagPredicate;
 
-const DCS: [&str; 8] = ["ams1", "fra2", "lon1", "nyc3", "sfo1", "sgp1", "syd1", "tor1"];
+const DCS: [&str; 8] = [
+    "ams1", "fra2", "lon1", "nyc3", "sfo1", "sgp1", "syd1", "tor1",
+];
 const HOUR: i64 = 3_600_000_000_000;
 const T0: i64 = 1_700_000_000_000_000_000;
 
@@ -105,7 +107,8 @@ impl ScanSink for Sum {
 fn scan_sum(e: &Engine, req: &ScanRequest, sinks: usize) -> u64 {
     let mut s: Vec<Sum> = (0..sinks).map(|_| Sum::default()).collect();
     {
-        let mut refs: Vec<&mut dyn ScanSink> = s.iter_mut().map(|x| x as &mut dyn ScanSink).collect();
+        let mut refs: Vec<&mut dyn ScanSink> =
+            s.iter_mut().map(|x| x as &mut dyn ScanSink).collect();
         e.scan(req, &mut refs).expect("scan");
     }
     black_box(s.iter().map(|x| x.sum).sum::<f64>());
@@ -144,7 +147,10 @@ fn main() {
         for _ in 0..runs {
             scan_sum(&e, &r, 1);
         }
-        let (wall, cpu) = (w0.elapsed().as_secs_f64(), (thread_cpu_ns() - c0) as f64 / 1e9);
+        let (wall, cpu) = (
+            w0.elapsed().as_secs_f64(),
+            (thread_cpu_ns() - c0) as f64 / 1e9,
+        );
         let n = (points * runs) as f64;
         eprintln!(
             "scan 1 sink, {what}: {:.1} M points/s wall, {:.1} M points/s per on-CPU second",
@@ -152,7 +158,10 @@ fn main() {
             n / cpu / 1e6
         );
     }
-    for keys in [vec!["dc".to_string()], vec!["dc".to_string(), "host".to_string()]] {
+    for keys in [
+        vec!["dc".to_string()],
+        vec!["dc".to_string(), "host".to_string()],
+    ] {
         let (w0, c0) = (Instant::now(), thread_cpu_ns());
         let g = e
             .group_series(&scope, "lat", &TagPredicate::All, &keys)

@@ -54,11 +54,10 @@ pub async fn serve(
     tracing::info!("listening on http://{addr}");
     on_listening(addr);
 
-    let app = crate::app::router(
-        Arc::clone(&engine),
-        config.write_config(),
-        query::http::QueryConfig::default(),
-    );
+    let app = crate::app::router(Arc::clone(&engine), config.write_config(), {
+        let (manager, limits) = config.query_config();
+        query::http::QueryConfig { manager, limits }
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

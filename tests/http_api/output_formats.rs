@@ -99,6 +99,11 @@ async fn chunked_pretty_and_default_chunk_size() {
     let r = app.post(&uri, &[], Body::empty()).await;
     assert_eq!(r.status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("one pretty object");
-    assert_eq!(v["results"][0]["series"][0]["values"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        v["results"][0]["series"][0]["values"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
     assert!(r.body.starts_with("{\n    \"results\": [\n"), "{}", r.body);
 }

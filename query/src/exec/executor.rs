@@ -20,6 +20,8 @@ pub struct ExecContext {
     pub limits: super::limits::QueryLimits,
     /// Set by `KILL QUERY` or the query timeout; polled while statements run.
     pub interrupt: super::limits::Interrupt,
+    /// The server's running queries (`SHOW QUERIES`, `KILL QUERY`); `None` outside a server.
+    pub manager: Option<super::manager::QueryManager>,
 }
 
 /// Executes `statements` in order; see the module invariants for error handling.
@@ -53,7 +55,11 @@ pub fn execute_each(
             }
             continue;
         }
-        let mut result = match execute_statement(engine, stmt, ctx) {
+        let run = ctx
+            .interrupt
+            .check()
+            .and_then(|()| execute_statement(engine, stmt, ctx));
+        let mut result = match run {
             Ok(series) => StatementResult {
                 statement_id: id,
                 series,
@@ -103,14 +109,16 @@ fn execute_statement(
         } else {
             "EXPLAIN".to_owned()
         })),
-        Statement::ShowQueries => Err(ExecError::Unsupported(
-            "SHOW QUERIES".to_owned(),
-        )),
-        Statement::KillQuery(_) => Err(ExecError::Unsupported(
-            "KILL QUERY".to_owned(),
-        )),
+        Statement::ShowQueries => Ok(vec![manager(ctx)?.show()]),
+        Statement::KillQuery(k) => manager(ctx)?.kill(k.query_id).map(|()| Vec::new()),
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }
     }
+}
+
+fn manager(ctx: &ExecContext) -> Result<&super::manager::QueryManager, ExecError> {
+    ctx.manager
+        .as_ref()
+        .ok_or_else(|| ExecError::Unsupported("query management outside a server".into()))
 }

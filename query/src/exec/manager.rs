@@ -48,6 +48,15 @@ pub struct QueryManager {
     tasks: Arc<Mutex<Tasks>>,
 }
 
+impl std::fmt::Debug for QueryManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryManager")
+            .field("config", &self.config)
+            .field("running", &self.tasks.lock().running.len())
+            .finish()
+    }
+}
+
 /// A running query's registration: its id and interrupt; dropping it detaches the query.
 pub struct QueryHandle {
     id: u64,

@@ -12,8 +12,11 @@ use axum::routing::get;
 use tsdb::Engine;
 
 use crate::ast::Statement;
-use crate::exec::{ExecContext, Store, execute, execute_each};
+use crate::exec::{
+    ExecContext, ManagerConfig, QueryLimits, QueryManager, Store, execute, execute_each,
+};
 use crate::parser::parse_query;
+use crate::response::StatementResult;
 use crate::response::{
     CsvWriter, QueryResponse, TimeFormat, chunk_size_param, write_chunks, write_csv_error,
     write_error_body, write_response,
@@ -51,14 +54,18 @@ impl Format {
     }
 }
 
+/// Query management settings (`[coordinator]`).
 #[derive(Clone, Debug, Default)]
-pub struct QueryConfig {}
+pub struct QueryConfig {
+    pub manager: ManagerConfig,
+    pub limits: QueryLimits,
+}
 
 #[derive(Clone)]
 struct AppState {
     store: Arc<dyn Store>,
-    #[allow(dead_code)]
-    config: QueryConfig,
+    limits: QueryLimits,
+    manager: QueryManager,
 }
 
 /// The query routes, to be merged into the server's router.
@@ -70,7 +77,11 @@ pub fn router(engine: Arc<Engine>, config: QueryConfig) -> Router {
 pub fn router_with_store(store: Arc<dyn Store>, config: QueryConfig) -> Router {
     Router::new()
         .route("/query", get(query).post(query))
-        .with_state(AppState { store, config })
+        .with_state(AppState {
+            store,
+            limits: config.limits,
+            manager: QueryManager::new(config.manager),
+        })
 }
 
 /// Request parameters in lookup order (body form first, then URL).
@@ -104,7 +115,12 @@ fn json_response(status: StatusCode, body: Vec<u8>, error: Option<&str>) -> Resp
     body_response(status, body, error, Format::Json)
 }
 
-fn body_response(status: StatusCode, body: Vec<u8>, error: Option<&str>, format: Format) -> Response {
+fn body_response(
+    status: StatusCode,
+    body: Vec<u8>,
+    error: Option<&str>,
+    format: Format,
+) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -164,34 +180,61 @@ async fn query(
         }
     };
     let non_empty = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+    let format = TimeFormat::from_epoch_param(params.get("epoch"));
+    // Listed in SHOW QUERIES until the handle drops, i.e. until the last statement ran.
+    let handle = match st.manager.attach(q, params.get("db").unwrap_or("")) {
+        Ok(h) => h,
+        Err(e) => {
+            // InfluxDB answers a refused query as a statement error with status 200.
+            let mut body = Vec::new();
+            let results = vec![StatementResult::error(0, e.to_string())];
+            write_response(
+                &mut body,
+                &QueryResponse {
+                    results,
+                    error: None,
+                },
+                format,
+                pretty,
+            );
+            return json_response(StatusCode::OK, body, None);
+        }
+    };
     let ctx = ExecContext {
         database: non_empty("db"),
         retention_policy: non_empty("rp"),
         now: now_nanos(),
         read_only: method == Method::GET,
-        ..Default::default()
+        limits: st.limits,
+        interrupt: handle.interrupt(),
+        manager: Some(st.manager.clone()),
     };
-    let format = TimeFormat::from_epoch_param(params.get("epoch"));
     let store = Arc::clone(&st.store);
     let chunked = params.get("chunked") == Some("true");
     if chunked || out_format == Format::Csv {
         let chunk_size = chunk_size_param(params.get("chunk_size"));
-        return streamed(store, statements, ctx, out_format, format, pretty, chunk_size);
+        return streamed(
+            store, statements, ctx, handle, out_format, format, pretty, chunk_size,
+        );
     }
-    let results =
-        match tokio::task::spawn_blocking(move || execute(store.as_ref(), &statements, &ctx)).await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "query task failed");
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "query execution failed",
-                    pretty,
-                    out_format,
-                );
-            }
-        };
+    let results = match tokio::task::spawn_blocking(move || {
+        let results = execute(store.as_ref(), &statements, &ctx);
+        drop(handle);
+        results
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "query task failed");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "query execution failed",
+                pretty,
+                out_format,
+            );
+        }
+    };
     let mut body = Vec::new();
     write_response(
         &mut body,
@@ -207,33 +250,42 @@ async fn query(
 
 /// A streamed 200 body: each statement's result is written (as chunk lines, or CSV) as soon as it
 /// is done, through a small channel, so at most one statement's result is held at a time.
+#[allow(clippy::too_many_arguments)]
 fn streamed(
     store: Arc<dyn Store>,
     statements: Vec<Statement>,
     ctx: ExecContext,
+    query: crate::exec::QueryHandle,
     out_format: Format,
     time_format: TimeFormat,
     pretty: bool,
     chunk_size: usize,
 ) -> Response {
-    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
-    let handle = tokio::runtime::Handle::current();
+    let (mut tx, body) =
+        http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut send = |b: Vec<u8>| -> bool {
-            b.is_empty() || handle.block_on(tx.send_data(Bytes::from(b))).is_ok()
+            b.is_empty() || runtime.block_on(tx.send_data(Bytes::from(b))).is_ok()
         };
         let mut csv = CsvWriter::new();
-        execute_each(store.as_ref(), &statements, &ctx, &mut |stmt, r| match out_format {
-            Format::Csv => {
-                let mut out = Vec::new();
-                csv.write_result(&mut out, &r, time_format);
-                send(out)
-            }
-            Format::Json => {
-                let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
-                write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
-            }
-        });
+        execute_each(
+            store.as_ref(),
+            &statements,
+            &ctx,
+            &mut |stmt, r| match out_format {
+                Format::Csv => {
+                    let mut out = Vec::new();
+                    csv.write_result(&mut out, &r, time_format);
+                    send(out)
+                }
+                Format::Json => {
+                    let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
+                    write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
+                }
+            },
+        );
+        drop(query);
     });
     let mut resp = (StatusCode::OK, axum::body::Body::new(body)).into_response();
     resp.headers_mut().insert(

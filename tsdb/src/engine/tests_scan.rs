@@ -52,7 +52,10 @@ impl ScanSink for Collect {
         }
         for i in 0..b.timestamps.len() {
             if i > 0 && b.series[i] == b.series[i - 1] {
-                assert!(b.timestamps[i] > b.timestamps[i - 1], "time order in a batch");
+                assert!(
+                    b.timestamps[i] > b.timestamps[i - 1],
+                    "time order in a batch"
+                );
             }
             let vals = b.columns.iter().map(|c| render(c.as_ref(), i)).collect();
             self.rows.push((b.series[i], b.timestamps[i], vals));
@@ -92,7 +95,10 @@ fn read_rows(e: &Engine, req: &ScanRequest) -> Vec<Row> {
 fn tags(host: u8) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
     let mut t = vec![(Cow::Borrowed("host"), Cow::Owned(format!("h{host}")))];
     if host % 3 != 0 {
-        t.insert(0, (Cow::Borrowed("dc"), Cow::Owned(format!("dc{}", host % 2))));
+        t.insert(
+            0,
+            (Cow::Borrowed("dc"), Cow::Owned(format!("dc{}", host % 2))),
+        );
     }
     t
 }
@@ -130,7 +136,10 @@ fn apply(e: &Engine, op: &Op) {
                     fields.push((Cow::Borrowed("g"), FieldValue::Integer(g)));
                 }
                 if let Some(s) = s {
-                    fields.push((Cow::Borrowed("s"), FieldValue::String(format!("s{s}").into())));
+                    fields.push((
+                        Cow::Borrowed("s"),
+                        FieldValue::String(format!("s{s}").into()),
+                    ));
                 }
                 if fields.is_empty() {
                     continue;
@@ -233,7 +242,15 @@ fn a_break_stops_the_scan() {
     let e = Engine::open(config(dir.path())).unwrap();
     e.create_database("db", None).unwrap();
     let points: Vec<_> = (0..200u32)
-        .map(|i| ((i % 6) as u8, (i / 6) as i64 % 20, Some(i as f64), None, None))
+        .map(|i| {
+            (
+                (i % 6) as u8,
+                (i / 6) as i64 % 20,
+                Some(i as f64),
+                None,
+                None,
+            )
+        })
         .collect();
     apply(&e, &Op::Write(points));
     e.flush().unwrap();
@@ -247,7 +264,11 @@ fn a_break_stops_the_scan() {
         fields: vec!["f".into()],
     };
     let all = scan_rows(&e, &req, 1);
-    assert_eq!(all.len(), 6 * 20, "200 writes on 6 series × 20 times, merged");
+    assert_eq!(
+        all.len(),
+        6 * 20,
+        "200 writes on 6 series × 20 times, merged"
+    );
     for sinks in [1usize, 2] {
         let mut cs: Vec<Collect> = (0..sinks)
             .map(|_| Collect {

@@ -7,9 +7,9 @@ use std::ops::Range;
 
 use roaring::RoaringBitmap;
 
+use super::SegmentError;
 use super::chunk::{decode_field_chunk_into, decode_series_chunk_into};
 use super::reader::Segment;
-use super::SegmentError;
 use crate::encoding::decode_timestamps;
 use crate::model::{BitVec, Column, ColumnValues, Timestamp};
 

@@ -52,13 +52,11 @@ impl Shard {
         let mut typed: Vec<(String, FieldType)> = Vec::new();
         let mut memtable_fields = Vec::with_capacity(fields.len());
         for (f, ty) in fields.iter().zip(&field_types) {
-            memtable_fields.push(ty.map(|ty| {
-                match typed.iter().position(|(n, _)| n == f) {
-                    Some(p) => p,
-                    None => {
-                        typed.push((f.clone(), ty));
-                        typed.len() - 1
-                    }
+            memtable_fields.push(ty.map(|ty| match typed.iter().position(|(n, _)| n == f) {
+                Some(p) => p,
+                None => {
+                    typed.push((f.clone(), ty));
+                    typed.len() - 1
                 }
             }));
         }
