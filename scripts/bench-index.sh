@@ -94,8 +94,8 @@ while [ $# -gt 0 ]; do
 done
 
 log() { printf '[bench-index %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-now() { date +%s.%N; }
-elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$(now)"; }
+# shellcheck source=lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
 
 for v in SERIES HOSTS DCS DIRECTIONS POINTS WORKERS BATCH RUNS QUERY_MAX LOAD_MAX IDLE; do
   [[ ${!v} =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || { echo "--${v,,}: expected a positive integer, got '${!v}'" >&2; exit 2; }
@@ -139,11 +139,7 @@ SERVER_PID=
 LOADER_PID=
 cleanup() {
   if [ -n "$LOADER_PID" ] && kill -0 "$LOADER_PID" 2>/dev/null; then kill "$LOADER_PID" 2>/dev/null || true; fi
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 20); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-  fi
+  kill_server
   if [ "$KEEP" = 0 ]; then rm -rf "$WORKDIR"/data-*; fi
 }
 trap cleanup EXIT
@@ -156,58 +152,15 @@ fi
 TAILDB="$ROOT/target/release/taildb"
 [ -x "$TAILDB" ] || { echo "no $TAILDB: build it or drop --no-build" >&2; exit 1; }
 
-machine_info() {
-  echo "nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')\" mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
-}
 log "machine: $(machine_info)"
 machine_info > "$OUT/machine.txt"
 log "shape: $CUSTOMERS customers × $HOSTS hosts × $DCS dcs × $DIRECTIONS directions = $SERIES series, $POINTS point(s) each"
 printf '%s\n' "${STATEMENTS[@]}" > "$OUT/statements.txt"
 
 # ---------------------------------------------------------------------------------------------------
-# Helpers
+# Helpers (the rest are in scripts/lib/bench-common.sh)
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 disk_bytes() { du -sB1 "$1" 2>/dev/null | cut -f1; }
-
-# Waits until GET $1 succeeds (2xx) or the server dies or READY_MAX passes; polls every 50 ms.
-wait_ready() {
-  local url=$1 deadline=$((SECONDS + READY_MAX))
-  while [ $SECONDS -lt $deadline ]; do
-    kill -0 "$SERVER_PID" 2>/dev/null || return 1
-    if curl -sf -o /dev/null --max-time 2 "$url"; then return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
-
-check_loopback_only() {
-  local bad
-  bad=$(ss -ltnpH 2>/dev/null | grep "pid=$SERVER_PID," | awk '{print $4}' | grep -vE '^(127\.0\.0\.1|\[::1\]):' || true)
-  if [ -n "$bad" ]; then
-    log "server pid $SERVER_PID listens on a non-loopback address: $bad — aborting"
-    exit 1
-  fi
-}
-
-# SIGTERM, then wait at most STOP_MAX seconds; prints the seconds it took (SIGKILL after that).
-stop_server() {
-  [ -n "$SERVER_PID" ] || { echo 0; return 0; }
-  local t0; t0=$(now)
-  kill "$SERVER_PID" 2>/dev/null || true
-  local deadline=$((SECONDS + STOP_MAX))
-  while kill -0 "$SERVER_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    log "pid $SERVER_PID ignored SIGTERM for ${STOP_MAX}s: SIGKILL"
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
-  elapsed "$t0"
-}
 
 # Runs InfluxQL $2 against the server, output to file $1; prints "<curl exit> <http code> <seconds>".
 query() {
@@ -239,62 +192,14 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Servers: start_<name> sets SERVER_PID, BASE; durable_<name> runs after the load.
+# Servers: start_<name> (scripts/lib/bench-common.sh) sets SERVER_PID, BASE; durable_<name> runs after
+# the load.
 
-start_taildb() {
-  local port; port=$(free_port)
-  BASE="http://127.0.0.1:$port"
-  if [ ! -f "$DATA.toml" ]; then
-    printf '[limits]\nmax-series-per-database = 0\nmax-series-per-measurement = 0\nmax-values-per-tag = 0\n' > "$DATA.toml"
-    if [ -n "$TAILDB_EXTRA" ]; then cat "$TAILDB_EXTRA" >> "$DATA.toml"; fi
-  fi
-  "$TAILDB" serve --config "$DATA.toml" --data-dir "$DATA" --bind "127.0.0.1:$port" >> "$LOG" 2>&1 &
-  SERVER_PID=$!
-}
 durable_taildb() {
   curl -sf -X POST --max-time "$FLUSH_MAX" -o /dev/null "$BASE/internal/force_flush" ||
     { log "taildb: POST /internal/force_flush failed"; return 1; }
 }
 
-start_influxdb() {
-  command -v influxd > /dev/null || { log "influxd not installed (apt-get install -y influxdb)"; return 1; }
-  local port rpc; port=$(free_port); rpc=$(free_port)
-  BASE="http://127.0.0.1:$port"
-  cat > "$DATA.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc"
-[meta]
-  dir = "$DATA/meta"
-[data]
-  dir = "$DATA/data"
-  wal-dir = "$DATA/wal"
-  index-version = "tsi1"
-  query-log-enabled = false
-  cache-snapshot-write-cold-duration = "5s"
-  max-series-per-database = 0
-  max-values-per-tag = 0
-[coordinator]
-  query-timeout = "0s"
-  max-select-series = 0
-[monitor]
-  store-enabled = false
-[subscriber]
-  enabled = false
-[continuous_queries]
-  enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:$port"
-  log-enabled = false
-  max-body-size = 0
-  max-row-limit = 0
-[logging]
-  level = "warn"
-CONF
-  mkdir -p "$DATA"
-  influxd run -config "$DATA.conf" >> "$LOG" 2>&1 &
-  SERVER_PID=$!
-}
 # The cache is snapshotted to TSM after 5 s without writes: wait until no WAL segment holds data.
 durable_influxdb() {
   local deadline=$((SECONDS + FLUSH_MAX))
@@ -325,6 +230,9 @@ run_one() {
   DATA="$WORKDIR/data-$S"; LOG="$OUT/$S.log"
   local part="$OUT/$S.partial.json"
   rm -rf "$DATA" "$DATA.conf" "$DATA.toml"; mkdir -p "$DATA"; : > "$LOG"; echo '{}' > "$part"
+  TAILDB_TOML="$DATA.toml"
+  printf '[limits]\nmax-series-per-database = 0\nmax-series-per-measurement = 0\nmax-values-per-tag = 0\n' > "$TAILDB_TOML"
+  if [ -n "$TAILDB_EXTRA" ]; then cat "$TAILDB_EXTRA" >> "$TAILDB_TOML"; fi
   setj() { python3 - "$part" "$1" "$2" <<'PY'
 import json, sys
 p, k, v = sys.argv[1:]
@@ -335,7 +243,7 @@ PY
   log "$S: starting"
   if ! "start_$S" || ! wait_ready "$BASE/ping"; then
     log "$S: server did not come up; last log lines:"; tail -5 "$LOG" >&2 || true
-    stop_server > /dev/null; record_fail "$S" "server did not start"; return 0
+    stop_server; record_fail "$S" "server did not start"; return 0
   fi
   check_loopback_only
 
@@ -360,7 +268,7 @@ PY
     wait "$LOADER_PID" 2>/dev/null || true
     LOADER_PID=
     setj ingest_rss_max_kb "${max_rss:-0}"; setj killed_after_s "$(elapsed "$t_load")"
-    stop_server > /dev/null
+    stop_server
     record_fail "$S" "killed: RSS over ${MAX_RSS_GIB} GiB after $(elapsed "$t_load") s of loading" "$part"
     return 0
   fi
@@ -372,7 +280,7 @@ PY
   if [ -s "$report" ]; then setj loader "$(cat "$report")"; fi
   if [ "$rc" != 0 ]; then
     log "$S: loader failed (exit $rc); see $LOG"
-    stop_server > /dev/null; record_fail "$S" "loader failed (exit $rc)" "$part"; return 0
+    stop_server; record_fail "$S" "loader failed (exit $rc)" "$part"; return 0
   fi
   log "$S: loaded: $(head -c 300 "$report")"
 
@@ -380,13 +288,13 @@ PY
   local t0; t0=$(now)
   "durable_$S" || setj durable_failed true
   setj durable_s "$(elapsed "$t0")"
-  setj stop_s "$(stop_server)"
+  stop_server; setj stop_s "$STOP_S"
   setj disk_bytes "$(disk_bytes "$DATA")"
   log "$S: restarting"
   t0=$(now)
   if ! "start_$S" || ! wait_ready "$BASE/ping"; then
     log "$S: server did not come back; last log lines:"; tail -5 "$LOG" >&2 || true
-    stop_server > /dev/null; record_fail "$S" "did not restart within ${READY_MAX}s" "$part"; return 0
+    stop_server; record_fail "$S" "did not restart within ${READY_MAX}s" "$part"; return 0
   fi
   local t_ping t_ready rss_restart ans="$OUT/$S.first.json" res code secs
   t_ping=$(now)
@@ -433,7 +341,7 @@ PY
 )
     log "$S: $name: $status; seconds: ${times[*]:-none}"
   done
-  stop_server > /dev/null
+  stop_server
   python3 - "$part" "$S" "$SERIES" "$CUSTOMERS" "$HOSTS" "$DCS" "$DIRECTIONS" "$POINTS" <<'PY' >> "$RESULTS"
 import json, sys
 p, s, series, c, h, d, r, pts = sys.argv[1:]

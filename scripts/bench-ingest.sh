@@ -60,6 +60,9 @@ while [ $# -gt 0 ]; do
 done
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
+INFLUX_DATA_EXTRA='  compact-full-write-cold-duration = "10s"'
 
 # Workload definitions (docs/benchmarks.md explains them). Same seed = same bytes.
 workload_flags() {
@@ -83,11 +86,7 @@ RESULTS="$OUT/results.jsonl"
 
 SERVER_PID=
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 20); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-  fi
+  kill_server
   if [ "$KEEP" = 0 ]; then rm -rf "$WORKDIR"/data-*; fi
 }
 trap cleanup EXIT
@@ -100,9 +99,6 @@ fi
 TAILDB="$ROOT/target/release/taildb"
 [ -x "$TAILDB" ] || { echo "no $TAILDB: build it or drop --no-build" >&2; exit 1; }
 
-machine_info() {
-  echo "nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')\" mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
-}
 log "machine: $(machine_info)"
 machine_info > "$OUT/machine.txt"
 
@@ -128,10 +124,6 @@ done
 # ---------------------------------------------------------------------------------------------------
 # Helpers
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 # Allocated bytes under a directory, less the subdirectory $DISK_SKIP (caches a server rebuilds by
 # itself and only writes at shutdown, e.g. VictoriaMetrics' cache/): what the data needs on disk.
 DISK_SKIP=
@@ -140,42 +132,6 @@ disk_bytes() {
   all=$(du -sB1 "$1" 2>/dev/null | cut -f1)
   if [ -n "$DISK_SKIP" ] && [ -d "$1/$DISK_SKIP" ]; then skip=$(du -sB1 "$1/$DISK_SKIP" | cut -f1); fi
   echo $(( ${all:-0} - skip ))
-}
-
-rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-# Waits until GET $1 succeeds (2xx) or the server dies or READY_MAX passes.
-wait_ready() {
-  local url=$1 deadline=$((SECONDS + READY_MAX))
-  while [ $SECONDS -lt $deadline ]; do
-    kill -0 "$SERVER_PID" 2>/dev/null || return 1
-    if curl -sf -o /dev/null --max-time 2 "$url"; then return 0; fi
-    sleep 0.2
-  done
-  return 1
-}
-
-# Every listening socket of the server must be on 127.0.0.1 (or ::1).
-check_loopback_only() {
-  local bad
-  bad=$(ss -ltnpH 2>/dev/null | grep "pid=$SERVER_PID," | awk '{print $4}' | grep -vE '^(127\.0\.0\.1|\[::1\]):' || true)
-  if [ -n "$bad" ]; then
-    log "server pid $SERVER_PID listens on a non-loopback address: $bad — aborting"
-    exit 1
-  fi
-}
-
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  kill "$SERVER_PID" 2>/dev/null || true
-  local deadline=$((SECONDS + STOP_MAX))
-  while kill -0 "$SERVER_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    log "pid $SERVER_PID ignored SIGTERM for ${STOP_MAX}s: SIGKILL"
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
 }
 
 # Waits until the data dir size is unchanged for STABLE_FOR seconds (after at least $1 seconds), at
@@ -198,14 +154,9 @@ wait_settled() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Servers: start_<name> sets SERVER_PID, BASE, READY_URL, CREATE_DB; compact_<name> runs after the load.
+# Servers: start_<name> (scripts/lib/bench-common.sh) sets SERVER_PID, BASE, READY_URL; compact_<name>
+# runs after the load.
 
-start_taildb() {
-  local port; port=$(free_port)
-  BASE="http://127.0.0.1:$port"; READY_URL="$BASE/ping"; CREATE_DB=1
-  "$TAILDB" serve --data-dir "$DATA" --bind "127.0.0.1:$port" > "$LOG" 2>&1 &
-  SERVER_PID=$!
-}
 compact_taildb() {
   # Flush every memtable and merge every shard's segments (POST /internal/force_merge), then wait
   # for the data directory to stop changing. TAILDB_FLUSH_PATH overrides the endpoint.
@@ -214,56 +165,10 @@ compact_taildb() {
   SETTLE_S=$(wait_settled 5)
 }
 
-start_influxdb() {
-  command -v influxd > /dev/null || { log "influxd not installed (apt-get install -y influxdb)"; return 1; }
-  local port rpc; port=$(free_port); rpc=$(free_port)
-  BASE="http://127.0.0.1:$port"; READY_URL="$BASE/ping"; CREATE_DB=1
-  cat > "$DATA.conf" <<CONF
-reporting-disabled = true
-bind-address = "127.0.0.1:$rpc"
-[meta]
-  dir = "$DATA/meta"
-[data]
-  dir = "$DATA/data"
-  wal-dir = "$DATA/wal"
-  index-version = "tsi1"
-  query-log-enabled = false
-  cache-snapshot-write-cold-duration = "5s"
-  compact-full-write-cold-duration = "10s"
-  max-series-per-database = 0
-  max-values-per-tag = 0
-[monitor]
-  store-enabled = false
-[subscriber]
-  enabled = false
-[continuous_queries]
-  enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:$port"
-  log-enabled = false
-  max-body-size = 0
-[logging]
-  level = "warn"
-CONF
-  mkdir -p "$DATA"
-  influxd run -config "$DATA.conf" > "$LOG" 2>&1 &
-  SERVER_PID=$!
-}
 # The WAL is snapshotted to TSM after 5 s cold and fully compacted after 10 s cold: wait for the
 # WAL to empty and the size to hold still.
-influx_wal_empty() { [ "$(find "$DATA/wal" -name '*.wal' -size +0 2>/dev/null | wc -l)" -eq 0 ]; }
 compact_influxdb() { SETTLE_S=$(wait_settled 15 influx_wal_empty); }
 
-start_victoriametrics() {
-  command -v victoria-metrics > /dev/null || { log "victoria-metrics not installed (apt-get install -y victoria-metrics)"; return 1; }
-  local port; port=$(free_port)
-  BASE="http://127.0.0.1:$port"; READY_URL="$BASE/health"; CREATE_DB=0 # no databases: `db` becomes a label
-  DISK_SKIP=cache # metric-name caches written at shutdown, rebuilt when missing
-  victoria-metrics -storageDataPath "$DATA" -httpListenAddr "127.0.0.1:$port" -retentionPeriod 100y \
-    -loggerLevel WARN > "$LOG" 2>&1 &
-  SERVER_PID=$!
-}
 compact_victoriametrics() {
   curl -sf --max-time 60 -o /dev/null "$BASE/internal/force_flush" || log "victoriametrics: force_flush failed"
   curl -sf --max-time 60 -o /dev/null "$BASE/internal/force_merge" || log "victoriametrics: force_merge failed"
@@ -281,6 +186,8 @@ run_one() {
   local S=$1 W=$2
   DATA="$WORKDIR/data-$S-$W"; LOG="$OUT/$S-$W.log"
   rm -rf "$DATA" "$DATA.conf"; mkdir -p "$DATA"; DISK_SKIP=
+  # VictoriaMetrics has no databases (`db` becomes a label) and rebuilds its cache/ by itself.
+  CREATE_DB=1; [ "$S" = victoriametrics ] && { CREATE_DB=0; DISK_SKIP=cache; }
   log "$S / $W: starting"
   if ! "start_$S" || ! wait_ready "$READY_URL"; then
     log "$S / $W: server did not come up; last log lines:"; tail -5 "$LOG" >&2 || true

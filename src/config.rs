@@ -48,6 +48,7 @@ pub struct Config {
     pub data: DataConfig,
     pub limits: LimitsConfig,
     pub index: IndexConfig,
+    pub coordinator: CoordinatorConfig,
 }
 
 /// `[http]`: the listener and the write endpoints.
@@ -143,6 +144,23 @@ pub struct LimitsConfig {
     pub max_series_per_database: u64,
     pub max_series_per_measurement: u64,
     pub max_values_per_tag: u64,
+}
+
+/// `[coordinator]`: query management, as InfluxDB 1.x names it; 0 = unlimited everywhere.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CoordinatorConfig {
+    /// A query still running after this long is stopped (`query-timeout limit exceeded`); 0s = never.
+    #[serde(with = "human_duration")]
+    pub query_timeout: Duration,
+    /// Queries allowed to run at once; more are refused at once.
+    pub max_concurrent_queries: usize,
+    /// Points one SELECT statement may read.
+    pub max_select_point: u64,
+    /// Series one SELECT statement may read.
+    pub max_select_series: u64,
+    /// GROUP BY time buckets one SELECT statement may produce.
+    pub max_select_buckets: u64,
 }
 
 /// `wal-sync` values.
@@ -271,6 +289,22 @@ impl Config {
             max_values_per_tag: self.limits.max_values_per_tag,
         };
         engine
+    }
+
+    /// The query manager's settings and the per-statement limits of `[coordinator]`.
+    pub fn query_config(&self) -> (query::exec::ManagerConfig, query::exec::QueryLimits) {
+        let c = &self.coordinator;
+        (
+            query::exec::ManagerConfig {
+                query_timeout: (!c.query_timeout.is_zero()).then_some(c.query_timeout),
+                max_concurrent_queries: c.max_concurrent_queries,
+            },
+            query::exec::QueryLimits {
+                max_select_point: c.max_select_point,
+                max_select_series: c.max_select_series,
+                max_select_buckets: c.max_select_buckets,
+            },
+        )
     }
 
     pub fn write_config(&self) -> ingest::http::WriteConfig {
@@ -407,6 +441,12 @@ mod tests {
             [index]
             series-cache-entries = 5000
             mutable-max-postings = 70000
+            [coordinator]
+            query-timeout = "30s"
+            max-concurrent-queries = 4
+            max-select-point = 1000
+            max-select-series = 10
+            max-select-buckets = 100
             "#,
         );
         let c = match c {
@@ -438,6 +478,18 @@ mod tests {
         );
         assert_eq!(engine.memtable_max_bytes, 1 << 20);
         assert_eq!(c.write_config().max_body_size, 64 << 20);
+        let (manager, limits) = c.query_config();
+        assert_eq!(manager.query_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(manager.max_concurrent_queries, 4);
+        assert_eq!(
+            (
+                limits.max_select_point,
+                limits.max_select_series,
+                limits.max_select_buckets
+            ),
+            (1000, 10, 100)
+        );
+        assert_eq!(Config::default().query_config().0.query_timeout, None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! operator endpoints `/internal/force_flush` and `/internal/force_merge`.
 
 mod admin;
+mod compat_corpus;
 mod limits;
 mod ping_health;
 mod schema_golden;

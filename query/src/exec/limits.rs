@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Instant;
 
 use super::error::ExecError;
 
@@ -42,40 +43,101 @@ fn check(n: u64, max: u64, what: &str) -> Result<(), ExecError> {
 
 const RUNNING: u8 = 0;
 const KILLED: u8 = 1;
-const TIMED_OUT: u8 = 2;
 
-/// A flag the query manager sets to stop a running query; executors poll [`Interrupt::check`]
-/// between batches. The default never fires.
+/// A flag the query manager sets to stop a running query, plus its `query-timeout` deadline;
+/// executors poll [`Interrupt::check`] between batches. The default never fires.
 #[derive(Clone, Debug, Default)]
-pub struct Interrupt(Option<Arc<AtomicU8>>);
+pub struct Interrupt {
+    flag: Option<Arc<AtomicU8>>,
+    deadline: Option<Instant>,
+}
 
 impl Interrupt {
-    pub fn new() -> Interrupt {
-        Interrupt(Some(Arc::new(AtomicU8::new(RUNNING))))
-    }
-
-    /// `KILL QUERY`.
-    pub fn kill(&self) {
-        self.set(KILLED);
-    }
-
-    /// `query-timeout` elapsed.
-    pub fn time_out(&self) {
-        self.set(TIMED_OUT);
-    }
-
-    fn set(&self, state: u8) {
-        if let Some(a) = &self.0 {
-            let _ = a.compare_exchange(RUNNING, state, Ordering::Relaxed, Ordering::Relaxed);
+    /// A live interrupt that times out at `deadline` (never when `None`).
+    pub fn new(deadline: Option<Instant>) -> Interrupt {
+        Interrupt {
+            flag: Some(Arc::new(AtomicU8::new(RUNNING))),
+            deadline,
         }
     }
 
-    /// `Err` with InfluxDB's text once the query was killed or timed out.
+    /// `KILL QUERY`: returns `false` when it was already killed.
+    pub fn kill(&self) -> bool {
+        self.flag.as_ref().is_some_and(|a| {
+            a.compare_exchange(RUNNING, KILLED, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        })
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.flag
+            .as_ref()
+            .is_some_and(|a| a.load(Ordering::Relaxed) == KILLED)
+    }
+
+    /// `Err` with InfluxDB's text once the query was killed or its timeout passed.
     pub fn check(&self) -> Result<(), ExecError> {
-        match self.0.as_ref().map(|a| a.load(Ordering::Relaxed)) {
-            Some(KILLED) => Err(ExecError::Invalid("query killed".into())),
-            Some(TIMED_OUT) => Err(ExecError::Invalid("query timeout reached".into())),
-            _ => Ok(()),
+        if self.is_killed() {
+            return Err(ExecError::Invalid("query interrupted".into()));
         }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(ExecError::Invalid("query-timeout limit exceeded".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn limits_zero_is_unlimited_and_texts_match_influxdb() {
+        let l = QueryLimits::default();
+        assert!(l.check_points(u64::MAX).is_ok());
+        let l = QueryLimits {
+            max_select_point: 10,
+            max_select_series: 2,
+            max_select_buckets: 5,
+        };
+        assert!(l.check_points(10).is_ok());
+        assert_eq!(
+            l.check_points(11).unwrap_err().to_string(),
+            "max-select-point limit exceeded: (11/10)"
+        );
+        assert_eq!(
+            l.check_series(3).unwrap_err().to_string(),
+            "max-select-series limit exceeded: (3/2)"
+        );
+        assert_eq!(
+            l.check_buckets(6).unwrap_err().to_string(),
+            "max-select-buckets limit exceeded: (6/5)"
+        );
+    }
+
+    #[test]
+    fn interrupt_kill_and_deadline() {
+        assert!(Interrupt::default().check().is_ok());
+        assert!(!Interrupt::default().kill());
+        let i = Interrupt::new(None);
+        let seen_by_executor = i.clone();
+        assert!(seen_by_executor.check().is_ok());
+        assert!(i.kill());
+        assert!(!i.kill(), "a second kill reports already killed");
+        assert_eq!(
+            seen_by_executor.check().unwrap_err().to_string(),
+            "query interrupted"
+        );
+        let t = Interrupt::new(Some(Instant::now() - Duration::from_millis(1)));
+        assert_eq!(
+            t.check().unwrap_err().to_string(),
+            "query-timeout limit exceeded"
+        );
+        assert!(
+            Interrupt::new(Some(Instant::now() + Duration::from_secs(60)))
+                .check()
+                .is_ok()
+        );
     }
 }

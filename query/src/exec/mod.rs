@@ -18,6 +18,7 @@ mod error;
 mod executor;
 pub mod functions;
 mod limits;
+mod manager;
 mod mem_store;
 mod meta;
 mod schema;
@@ -34,5 +35,6 @@ pub use condition::{
 pub use error::ExecError;
 pub use executor::{ExecContext, execute};
 pub use limits::{Interrupt, QueryLimits};
+pub use manager::{ManagerConfig, QueryHandle, QueryManager, go_duration};
 pub use mem_store::MemStore;
 pub use store::Store;

@@ -12,12 +12,20 @@
 //!   [`AggregateCall::new`] / [`TransformCall::new`], with InfluxDB's error texts
 //!   (`invalid number of arguments for percentile, expected 2, got 1`, …).
 
+mod call;
+mod holt_winters;
 mod reduce;
 mod scalar;
+mod select;
+mod ta;
 mod transform;
 
-pub use reduce::reduce;
-pub use scalar::{eval_binary, eval_math};
+#[cfg(test)]
+mod tests;
+
+pub use reduce::{reduce, reduce_grouped};
+pub use scalar::{eval_binary, eval_math, math_arity};
+pub use select::SAMPLE_SEED;
 pub use transform::transform;
 
 use super::error::ExecError;
