@@ -365,7 +365,7 @@ impl SeriesMeta<'_> {
             .group(id)
             .and_then(|g| self.tags_of.get(g as usize))
             .and_then(|t| t.get(key))
-            .map_or(Value::Null, tag_value)
+            .map_or(Value::Null, |v| tag_value(v))
     }
 }
 
@@ -570,7 +570,7 @@ fn raw(
                     .tags_of
                     .get(r.fine as usize)
                     .and_then(|t| t.get(*key))
-                    .map_or(Value::Null, tag_value),
+                    .map_or(Value::Null, |v| tag_value(v)),
                 _ => Value::Null,
             };
             let vals = plan
@@ -592,10 +592,10 @@ fn raw(
 
 /// A tag column's value: tag values are never empty, so `""` (the grouping's "lacks the key")
 /// is null.
-fn tag_value(v: &String) -> Value {
+fn tag_value(v: &str) -> Value {
     if v.is_empty() {
         Value::Null
     } else {
-        Value::Str(v.clone())
+        Value::Str(v.to_owned())
     }
 }

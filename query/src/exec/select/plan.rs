@@ -449,6 +449,23 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
             "at least 1 non-time field must be queried".into(),
         ));
     }
+    for c in &plan.columns {
+        if let Node::Transform(call, inner) = &c.node {
+            let agg = contains_agg(plan, inner);
+            if schema.group_by_time && !agg {
+                return Err(ExecError::Invalid(format!(
+                    "aggregate function required inside the call to {}",
+                    call.name()
+                )));
+            }
+            if agg && !schema.group_by_time {
+                return Err(ExecError::Invalid(format!(
+                    "{} aggregate requires a GROUP BY interval",
+                    call.name()
+                )));
+            }
+        }
+    }
     let fields = plan
         .leaves
         .iter()
@@ -489,23 +506,6 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
         return Err(ExecError::Invalid(
             "GROUP BY requires at least one aggregate function".into(),
         ));
-    }
-    for c in &plan.columns {
-        if let Node::Transform(call, inner) = &c.node {
-            let agg = contains_agg(plan, inner);
-            if schema.group_by_time && !agg {
-                return Err(ExecError::Invalid(format!(
-                    "aggregate function required inside the call to {}",
-                    call.name()
-                )));
-            }
-            if agg && !schema.group_by_time {
-                return Err(ExecError::Invalid(format!(
-                    "{} aggregate requires a GROUP BY interval",
-                    call.name()
-                )));
-            }
-        }
     }
     Ok(())
 }

@@ -323,3 +323,51 @@ fn column_names_of_expressions() {
     assert_eq!(name("SELECT value * 2 + 1 FROM m"), "value");
     assert_eq!(name("SELECT (value) FROM m"), "value");
 }
+
+#[test]
+fn collected_functions_reduce_per_slot() {
+    let one = |q: &str| col(&run(q), 1);
+    assert_eq!(one("SELECT stddev(value) FROM lat"), floats(&[25.859190383164112]));
+    assert_eq!(one("SELECT spread(value) FROM lat"), floats(&[79.75]));
+    assert_eq!(one("SELECT integral(value) FROM lat WHERE host = 'b'"), floats(&[16087.5]));
+    assert_eq!(one("SELECT percentile(value, 50) FROM lat"), floats(&[12.5]));
+    let r = run("SELECT percentile(value, 95) FROM lat");
+    assert_eq!(times(&r), [at(10, 10)]);
+    assert_eq!(col(&r, 1), floats(&[61.5]));
+    let r = run(&format!(
+        "SELECT median(value), percentile(value, 50) FROM lat WHERE {RANGE} GROUP BY time(5m)"
+    ));
+    assert_eq!(times(&r), [at(0, 0), at(5, 0), at(10, 0)]);
+    let r = run("SELECT top(value, 2), host FROM lat");
+    assert_eq!(col(&r, 1), floats(&[80.25, 61.5]));
+    assert_eq!(times(&r), [at(6, 40), at(10, 10)]);
+    assert_eq!(col(&r, 2), [Value::Str("b".into()), Value::Str("a".into())]);
+}
+
+#[test]
+fn transformations_and_math() {
+    let r = run("SELECT derivative(value) FROM lat WHERE host = 'a'");
+    assert_eq!(
+        col(&r, 1),
+        floats(&[0.1, 0.1, 0.1, 0.09497206703910614, 1.0, 0.1])
+    );
+    let r = run(&format!(
+        "SELECT derivative(mean(value), 5m) FROM lat WHERE {RANGE} GROUP BY time(5m)"
+    ));
+    assert_eq!(r[0].columns, ["time", "derivative"]);
+    assert_eq!(col(&r, 1), floats(&[55.375 - 11.53125, 61.5 - 55.375]));
+    assert_eq!(times(&r), [at(5, 0), at(10, 0)]);
+    let r = run(&format!(
+        "SELECT mean(value) + max(value) FROM lat WHERE {RANGE} GROUP BY time(5m)"
+    ));
+    assert_eq!(r[0].columns, ["time", "mean_max"]);
+    assert_eq!(col(&r, 1)[1], Value::Float(55.375 + 80.25));
+    let r = run("SELECT code / 3, code * 2, code % 7 FROM lat LIMIT 1");
+    assert_eq!(r[0].columns, ["time", "code", "code_1", "code_2"]);
+    assert_eq!(r[0].values[0][1], Value::Float(200.0 / 3.0));
+    assert_eq!(r[0].values[0][3], Value::Int(200 % 7));
+    assert_eq!(
+        err(&format!("SELECT derivative(value) FROM lat WHERE {RANGE} GROUP BY time(5m)")),
+        "aggregate function required inside the call to derivative"
+    );
+}
