@@ -444,6 +444,9 @@ fn aggregate(
             }
             results.push(per_bucket);
         }
+        if results.iter().all(|r| r.iter().all(Vec::is_empty)) {
+            continue;
+        }
         let leaf_value = |k_of: &dyn Fn(usize) -> Option<(Value, Option<u32>)>, l: usize| {
             match plan.leaves.get(l) {
                 Some(Leaf::Agg(_)) => agg_leaf
@@ -578,7 +581,10 @@ fn raw(
                 .iter()
                 .map(|c| eval(&c.node, &leaf))
                 .collect::<Result<Vec<_>, _>>()?;
-            series_rows.push((r.time, vals));
+            // A cast to a type the field lacks reads null: such rows do not exist.
+            if vals.iter().any(|v| *v != Value::Null) {
+                series_rows.push((r.time, vals));
+            }
         }
         let series_rows = apply_transforms(plan, series_rows, &tctx)?;
         let series_rows = order_and_limit(series_rows, tctx.descending, s.offset, s.limit);

@@ -149,7 +149,23 @@ pub(super) fn compile(fields: &[Field], schema: &Schema<'_>) -> Result<Plan, Exe
             _ => {
                 let node = compile_expr(&mut plan, schema, e)?;
                 let name = f.alias.clone().unwrap_or_else(|| column_name(e));
+                // `top(v, host, 3)`: the tag arguments follow as columns.
+                let tag_args = match &node {
+                    Node::Leaf(i) => match plan.leaves.get(*i) {
+                        Some(Leaf::Agg(a)) => a.call.tags.clone(),
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                };
                 plan.columns.push(Column { name, node });
+                for tag in tag_args {
+                    let key = plan.tag_index(&tag);
+                    let i = plan.push_leaf(Leaf::Tag { key });
+                    plan.columns.push(Column {
+                        name: tag,
+                        node: Node::Leaf(i),
+                    });
+                }
             }
         }
     }

@@ -342,6 +342,11 @@ fn collected_functions_reduce_per_slot() {
     assert_eq!(col(&r, 1), floats(&[80.25, 61.5]));
     assert_eq!(times(&r), [at(6, 40), at(10, 10)]);
     assert_eq!(col(&r, 2), [Value::Str("b".into()), Value::Str("a".into())]);
+    let r = run("SELECT top(value, host, 2) FROM lat");
+    assert_eq!(r[0].columns, ["time", "top", "host"]);
+    assert_eq!(col(&r, 2), [Value::Str("b".into()), Value::Str("a".into())]);
+    // A bucket where the function answers nothing is no row (percentile index out of range).
+    assert!(run("SELECT percentile(value, 1) FROM lat WHERE host = 'b'").is_empty());
 }
 
 #[test]
