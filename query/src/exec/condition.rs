@@ -256,7 +256,7 @@ fn regex(pattern: &str) -> Result<TagRegex, ExecError> {
 }
 
 /// Splits a SELECT's WHERE clause into a [`Filter`]: time bounds and a tag predicate. `is_field`
-/// tells fields from tags; conditions on fields are not supported yet.
+/// tells fields from tags; conditions on fields are refused (see [`select_condition`] for them).
 pub fn filter_from_condition(
     cond: Option<&Expr>,
     now: i64,
@@ -269,4 +269,79 @@ pub fn filter_from_condition(
         has_lower_bound: c.has_lower_bound,
         predicate: c.predicate,
     })
+}
+
+/// A SELECT's WHERE clause split three ways (see [`select_condition`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectCondition {
+    /// Time range and the tag predicate of the top-level conjuncts that name no field.
+    pub tags: TagCondition,
+    /// The top-level conjuncts that name a field (AND-ed), evaluated row by row.
+    pub residual: Option<Expr>,
+}
+
+/// Splits a SELECT's WHERE clause at its top-level `AND`s: conjuncts naming a field go to the
+/// residual (rows are filtered by it, tags in it compare per series), the rest to the tag predicate
+/// and time range. `time` inside an `OR` is an error (InfluxDB 1.6.7 silently returns nothing).
+pub fn select_condition(
+    cond: Option<&Expr>,
+    now: i64,
+    is_field: &dyn Fn(&str) -> bool,
+) -> Result<SelectCondition, ExecError> {
+    let mut conjuncts = Vec::new();
+    if let Some(c) = cond {
+        split_and(c, &mut conjuncts);
+    }
+    let mut tag_part: Option<Expr> = None;
+    let mut residual: Option<Expr> = None;
+    for c in conjuncts {
+        let slot = if names_field(c, is_field) {
+            if contains_time(c) {
+                return Err(ExecError::Invalid(
+                    "time conditions cannot be combined with OR".into(),
+                ));
+            }
+            &mut residual
+        } else {
+            &mut tag_part
+        };
+        *slot = Some(match slot.take() {
+            None => c.clone(),
+            Some(prev) => Expr::Binary {
+                op: BinaryOp::And,
+                lhs: Box::new(prev),
+                rhs: Box::new(c.clone()),
+            },
+        });
+    }
+    let tags = tag_condition(tag_part.as_ref(), now, is_field, FieldRule::AsTags)?;
+    Ok(SelectCondition { tags, residual })
+}
+
+fn split_and<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e.unparen() {
+        Expr::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
+            split_and(lhs, out);
+            split_and(rhs, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn names_field(e: &Expr, is_field: &dyn Fn(&str) -> bool) -> bool {
+    match e {
+        Expr::VarRef { name, data_type } => {
+            !name.eq_ignore_ascii_case("time")
+                && data_type != &Some(crate::ast::VarType::Tag)
+                && (is_field(name) || data_type == &Some(crate::ast::VarType::Field))
+        }
+        Expr::Paren(e) => names_field(e, is_field),
+        Expr::Binary { lhs, rhs, .. } => names_field(lhs, is_field) || names_field(rhs, is_field),
+        Expr::Call { args, .. } => args.iter().any(|a| names_field(a, is_field)),
+        _ => false,
+    }
 }

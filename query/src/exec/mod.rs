@@ -13,7 +13,6 @@
 //! 5. Time bounds follow InfluxQL: `time > t` means `>= t+1ns`, `time < t` means `<= t-1ns`; no bound
 //!    means the whole time range.
 
-mod aggregate;
 mod condition;
 mod error;
 mod executor;
@@ -29,9 +28,9 @@ mod store;
 #[cfg(test)]
 mod tests;
 
-pub use aggregate::{AggFn, Aggregate};
 pub use condition::{
-    FieldRule, Filter, TagCondition, eval_time, filter_from_condition, tag_condition,
+    FieldRule, Filter, SelectCondition, TagCondition, eval_time, filter_from_condition,
+    select_condition, tag_condition,
 };
 pub use error::ExecError;
 pub use executor::{ExecContext, execute, execute_each};

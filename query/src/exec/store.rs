@@ -76,7 +76,16 @@ pub trait Store: Send + Sync {
             if !req.series.contains(id) {
                 continue;
             }
-            let columns: Vec<_> = sd.fields.into_iter().map(|(_, c)| Some(c)).collect();
+            // `read` returns only the fields a series has: place each under its requested name.
+            let mut fields = sd.fields;
+            let columns: Vec<_> = req
+                .fields
+                .iter()
+                .map(|f| {
+                    let i = fields.iter().position(|(n, _)| n == f)?;
+                    Some(fields.swap_remove(i).1)
+                })
+                .collect();
             let series = vec![id; sd.timestamps.len()];
             let batch = ScanBatch {
                 series: &series,

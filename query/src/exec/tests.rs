@@ -1,11 +1,10 @@
 //! Unit tests of WHERE analysis and aggregation over columns.
 
-use tsdb::{Column, FieldType, FieldValue, TagPredicate, TagRegex};
+use tsdb::{TagPredicate, TagRegex};
 
 use super::*;
 use crate::ast::{Expr, Statement};
 use crate::parser::parse_statement;
-use crate::response::Value;
 
 fn condition(q: &str) -> Expr {
     match parse_statement(q) {
@@ -138,69 +137,3 @@ fn unsupported_conditions_are_errors() {
     ));
 }
 
-fn col(vals: &[Option<FieldValue<'static>>], ty: FieldType) -> Column {
-    let mut c = Column::new(ty);
-    for v in vals {
-        match v {
-            Some(v) => assert!(c.push(v)),
-            None => c.push_absent(),
-        }
-    }
-    c
-}
-
-#[test]
-fn aggregates_over_columns() {
-    let ints = col(
-        &[
-            Some(FieldValue::Integer(3)),
-            None,
-            Some(FieldValue::Integer(-7)),
-            Some(FieldValue::Integer(3)),
-        ],
-        FieldType::Integer,
-    );
-    let times = [10, 20, 30, 40];
-    let run = |f: AggFn| {
-        let mut a = Aggregate::new(f);
-        a.add_column(&ints, &times)
-            .unwrap_or_else(|e| panic!("{e}"));
-        a
-    };
-    assert_eq!(run(AggFn::Count).value(), Value::Int(3));
-    assert_eq!(run(AggFn::Sum).value(), Value::Int(-1));
-    assert_eq!(run(AggFn::Mean).value(), Value::Float(-1.0 / 3.0));
-    assert_eq!(run(AggFn::Min).value(), Value::Int(-7));
-    assert_eq!(run(AggFn::Min).selected_time(), Some(30));
-    // Ties select the earliest point.
-    assert_eq!(run(AggFn::Max).selected_time(), Some(10));
-    let empty = Aggregate::new(AggFn::Sum);
-    assert_eq!(empty.value(), Value::Null);
-
-    let bools = col(
-        &[
-            Some(FieldValue::Boolean(false)),
-            Some(FieldValue::Boolean(true)),
-        ],
-        FieldType::Boolean,
-    );
-    let mut max = Aggregate::new(AggFn::Max);
-    max.add_column(&bools, &[1, 2])
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(max.value(), Value::Bool(true));
-    let mut sum = Aggregate::new(AggFn::Sum);
-    let err = sum.add_column(&bools, &[1, 2]).err().map(|e| e.to_string());
-    assert_eq!(
-        err.as_deref(),
-        Some("unsupported sum iterator type: *query.booleanInterruptIterator")
-    );
-}
-
-#[test]
-fn columns_shorter_than_times_do_not_panic() {
-    let c = col(&[Some(FieldValue::Float(1.0))], FieldType::Float);
-    let mut a = Aggregate::new(AggFn::Count);
-    a.add_column(&c, &[1, 2, 3])
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(a.value(), Value::Int(1));
-}

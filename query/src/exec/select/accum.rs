@@ -1,0 +1,474 @@
+//! Per-slot accumulators of aggregate calls (slot = output group × bucket count + bucket): dense
+//! arrays updated by column loops over a batch for `count`/`sum`/`mean`/`min`/`max`/`first`/
+//! `last`, and per-slot point lists for every other function (reduced by `functions::reduce`).
+
+use tsdb::{Column, ColumnValues, FieldType};
+
+use super::plan::{AggSpec, Fast};
+use crate::exec::error::ExecError;
+use crate::exec::functions::{Points, Reduced, Values, reduce};
+use crate::response::Value;
+
+/// Slot value meaning "row not aggregated" (filtered out, outside the window, unselected series).
+pub(super) const SKIP: u32 = u32::MAX;
+
+/// Selected values of one type, per slot.
+#[derive(Clone, Debug)]
+enum SelVals {
+    Float(Vec<f64>),
+    Integer(Vec<i64>),
+    Unsigned(Vec<u64>),
+    Boolean(Vec<bool>),
+    String(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+struct Selected {
+    vals: SelVals,
+    time: Vec<i64>,
+    series: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+enum State {
+    Count,
+    Sum { f: Vec<f64>, i: Vec<i64>, u: Vec<u64> },
+    Mean { s: Vec<f64> },
+    Select(Option<Selected>),
+    Collect(Vec<Collected>),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Collected {
+    times: Vec<i64>,
+    series: Vec<u32>,
+    values: Option<Values>,
+}
+
+/// The state of one aggregate call over all slots.
+#[derive(Clone, Debug)]
+pub(super) struct Accumulator {
+    fast: Option<Fast>,
+    name: &'static str,
+    /// The field type of the values accumulated (the first type seen wins on a conflict).
+    ty: Option<FieldType>,
+    /// Points per slot.
+    n: Vec<u64>,
+    state: State,
+}
+
+fn type_error(name: &str, ty: FieldType) -> ExecError {
+    let iter = match ty {
+        FieldType::String => "string",
+        FieldType::Boolean => "boolean",
+        FieldType::Integer => "integer",
+        FieldType::Unsigned => "unsigned",
+        FieldType::Float => "float",
+    };
+    ExecError::Invalid(format!(
+        "unsupported {name} iterator type: *query.{iter}InterruptIterator"
+    ))
+}
+
+impl Accumulator {
+    pub fn new(spec: &AggSpec, slots: usize) -> Accumulator {
+        let state = match spec.fast {
+            Some(Fast::Count) => State::Count,
+            Some(Fast::Sum) => State::Sum {
+                f: Vec::new(),
+                i: Vec::new(),
+                u: Vec::new(),
+            },
+            Some(Fast::Mean) => State::Mean {
+                s: vec![0.0; slots],
+            },
+            Some(Fast::Min | Fast::Max | Fast::First | Fast::Last) => State::Select(None),
+            None => State::Collect(vec![Collected::default(); slots]),
+        };
+        Accumulator {
+            fast: spec.fast,
+            name: spec.call.func.name(),
+            ty: None,
+            n: vec![0; slots],
+            state,
+        }
+    }
+
+    /// Points accumulated in `slot`.
+    pub fn count(&self, slot: usize) -> u64 {
+        self.n.get(slot).copied().unwrap_or(0)
+    }
+
+    /// Adds the present rows of `col` whose `slots[i] != SKIP`.
+    pub fn add(
+        &mut self,
+        col: &Column,
+        slots: &[u32],
+        times: &[i64],
+        series: &[u32],
+    ) -> Result<(), ExecError> {
+        let ty = col.field_type();
+        match self.fast {
+            Some(Fast::Sum | Fast::Mean) if matches!(ty, FieldType::String | FieldType::Boolean) => {
+                return Err(type_error(self.name, ty));
+            }
+            Some(Fast::Min | Fast::Max) if ty == FieldType::String => {
+                return Err(type_error(self.name, ty));
+            }
+            _ => {}
+        }
+        if self.ty.is_some_and(|t| t != ty) {
+            return Ok(());
+        }
+        self.ty = Some(ty);
+        let len = slots
+            .len()
+            .min(times.len())
+            .min(series.len())
+            .min(col.present.len())
+            .min(col.values.len());
+        let nslots = self.n.len();
+        let present = &col.present;
+        let live = |i: usize| {
+            let s = slots[i] as usize;
+            (s < nslots && present.get(i)).then_some(s)
+        };
+        let n = &mut self.n;
+        match (&mut self.state, &col.values) {
+            (State::Count, _) => {
+                for i in 0..len {
+                    if let Some(s) = live(i) {
+                        n[s] += 1;
+                    }
+                }
+            }
+            (State::Mean { s: sum }, vals) => {
+                macro_rules! mean {
+                    ($v:expr) => {
+                        for i in 0..len {
+                            if let Some(s) = live(i) {
+                                n[s] += 1;
+                                sum[s] += $v[i] as f64;
+                            }
+                        }
+                    };
+                }
+                match vals {
+                    ColumnValues::Float(v) => mean!(v),
+                    ColumnValues::Integer(v) => mean!(v),
+                    ColumnValues::Unsigned(v) => mean!(v),
+                    _ => {}
+                }
+            }
+            (State::Sum { f, i: si, u }, vals) => {
+                macro_rules! sum {
+                    ($acc:ident, $v:expr, $add:expr) => {{
+                        if $acc.len() != nslots {
+                            $acc.resize(nslots, Default::default());
+                        }
+                        for i in 0..len {
+                            if let Some(s) = live(i) {
+                                n[s] += 1;
+                                $acc[s] = $add($acc[s], $v[i]);
+                            }
+                        }
+                    }};
+                }
+                match vals {
+                    ColumnValues::Float(v) => sum!(f, v, |a: f64, b: f64| a + b),
+                    ColumnValues::Integer(v) => sum!(si, v, i64::wrapping_add),
+                    ColumnValues::Unsigned(v) => sum!(u, v, u64::wrapping_add),
+                    _ => {}
+                }
+            }
+            (State::Select(sel), vals) => {
+                let kind = self.fast.unwrap_or(Fast::First);
+                let sel = sel.get_or_insert_with(|| Selected {
+                    vals: match vals {
+                        ColumnValues::Float(_) => SelVals::Float(vec![0.0; nslots]),
+                        ColumnValues::Integer(_) => SelVals::Integer(vec![0; nslots]),
+                        ColumnValues::Unsigned(_) => SelVals::Unsigned(vec![0; nslots]),
+                        ColumnValues::Boolean(_) => SelVals::Boolean(vec![false; nslots]),
+                        ColumnValues::String(_) => SelVals::String(vec![String::new(); nslots]),
+                    },
+                    time: vec![0; nslots],
+                    series: vec![0; nslots],
+                });
+                macro_rules! select {
+                    ($acc:expr, $v:expr) => {
+                        for i in 0..len {
+                            if let Some(s) = live(i) {
+                                let (t, id) = (times[i], series[i]);
+                                let take = n[s] == 0
+                                    || better(
+                                        kind,
+                                        &$v[i],
+                                        t,
+                                        id,
+                                        &$acc[s],
+                                        sel.time[s],
+                                        sel.series[s],
+                                    );
+                                n[s] += 1;
+                                if take {
+                                    $acc[s].clone_from(&$v[i]);
+                                    sel.time[s] = t;
+                                    sel.series[s] = id;
+                                }
+                            }
+                        }
+                    };
+                }
+                match (&mut sel.vals, vals) {
+                    (SelVals::Float(a), ColumnValues::Float(v)) => select!(a, v),
+                    (SelVals::Integer(a), ColumnValues::Integer(v)) => select!(a, v),
+                    (SelVals::Unsigned(a), ColumnValues::Unsigned(v)) => select!(a, v),
+                    (SelVals::Boolean(a), ColumnValues::Boolean(v)) => select!(a, v),
+                    (SelVals::String(a), ColumnValues::String(v)) => select!(a, v),
+                    _ => {}
+                }
+            }
+            (State::Collect(c), vals) => {
+                for i in 0..len {
+                    let Some(s) = live(i) else { continue };
+                    n[s] += 1;
+                    let slot = &mut c[s];
+                    slot.times.push(times[i]);
+                    slot.series.push(series[i]);
+                    let values = slot.values.get_or_insert_with(|| empty_values(ty));
+                    match (values, vals) {
+                        (Values::Float(a), ColumnValues::Float(v)) => a.push(v[i]),
+                        (Values::Integer(a), ColumnValues::Integer(v)) => a.push(v[i]),
+                        (Values::Unsigned(a), ColumnValues::Unsigned(v)) => a.push(v[i]),
+                        (Values::Boolean(a), ColumnValues::Boolean(v)) => a.push(v[i]),
+                        (Values::String(a), ColumnValues::String(v)) => a.push(v[i].clone()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds `other` (same call, same slots) into `self`.
+    pub fn merge(&mut self, other: Accumulator) {
+        if other.ty.is_none() {
+            return;
+        }
+        if self.ty.is_none() {
+            *self = other;
+            return;
+        }
+        if self.ty != other.ty {
+            return;
+        }
+        let kind = self.fast.unwrap_or(Fast::First);
+        let Accumulator {
+            n: on, state: os, ..
+        } = other;
+        match (&mut self.state, os) {
+            (State::Count, State::Count) => {}
+            (State::Mean { s }, State::Mean { s: o }) => {
+                for (a, b) in s.iter_mut().zip(o) {
+                    *a += b;
+                }
+            }
+            (State::Sum { f, i, u }, State::Sum { f: of, i: oi, u: ou }) => {
+                merge_vec(f, of, |a, b| a + b);
+                merge_vec(i, oi, i64::wrapping_add);
+                merge_vec(u, ou, u64::wrapping_add);
+            }
+            (State::Select(Some(a)), State::Select(Some(b))) => {
+                for s in 0..on.len().min(self.n.len()) {
+                    if on[s] == 0 {
+                        continue;
+                    }
+                    let take = self.n[s] == 0 || {
+                        let (t, id) = (b.time[s], b.series[s]);
+                        match (&a.vals, &b.vals) {
+                            (SelVals::Float(x), SelVals::Float(y)) => {
+                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
+                            }
+                            (SelVals::Integer(x), SelVals::Integer(y)) => {
+                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
+                            }
+                            (SelVals::Unsigned(x), SelVals::Unsigned(y)) => {
+                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
+                            }
+                            (SelVals::Boolean(x), SelVals::Boolean(y)) => {
+                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
+                            }
+                            (SelVals::String(x), SelVals::String(y)) => {
+                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
+                            }
+                            _ => false,
+                        }
+                    };
+                    if take {
+                        a.time[s] = b.time[s];
+                        a.series[s] = b.series[s];
+                        match (&mut a.vals, &b.vals) {
+                            (SelVals::Float(x), SelVals::Float(y)) => x[s] = y[s],
+                            (SelVals::Integer(x), SelVals::Integer(y)) => x[s] = y[s],
+                            (SelVals::Unsigned(x), SelVals::Unsigned(y)) => x[s] = y[s],
+                            (SelVals::Boolean(x), SelVals::Boolean(y)) => x[s] = y[s],
+                            (SelVals::String(x), SelVals::String(y)) => x[s].clone_from(&y[s]),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            (State::Collect(a), State::Collect(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.times.extend(y.times);
+                    x.series.extend(y.series);
+                    match (&mut x.values, y.values) {
+                        (_, None) => {}
+                        (slot @ None, Some(v)) => *slot = Some(v),
+                        (Some(xv), Some(yv)) => append_values(xv, yv),
+                    }
+                }
+            }
+            _ => {}
+        }
+        for (a, b) in self.n.iter_mut().zip(on) {
+            *a += b;
+        }
+    }
+
+    /// The output points of `slot` (empty when the slot saw no point) and, for selectors, the
+    /// series of the selected point.
+    pub fn finish(
+        &self,
+        spec: &AggSpec,
+        slot: usize,
+    ) -> Result<Vec<(Reduced, Option<u32>)>, ExecError> {
+        let n = self.count(slot);
+        let one = |value: Value, time: Option<i64>, series: Option<u32>| {
+            Ok(vec![(
+                Reduced {
+                    value,
+                    time,
+                    index: None,
+                },
+                series,
+            )])
+        };
+        match &self.state {
+            State::Count => one(Value::Int(n as i64), None, None),
+            _ if n == 0 => Ok(Vec::new()),
+            State::Mean { s } => one(Value::Float(s[slot] / n as f64), None, None),
+            State::Sum { f, i, u } => one(
+                match self.ty {
+                    Some(FieldType::Integer) => Value::Int(i.get(slot).copied().unwrap_or(0)),
+                    Some(FieldType::Unsigned) => Value::UInt(u.get(slot).copied().unwrap_or(0)),
+                    _ => Value::Float(f.get(slot).copied().unwrap_or(0.0)),
+                },
+                None,
+                None,
+            ),
+            State::Select(None) => Ok(Vec::new()),
+            State::Select(Some(sel)) => {
+                let v = match &sel.vals {
+                    SelVals::Float(v) => Value::Float(v[slot]),
+                    SelVals::Integer(v) => Value::Int(v[slot]),
+                    SelVals::Unsigned(v) => Value::UInt(v[slot]),
+                    SelVals::Boolean(v) => Value::Bool(v[slot]),
+                    SelVals::String(v) => Value::Str(v[slot].clone()),
+                };
+                one(v, Some(sel.time[slot]), Some(sel.series[slot]))
+            }
+            State::Collect(c) => {
+                let Some(col) = c.get(slot) else {
+                    return Ok(Vec::new());
+                };
+                let Some(values) = &col.values else {
+                    return Ok(Vec::new());
+                };
+                let mut order: Vec<usize> = (0..col.times.len().min(values.len())).collect();
+                order.sort_by_key(|&i| (col.times[i], col.series[i]));
+                let points = Points {
+                    times: order.iter().map(|&i| col.times[i]).collect(),
+                    values: permute(values, &order),
+                };
+                Ok(reduce(&spec.call, &points)?
+                    .into_iter()
+                    .map(|r| {
+                        let series = r
+                            .index
+                            .and_then(|i| order.get(i))
+                            .and_then(|&i| col.series.get(i))
+                            .copied();
+                        (r, series)
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+/// Whether `(v, t, id)` beats the current selection `(cur, ct, cid)`: min/max prefer the
+/// earlier point on equal values, first/last the earliest/latest time (ties: the lower series).
+#[inline]
+fn better<T: PartialOrd>(kind: Fast, v: &T, t: i64, id: u32, cur: &T, ct: i64, cid: u32) -> bool {
+    use std::cmp::Ordering::*;
+    let earlier = (t, id) < (ct, cid);
+    match kind {
+        Fast::Max => match v.partial_cmp(cur) {
+            Some(Greater) => true,
+            Some(Equal) => earlier,
+            _ => false,
+        },
+        Fast::Min => match v.partial_cmp(cur) {
+            Some(Less) => true,
+            Some(Equal) => earlier,
+            _ => false,
+        },
+        Fast::First => earlier,
+        Fast::Last => t > ct || (t == ct && id < cid),
+        _ => false,
+    }
+}
+
+fn merge_vec<T: Copy + Default>(a: &mut Vec<T>, b: Vec<T>, f: impl Fn(T, T) -> T) {
+    if a.len() < b.len() {
+        a.resize(b.len(), T::default());
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = f(*x, y);
+    }
+}
+
+fn empty_values(ty: FieldType) -> Values {
+    match ty {
+        FieldType::Float => Values::Float(Vec::new()),
+        FieldType::Integer => Values::Integer(Vec::new()),
+        FieldType::Unsigned => Values::Unsigned(Vec::new()),
+        FieldType::String => Values::String(Vec::new()),
+        FieldType::Boolean => Values::Boolean(Vec::new()),
+    }
+}
+
+fn append_values(a: &mut Values, b: Values) {
+    match (a, b) {
+        (Values::Float(x), Values::Float(y)) => x.extend(y),
+        (Values::Integer(x), Values::Integer(y)) => x.extend(y),
+        (Values::Unsigned(x), Values::Unsigned(y)) => x.extend(y),
+        (Values::String(x), Values::String(y)) => x.extend(y),
+        (Values::Boolean(x), Values::Boolean(y)) => x.extend(y),
+        _ => {}
+    }
+}
+
+fn permute(v: &Values, order: &[usize]) -> Values {
+    fn p<T: Clone>(v: &[T], order: &[usize]) -> Vec<T> {
+        order.iter().filter_map(|&i| v.get(i).cloned()).collect()
+    }
+    match v {
+        Values::Float(x) => Values::Float(p(x, order)),
+        Values::Integer(x) => Values::Integer(p(x, order)),
+        Values::Unsigned(x) => Values::Unsigned(p(x, order)),
+        Values::String(x) => Values::String(p(x, order)),
+        Values::Boolean(x) => Values::Boolean(p(x, order)),
+    }
+}

@@ -1,0 +1,607 @@
+//! The statement driver: sources → per measurement (plan, WHERE split, groups, window, scan with
+//! two sinks, merge) → result series.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+
+use roaring::RoaringBitmap;
+use tsdb::{IndexScope, ScanRequest, ScanSink, SeriesGroups};
+
+use super::accum::SKIP;
+use super::emit::{Rows, apply_transforms, cast, eval, fill, order_and_limit};
+use super::filter::compile_cond;
+use super::plan::{Leaf, Plan, Schema, compile};
+use super::sink::{AggSink, MinTimeSink, RawSink, Shared};
+use super::window::Window;
+use crate::ast::{Expr, Fill, Literal, NamePattern, SelectStatement, SortOrder, Source};
+use crate::exec::condition::{eval_time, select_condition};
+use crate::exec::error::ExecError;
+use crate::exec::executor::ExecContext;
+use crate::exec::functions::{AggregateFn, TransformContext};
+use crate::exec::store::Store;
+use crate::response::{Series, Value};
+
+/// The GROUP BY clause, resolved once per statement.
+struct Dimensions {
+    /// `time(interval, offset)`; `None` without one (or for `time(0s)`).
+    time: Option<(i64, i64)>,
+    tags: Vec<TagDim>,
+}
+
+enum TagDim {
+    Name(String),
+    All,
+    Regex(regex::Regex),
+}
+
+pub(crate) fn execute_select(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
+    if s.into.is_some() {
+        return Err(ExecError::Unsupported("SELECT … INTO".into()));
+    }
+    if let Some(tz) = &s.timezone {
+        if tz != "UTC" {
+            return Err(ExecError::Unsupported(format!("tz('{tz}')")));
+        }
+    }
+    let dims = dimensions(s, ctx)?;
+    let mut out = Vec::new();
+    for (db, rp, measurement) in resolve_sources(engine, s, ctx)? {
+        out.extend(select_measurement(
+            engine,
+            s,
+            ctx,
+            &dims,
+            &db,
+            rp.as_deref(),
+            &measurement,
+        )?);
+    }
+    Ok(out)
+}
+
+fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, ExecError> {
+    let mut d = Dimensions {
+        time: None,
+        tags: Vec::new(),
+    };
+    let mut seen_time = false;
+    for dim in &s.dimensions {
+        match dim.expr.unparen() {
+            Expr::Call { name, args } if name.eq_ignore_ascii_case("time") => {
+                if seen_time {
+                    return Err(ExecError::Invalid("multiple time dimensions".into()));
+                }
+                seen_time = true;
+                let interval = match args.first().map(Expr::unparen) {
+                    Some(Expr::Literal(Literal::Duration(i))) => *i,
+                    _ => {
+                        return Err(ExecError::Invalid(
+                            "time dimension must have duration argument".into(),
+                        ));
+                    }
+                };
+                let offset = match args.get(1) {
+                    None => 0,
+                    Some(e) => eval_time(e, ctx.now)?,
+                };
+                if args.len() > 2 {
+                    return Err(ExecError::Invalid(
+                        "time dimension expected 1 or 2 arguments".into(),
+                    ));
+                }
+                if interval > 0 {
+                    d.time = Some((interval, offset.rem_euclid(interval)));
+                } else if interval < 0 {
+                    return Err(ExecError::Invalid(format!(
+                        "time dimension must have a positive duration: {}",
+                        dim.expr
+                    )));
+                }
+            }
+            Expr::VarRef { name, .. } => d.tags.push(TagDim::Name(name.clone())),
+            Expr::Wildcard(_) => d.tags.push(TagDim::All),
+            Expr::Literal(Literal::Regex(r)) => d.tags.push(TagDim::Regex(
+                regex::Regex::new(r)
+                    .map_err(|e| ExecError::Invalid(format!("invalid regex /{r}/: {e}")))?,
+            )),
+            other => {
+                return Err(ExecError::Invalid(format!(
+                    "only time and tag dimensions allowed: {other}"
+                )));
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// `(database, retention policy, measurement)` per source, sorted by measurement name.
+fn resolve_sources(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<(String, Option<String>, String)>, ExecError> {
+    let mut out = Vec::new();
+    for src in &s.sources {
+        let Source::Measurement(m) = src else {
+            return Err(ExecError::Unsupported("subqueries".into()));
+        };
+        let db = m
+            .database
+            .clone()
+            .or_else(|| ctx.database.clone())
+            .ok_or(ExecError::DatabaseNameRequired)?;
+        if !engine.database_exists(&db) {
+            return Err(ExecError::DatabaseNotFound(db));
+        }
+        let rp = m
+            .retention_policy
+            .clone()
+            .or_else(|| ctx.retention_policy.clone());
+        match &m.name {
+            NamePattern::Name(n) => out.push((db, rp, n.clone())),
+            NamePattern::Regex(re) => {
+                let re = regex::Regex::new(re)
+                    .map_err(|e| ExecError::Invalid(format!("invalid regex: {e}")))?;
+                for name in engine.measurements(&db)? {
+                    if re.is_match(&name) {
+                        out.push((db.clone(), rp.clone(), name));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.2.cmp(&b.2));
+    out.dedup();
+    Ok(out)
+}
+
+fn select_measurement(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+    dims: &Dimensions,
+    db: &str,
+    rp: Option<&str>,
+    measurement: &str,
+) -> Result<Vec<Series>, ExecError> {
+    let fields = engine.field_keys(db, rp, measurement)?;
+    let tag_keys = engine.tag_keys(db, measurement)?;
+    let mut group_keys: Vec<String> = Vec::new();
+    for d in &dims.tags {
+        match d {
+            TagDim::Name(n) => group_keys.push(n.clone()),
+            TagDim::All => group_keys.extend(tag_keys.iter().cloned()),
+            TagDim::Regex(re) => {
+                group_keys.extend(tag_keys.iter().filter(|k| re.is_match(k)).cloned())
+            }
+        }
+    }
+    group_keys.sort();
+    group_keys.dedup();
+    let schema = Schema {
+        fields: &fields,
+        tags: &tag_keys,
+        grouped: &group_keys,
+        group_by_time: dims.time.is_some(),
+    };
+    let mut plan = match compile(&s.fields, &schema) {
+        Ok(p) => p,
+        // A measurement without fields (absent) answers nothing rather than failing.
+        Err(ExecError::Invalid(m)) if fields.is_empty() && m.starts_with("at least 1") => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    };
+    if fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let is_field = |n: &str| fields.iter().any(|(f, _)| f == n);
+    let sc = select_condition(s.condition.as_ref(), ctx.now, &is_field)?;
+    let cond = match &sc.residual {
+        Some(e) => Some(compile_cond(e, &mut plan, &is_field)?),
+        None => None,
+    };
+    let min_time = sc.tags.min_time;
+    let mut max_time = sc.tags.max_time;
+    if dims.time.is_some() && max_time == i64::MAX {
+        max_time = ctx.now;
+    }
+    if min_time > max_time {
+        return Ok(Vec::new());
+    }
+    let mut fine_keys = group_keys.clone();
+    fine_keys.extend(plan.tag_keys.iter().cloned());
+    let scope = IndexScope {
+        database: db.to_owned(),
+        retention_policy: rp.map(str::to_owned),
+        min_time,
+        max_time,
+    };
+    let groups = engine.group_series(&scope, measurement, &sc.tags.predicate, &fine_keys)?;
+    ctx.limits.check_series(groups.series.len())?;
+    let (out_of, out_tags) = output_groups(&groups, group_keys.len(), s);
+    let tags_of: Vec<Vec<String>> = groups
+        .groups
+        .iter()
+        .map(|g| g.get(group_keys.len()..).map(<[String]>::to_vec).unwrap_or_default())
+        .collect();
+    let mut series = RoaringBitmap::new();
+    for id in &groups.series {
+        if groups
+            .group(id)
+            .and_then(|g| out_of.get(g as usize))
+            .is_some_and(|&o| o != SKIP)
+        {
+            series.insert(id);
+        }
+    }
+    if series.is_empty() || plan.scan_fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let req = ScanRequest {
+        database: db.to_owned(),
+        retention_policy: rp.map(str::to_owned),
+        measurement: measurement.to_owned(),
+        min_time,
+        max_time,
+        series,
+        fields: plan.scan_fields.clone(),
+    };
+    let window = match dims.time {
+        Some((interval, offset)) => {
+            let start = if sc.tags.has_lower_bound {
+                min_time
+            } else {
+                let mut m = MinTimeSink::default();
+                engine.scan(&req, &mut [&mut m])?;
+                match m.min {
+                    Some(t) => t,
+                    None => return Ok(Vec::new()),
+                }
+            };
+            let w = Window::new(start, max_time, interval, offset)?;
+            ctx.limits.check_buckets(w.len as u64)?;
+            w
+        }
+        None => Window::single(if sc.tags.has_lower_bound { min_time } else { 0 }),
+    };
+    let points = AtomicU64::new(0);
+    let shared = Shared {
+        groups: &groups,
+        out_of: &out_of,
+        tags_of: &tags_of,
+        window,
+        min_time,
+        max_time,
+        cond: cond.as_ref(),
+        ctx,
+        points: &points,
+    };
+    let meta = SeriesMeta {
+        measurement,
+        keys: &group_keys,
+        out_tags: &out_tags,
+        tags_of: &tags_of,
+        groups: &groups,
+    };
+    if plan.is_aggregate() {
+        aggregate(engine, s, &plan, &req, &shared, &meta, dims)
+    } else {
+        raw(engine, s, &plan, &req, &shared, &meta)
+    }
+}
+
+/// Fine groups → output groups (the distinct GROUP BY tag values), SLIMIT/SOFFSET applied.
+fn output_groups(
+    groups: &SeriesGroups,
+    nkeys: usize,
+    s: &SelectStatement,
+) -> (Vec<u32>, Vec<Vec<String>>) {
+    let mut index: HashMap<&[String], u32> = HashMap::new();
+    let mut tags: Vec<Vec<String>> = Vec::new();
+    let mut out_of = Vec::with_capacity(groups.groups.len());
+    for g in &groups.groups {
+        let key = g.get(..nkeys).unwrap_or(g.as_slice());
+        let next = tags.len() as u32;
+        let o = *index.entry(key).or_insert_with(|| {
+            tags.push(key.to_vec());
+            next
+        });
+        out_of.push(o);
+    }
+    // Output groups are already ascending (fine groups are sorted and the keys are a prefix).
+    let soffset = s.soffset.map_or(0, |v| v as usize);
+    let slimit = s.slimit.map_or(usize::MAX, |v| v as usize);
+    let keep_end = soffset.saturating_add(slimit).min(tags.len());
+    let keep = soffset.min(keep_end)..keep_end;
+    for o in out_of.iter_mut() {
+        *o = if keep.contains(&(*o as usize)) {
+            *o - keep.start as u32
+        } else {
+            SKIP
+        };
+    }
+    (out_of, tags.get(keep).map(<[_]>::to_vec).unwrap_or_default())
+}
+
+struct SeriesMeta<'a> {
+    measurement: &'a str,
+    keys: &'a [String],
+    out_tags: &'a [Vec<String>],
+    tags_of: &'a [Vec<String>],
+    groups: &'a SeriesGroups,
+}
+
+impl SeriesMeta<'_> {
+    fn series(&self, plan: &Plan, group: usize, rows: Rows) -> Series {
+        let mut columns = vec!["time".to_owned()];
+        columns.extend(plan.columns.iter().map(|c| c.name.clone()));
+        Series {
+            name: Some(self.measurement.to_owned()),
+            tags: self
+                .keys
+                .iter()
+                .cloned()
+                .zip(self.out_tags.get(group).cloned().unwrap_or_default())
+                .collect(),
+            columns,
+            values: rows
+                .into_iter()
+                .map(|(t, mut v)| {
+                    v.insert(0, Value::Time(t));
+                    v
+                })
+                .collect(),
+        }
+    }
+
+    /// Tag `key` (index into the plan's tag keys) of series `id`.
+    fn tag_of_series(&self, id: u32, key: usize) -> Value {
+        self.groups
+            .group(id)
+            .and_then(|g| self.tags_of.get(g as usize))
+            .and_then(|t| t.get(key))
+            .map_or(Value::Null, |v| tag_value(v))
+    }
+}
+
+fn scan_two<S: ScanSink>(
+    engine: &dyn Store,
+    req: &ScanRequest,
+    mut a: S,
+    mut b: S,
+) -> Result<(S, S), ExecError> {
+    engine.scan(req, &mut [&mut a, &mut b])?;
+    Ok((a, b))
+}
+
+fn aggregate(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    plan: &Plan,
+    req: &ScanRequest,
+    shared: &Shared<'_>,
+    meta: &SeriesMeta<'_>,
+    dims: &Dimensions,
+) -> Result<Vec<Series>, ExecError> {
+    let w = shared.window;
+    let ngroups = meta.out_tags.len();
+    let nslots = ngroups
+        .checked_mul(w.len)
+        .filter(|&n| n < SKIP as usize)
+        .ok_or_else(|| ExecError::Invalid("too many groups × buckets".into()))?;
+    let specs: Vec<_> = plan.agg_specs().collect();
+    let (mut a, b) = scan_two(
+        engine,
+        req,
+        AggSink::new(shared, specs.clone(), nslots),
+        AggSink::new(shared, specs.clone(), nslots),
+    )?;
+    if let Some(e) = a.error.take().or(b.error) {
+        return Err(e);
+    }
+    for (x, y) in a.accs.iter_mut().zip(b.accs) {
+        x.merge(y);
+    }
+    let accs = a.accs;
+    let fill_opt = s.fill.clone().unwrap_or(Fill::Null);
+    let single_selector = specs.len() == 1 && specs[0].call.func.is_selector();
+    let multi = specs.len() == 1
+        && matches!(
+            specs[0].call.func,
+            AggregateFn::Top | AggregateFn::Bottom | AggregateFn::Sample | AggregateFn::Distinct
+        );
+    let tctx = TransformContext {
+        interval: dims.time.map(|(i, _)| i),
+        offset: dims.time.map_or(0, |(_, o)| o),
+        descending: s.order == Some(SortOrder::Desc),
+    };
+    let agg_leaf: HashMap<usize, usize> =
+        plan.aggs.iter().enumerate().map(|(k, &l)| (l, k)).collect();
+    let mut out = Vec::new();
+    for g in 0..ngroups {
+        if g % 64 == 0 {
+            shared.ctx.interrupt.check()?;
+        }
+        let slot = |b: usize| g * w.len + b;
+        if !(0..w.len).any(|b| accs.iter().any(|acc| acc.count(slot(b)) > 0)) {
+            continue;
+        }
+        // results[k][b]: the output points of aggregate k in bucket b.
+        let mut results = Vec::with_capacity(specs.len());
+        for (spec, acc) in specs.iter().zip(&accs) {
+            let mut per_bucket = Vec::with_capacity(w.len);
+            for b in 0..w.len {
+                per_bucket.push(if acc.count(slot(b)) == 0 {
+                    Vec::new()
+                } else {
+                    acc.finish(spec, slot(b))?
+                });
+            }
+            results.push(per_bucket);
+        }
+        if results.iter().all(|r| r.iter().all(Vec::is_empty)) {
+            continue;
+        }
+        let leaf_value = |k_of: &dyn Fn(usize) -> Option<(Value, Option<u32>)>, l: usize| {
+            match plan.leaves.get(l) {
+                Some(Leaf::Agg(_)) => agg_leaf
+                    .get(&l)
+                    .and_then(|&k| k_of(k))
+                    .map_or(Value::Null, |(v, _)| v),
+                Some(Leaf::Tag { key }) => k_of(0)
+                    .and_then(|(_, series)| series)
+                    .map_or(Value::Null, |id| meta.tag_of_series(id, *key)),
+                _ => Value::Null,
+            }
+        };
+        let mut rows: Rows = Vec::new();
+        if multi {
+            for (b, points) in results[0].iter().enumerate() {
+                for (r, series) in points {
+                    let t = match specs[0].call.func {
+                        AggregateFn::Distinct => w.bucket_start(b),
+                        _ => r.time.unwrap_or_else(|| w.bucket_start(b)),
+                    };
+                    let k_of = |_k: usize| Some((r.value.clone(), *series));
+                    let vals = plan
+                        .columns
+                        .iter()
+                        .map(|c| eval(&c.node, &|l| leaf_value(&k_of, l)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    rows.push((t, vals));
+                }
+            }
+            rows.sort_by_key(|(t, _)| *t);
+        } else {
+            let mut filled: Vec<Vec<Value>> = Vec::with_capacity(specs.len());
+            for (spec, per_bucket) in specs.iter().zip(&results) {
+                let mut vals: Vec<Option<Value>> = per_bucket
+                    .iter()
+                    .map(|p| p.first().map(|(r, _)| r.value.clone()))
+                    .collect();
+                filled.push(fill(&mut vals, spec.call.func, &fill_opt));
+            }
+            for b in 0..w.len {
+                let empty = results.iter().all(|r| r[b].is_empty());
+                if empty && (fill_opt == Fill::None || dims.time.is_none()) {
+                    continue;
+                }
+                let t = if dims.time.is_some() {
+                    w.bucket_start(b)
+                } else if single_selector {
+                    results[0][b]
+                        .first()
+                        .and_then(|(r, _)| r.time)
+                        .unwrap_or(w.start)
+                } else {
+                    w.start
+                };
+                let k_of = |k: usize| {
+                    let series = results.get(k).and_then(|r| r[b].first()).and_then(|p| p.1);
+                    Some((filled.get(k)?.get(b)?.clone(), series))
+                };
+                let vals = plan
+                    .columns
+                    .iter()
+                    .map(|c| eval(&c.node, &|l| leaf_value(&k_of, l)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows.push((t, vals));
+            }
+        }
+        let rows = apply_transforms(plan, rows, &tctx)?;
+        let rows = order_and_limit(rows, tctx.descending, s.offset, s.limit);
+        if !rows.is_empty() {
+            out.push(meta.series(plan, g, rows));
+        }
+    }
+    Ok(out)
+}
+
+fn raw(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    plan: &Plan,
+    req: &ScanRequest,
+    shared: &Shared<'_>,
+    meta: &SeriesMeta<'_>,
+) -> Result<Vec<Series>, ExecError> {
+    let selected: Vec<usize> = plan
+        .leaves
+        .iter()
+        .filter_map(|l| match l {
+            Leaf::Field { scan, .. } => Some(*scan),
+            _ => None,
+        })
+        .collect();
+    if selected.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut a, b) = scan_two(
+        engine,
+        req,
+        RawSink::new(shared, &selected),
+        RawSink::new(shared, &selected),
+    )?;
+    if let Some(e) = a.error.take().or(b.error) {
+        return Err(e);
+    }
+    let mut rows = a.rows;
+    rows.extend(b.rows);
+    rows.sort_by_key(|r| (r.group, r.time, r.series));
+    let tctx = TransformContext {
+        interval: None,
+        offset: 0,
+        descending: s.order == Some(SortOrder::Desc),
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let g = rows[start].group;
+        let end = start + rows[start..].iter().take_while(|r| r.group == g).count();
+        let mut series_rows: Rows = Vec::with_capacity(end - start);
+        for r in &rows[start..end] {
+            let leaf = |l: usize| match plan.leaves.get(l) {
+                Some(Leaf::Field { scan, cast: c }) => {
+                    cast(r.cells.get(*scan).cloned().unwrap_or(Value::Null), *c)
+                }
+                Some(Leaf::Tag { key }) => meta
+                    .tags_of
+                    .get(r.fine as usize)
+                    .and_then(|t| t.get(*key))
+                    .map_or(Value::Null, |v| tag_value(v)),
+                _ => Value::Null,
+            };
+            let vals = plan
+                .columns
+                .iter()
+                .map(|c| eval(&c.node, &leaf))
+                .collect::<Result<Vec<_>, _>>()?;
+            // A cast to a type the field lacks reads null: such rows do not exist.
+            if vals.iter().any(|v| *v != Value::Null) {
+                series_rows.push((r.time, vals));
+            }
+        }
+        let series_rows = apply_transforms(plan, series_rows, &tctx)?;
+        let series_rows = order_and_limit(series_rows, tctx.descending, s.offset, s.limit);
+        if !series_rows.is_empty() {
+            out.push(meta.series(plan, g as usize, series_rows));
+        }
+        start = end;
+    }
+    Ok(out)
+}
+
+/// A tag column's value: tag values are never empty, so `""` (the grouping's "lacks the key")
+/// is null.
+fn tag_value(v: &str) -> Value {
+    if v.is_empty() {
+        Value::Null
+    } else {
+        Value::Str(v.to_owned())
+    }
+}

@@ -1,0 +1,207 @@
+//! Scan sinks: [`AggSink`] maps each row to its slot once per batch and feeds every accumulator a
+//! column loop; [`RawSink`] keeps the rows of raw queries. One sink per scan worker, merged after.
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tsdb::{ScanBatch, ScanSink, SeriesGroups};
+
+use super::accum::{Accumulator, SKIP};
+use super::filter::{Cond, RowRef, cell, eval_cond};
+use super::plan::AggSpec;
+use super::window::Window;
+use crate::exec::error::ExecError;
+use crate::exec::executor::ExecContext;
+use crate::response::Value;
+
+/// What every sink of one scan shares.
+pub(super) struct Shared<'a> {
+    pub groups: &'a SeriesGroups,
+    /// Fine group (a [`SeriesGroups`] group) → output group, [`SKIP`] when cut by SLIMIT/SOFFSET.
+    pub out_of: &'a [u32],
+    /// Fine group → the values of the plan's tag keys (what the condition and tag columns read).
+    pub tags_of: &'a [Vec<String>],
+    pub window: Window,
+    pub min_time: i64,
+    pub max_time: i64,
+    pub cond: Option<&'a Cond>,
+    pub ctx: &'a ExecContext,
+    pub points: &'a AtomicU64,
+}
+
+impl Shared<'_> {
+    /// Interruption and the point limit, once per batch.
+    fn check(&self, rows: usize) -> Result<(), ExecError> {
+        self.ctx.interrupt.check()?;
+        let seen = self.points.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
+        self.ctx.limits.check_points(seen)
+    }
+
+    /// The output group of row `i`, or [`SKIP`] when the row is filtered out.
+    #[inline]
+    fn row_group(&self, batch: &ScanBatch<'_>, i: usize) -> (u32, u32) {
+        let t = batch.timestamps[i];
+        let Some(g) = self.groups.group(batch.series[i]) else {
+            return (SKIP, SKIP);
+        };
+        let out = self.out_of.get(g as usize).copied().unwrap_or(SKIP);
+        if out == SKIP || t < self.min_time || t > self.max_time {
+            return (SKIP, g);
+        }
+        if let Some(c) = self.cond {
+            let row = RowRef {
+                columns: batch.columns,
+                row: i,
+                tags: self.tags_of.get(g as usize).map_or(&[], Vec::as_slice),
+            };
+            if !eval_cond(c, &row) {
+                return (SKIP, g);
+            }
+        }
+        (out, g)
+    }
+}
+
+pub(super) struct AggSink<'a> {
+    shared: &'a Shared<'a>,
+    specs: Vec<&'a AggSpec>,
+    pub accs: Vec<Accumulator>,
+    slots: Vec<u32>,
+    pub error: Option<ExecError>,
+}
+
+impl<'a> AggSink<'a> {
+    pub fn new(shared: &'a Shared<'a>, specs: Vec<&'a AggSpec>, slots: usize) -> Self {
+        let accs = specs.iter().map(|s| Accumulator::new(s, slots)).collect();
+        AggSink {
+            shared,
+            specs,
+            accs,
+            slots: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn run(&mut self, batch: &ScanBatch<'_>) -> Result<(), ExecError> {
+        let n = batch.timestamps.len().min(batch.series.len());
+        let sh = self.shared;
+        sh.check(n)?;
+        let w = sh.window;
+        self.slots.clear();
+        for i in 0..n {
+            let (out, _) = sh.row_group(batch, i);
+            let slot = if out == SKIP {
+                SKIP
+            } else {
+                match w.index(batch.timestamps[i]) {
+                    Some(b) => (out as usize * w.len + b) as u32,
+                    None => SKIP,
+                }
+            };
+            self.slots.push(slot);
+        }
+        for (spec, acc) in self.specs.iter().zip(&mut self.accs) {
+            if let Some(Some(col)) = batch.columns.get(spec.scan) {
+                acc.add(col, &self.slots, batch.timestamps, batch.series)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ScanSink for AggSink<'_> {
+    fn consume(&mut self, batch: &ScanBatch<'_>) -> ControlFlow<()> {
+        if self.error.is_some() {
+            return ControlFlow::Break(());
+        }
+        match self.run(batch) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// One row of a raw query.
+pub(super) struct RawRow {
+    pub group: u32,
+    pub fine: u32,
+    pub series: u32,
+    pub time: i64,
+    /// One value per scanned field.
+    pub cells: Vec<Value>,
+}
+
+pub(super) struct RawSink<'a> {
+    shared: &'a Shared<'a>,
+    /// Scan columns whose presence makes a row (the selected fields, not condition-only ones).
+    selected: &'a [usize],
+    pub rows: Vec<RawRow>,
+    pub error: Option<ExecError>,
+}
+
+impl<'a> RawSink<'a> {
+    pub fn new(shared: &'a Shared<'a>, selected: &'a [usize]) -> Self {
+        RawSink {
+            shared,
+            selected,
+            rows: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+impl ScanSink for RawSink<'_> {
+    fn consume(&mut self, batch: &ScanBatch<'_>) -> ControlFlow<()> {
+        let n = batch.timestamps.len().min(batch.series.len());
+        if let Err(e) = self.shared.check(n) {
+            self.error = Some(e);
+            return ControlFlow::Break(());
+        }
+        for i in 0..n {
+            let any = self.selected.iter().any(|&c| {
+                batch
+                    .columns
+                    .get(c)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|col| cell(col, i) != super::filter::Cell::Null)
+            });
+            if !any {
+                continue;
+            }
+            let (out, fine) = self.shared.row_group(batch, i);
+            if out == SKIP {
+                continue;
+            }
+            self.rows.push(RawRow {
+                group: out,
+                fine,
+                series: batch.series[i],
+                time: batch.timestamps[i],
+                cells: batch
+                    .columns
+                    .iter()
+                    .map(|c| c.as_ref().map_or(Value::Null, |c| cell(c, i).to_value()))
+                    .collect(),
+            });
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The earliest row time (GROUP BY time without a lower bound starts at its bucket).
+#[derive(Default)]
+pub(super) struct MinTimeSink {
+    pub min: Option<i64>,
+}
+
+impl ScanSink for MinTimeSink {
+    fn consume(&mut self, batch: &ScanBatch<'_>) -> ControlFlow<()> {
+        if let Some(&t) = batch.timestamps.iter().min() {
+            self.min = Some(self.min.map_or(t, |m| m.min(t)));
+        }
+        ControlFlow::Continue(())
+    }
+}
