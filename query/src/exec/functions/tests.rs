@@ -697,7 +697,11 @@ fn exponential_moving_averages() {
         let out = floats(&transform(&tr(f, vec![lit_i(3)]), &ctx, &c).expect("ok"));
         assert!(out.iter().all(|v| (*v - 7.0).abs() < 1e-12), "{f}: {out:?}");
     }
-    assert!(transform(&tr("relative_strength_index", vec![lit_i(3)]), &ctx, &c).is_err());
+    // RSI starts from a previous value of 0: one upward move and no downward one → 100 throughout.
+    let rsi =
+        floats(&transform(&tr("relative_strength_index", vec![lit_i(3)]), &ctx, &c).expect("ok"));
+    assert_eq!(rsi.len(), 7, "held back for the warm-up count (period 3)");
+    assert!(rsi.iter().all(|v| *v == 100.0), "{rsi:?}");
 }
 
 /// InfluxDB 1.6.7 on v = 10 + 2i at 1m steps, `holt_winters(mean(v), 3, 0) GROUP BY time(1m)`:
