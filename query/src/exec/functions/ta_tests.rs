@@ -1,4 +1,4 @@
-//! The technical-analysis and holt_winters queries of the compatibility corpus (`ta-*`), replayed
+//! The holt_winters and technical-analysis queries of the compatibility corpus (`ta-*`), replayed
 //! against the function library: the input rows are built from `tests/compat/data/edge.lp` the way
 //! the executor builds them (raw rows, or one aggregate per GROUP BY time bucket), and the output
 //! is compared with the answers InfluxDB 1.6.7 recorded in `tests/compat/expected.jsonl`.
