@@ -7,21 +7,20 @@
 //!    recurrences (`l = α·y/s + (1-α)(l' + φb')`, `b = β(l - l') + (1-β)φb'`, `s = γ·y/(l' + φb') +
 //!    (1-γ)s'`, `ŷ = (l + φʰb)·s`) with parameters clamped to [0, 1].
 //! 3. α, β, γ, φ fitted by Nelder–Mead minimising the SSE over the fit period, started from the
-//!    same 3⁴ grid (0.3, 0.7 per parameter) with InfluxDB's epsilon 1e-4 and scale 1.
-//!
-//! How close: the model, the initial values, the grid and the termination rule follow InfluxDB;
-//! the simplex routine is the classic Nelder–Mead (reflection 1, expansion 2, contraction 0.5,
-//! shrink 0.5, regular initial simplex) which InfluxDB's `neldermead` package also implements, but
-//! it is not a line-by-line port, so fitted parameters — and forecasts — differ. Measured against
-//! InfluxDB 1.6.7 on a straight line (v = 10 + 2i, `holt_winters(mean(v), 3, 0)`): InfluxDB
-//! forecasts 30.163, 32.316, 34.513; taildb 29.999, 31.999, 34.000 (the exact continuation) —
-//! within 1.5 %, InfluxDB's optimizer stopping earlier. Treat results as equal in kind, not digits.
+//!    same 2⁴ grid (0.3, 0.7 per parameter) with InfluxDB's epsilon 1e-4 and scale 1.
+//! 4. The Nelder–Mead routine is InfluxDB's `neldermead` step for step (reflection 1, expansion 2,
+//!    contraction 0.5, 1000 iterations, stop when the standard deviation of the vertex values is
+//!    below epsilon), with its quirks kept: the SSE clamps the parameters and stores the seasonals
+//!    in the vertex it evaluates, and a shrink re-evaluates only two vertices. Floating-point
+//!    operations follow InfluxDB's order (`(1/m)·y`, `φ^t` by binary exponentiation), so
+//!    forecasts match InfluxDB 1.6.7's recorded answers (compatibility corpus `ta-001`…`ta-004`).
 
 use std::f64::consts::SQRT_2;
 
 const HW_WEIGHT: f64 = 0.5;
 const EPSILON: f64 = 1.0e-4;
-const GUESSES: [f64; 2] = [0.3, 0.7];
+/// InfluxDB's grid `for x := 0.3; x < 1.0; x += 0.4`, the second value computed as it is.
+const GUESSES: [f64; 2] = [0.3, 0.3 + 0.4];
 const MAX_ITERATIONS: usize = 1000;
 
 fn round_time(t: i64, interval: i64) -> i64 {
@@ -73,7 +72,7 @@ impl Model {
             y_t = (l_new + phi_h * b_new) * stmh;
             l_t = l_new;
             b_t = b_new;
-            phi_h += phi.powi(t as i32);
+            phi_h += pow_int(phi, t);
             if self.seasonal {
                 seasonals[(t + so) % m] = s_new;
                 so += 1;
@@ -83,9 +82,10 @@ impl Model {
         out
     }
 
-    fn sse(&self, params: &[f64]) -> f64 {
-        let mut p = params.to_vec();
-        let f = self.forecast(0, &mut p);
+    /// The SSE over the fit period. Like InfluxDB's, it clamps `params` and leaves the last
+    /// seasonals in them (the optimizer's vertices change when evaluated).
+    fn sse(&self, params: &mut [f64]) -> f64 {
+        let f = self.forecast(0, params);
         let mut sse = 0.0;
         for (fi, yi) in f.iter().zip(&self.y) {
             if !yi.is_nan() {
@@ -99,13 +99,34 @@ impl Model {
     }
 }
 
-/// Nelder–Mead minimisation from `start` with a regular simplex of size `scale`.
+/// `x^n` by binary exponentiation, low bits first — the multiplication order of Go's `math.Pow`
+/// for an integral exponent (its scaled mantissas round the same way away from subnormals).
+fn pow_int(x: f64, n: usize) -> f64 {
+    let (mut result, mut base, mut n) = (1.0, x, n);
+    while n != 0 {
+        if n & 1 == 1 {
+            result *= base;
+        }
+        base *= base;
+        n >>= 1;
+    }
+    result
+}
+
+/// Nelder–Mead minimisation from `start` with a regular simplex of size `scale`, step for step as
+/// InfluxDB's `neldermead` package does it (after M. F. Hutt's C routine), including its quirks:
+/// the objective may rewrite the point it is given (InfluxDB's SSE clamps the parameters and stores
+/// the seasonals in place), the second-worst vertex is the largest value strictly below the worst,
+/// and after a shrink only the worst and second-worst values are re-evaluated.
 fn nelder_mead(
-    f: &dyn Fn(&[f64]) -> f64,
+    f: &dyn Fn(&mut [f64]) -> f64,
     start: &[f64],
     epsilon: f64,
     scale: f64,
 ) -> (f64, Vec<f64>) {
+    const ALPHA: f64 = 1.0;
+    const BETA: f64 = 0.5;
+    const GAMMA: f64 = 2.0;
     let n = start.len();
     let nf = n as f64;
     let pn = scale * ((nf + 1.0).sqrt() - 1.0 + nf) / (nf * SQRT_2);
@@ -125,74 +146,102 @@ fn nelder_mead(
                 .collect()
         })
         .collect();
-    let mut fv: Vec<f64> = v.iter().map(|x| f(x)).collect();
+    let mut fv: Vec<f64> = v.iter_mut().map(|x| f(x)).collect();
+    let mut vm = vec![0.0; n];
+    let mut vr = vec![0.0; n];
+    let mut ve = vec![0.0; n];
+    let mut vc = vec![0.0; n];
     for _ in 0..MAX_ITERATIONS {
-        // Worst, second worst, best.
-        let mut order: Vec<usize> = (0..=n).collect();
-        order.sort_by(|&a, &b| fv[a].total_cmp(&fv[b]));
-        let (best, worst, second) = (order[0], order[n], order[n - 1]);
-        // Centroid of all but the worst.
-        let mut c = vec![0.0; n];
-        for (i, x) in v.iter().enumerate() {
-            if i != worst {
-                for j in 0..n {
-                    c[j] += x[j] / nf;
-                }
+        let (mut vg, mut vs) = (0, 0);
+        for i in 0..=n {
+            if fv[i] > fv[vg] {
+                vg = i;
+            }
+            if fv[i] < fv[vs] {
+                vs = i;
             }
         }
-        let at = |coef: f64| -> Vec<f64> {
-            (0..n).map(|j| c[j] + coef * (v[worst][j] - c[j])).collect()
-        };
-        let r = at(-1.0);
-        let fr = f(&r);
-        if fr < fv[best] {
-            let e = at(-2.0);
-            let fe = f(&e);
-            if fe < fr {
-                v[worst] = e;
-                fv[worst] = fe;
-            } else {
-                v[worst] = r;
-                fv[worst] = fr;
+        let mut vh = vs;
+        for i in 0..=n {
+            if fv[i] > fv[vh] && fv[i] < fv[vg] {
+                vh = i;
             }
-        } else if fr < fv[second] {
-            v[worst] = r;
-            fv[worst] = fr;
-        } else {
-            let (k, fk) = if fr < fv[worst] {
-                let k = at(-0.5);
-                let fk = f(&k);
-                (k, fk)
+        }
+        for (i, m) in vm.iter_mut().enumerate() {
+            let mut cent = 0.0;
+            for (row, x) in v.iter().enumerate() {
+                if row != vg {
+                    cent += x[i];
+                }
+            }
+            *m = cent / nf;
+        }
+        for i in 0..n {
+            vr[i] = vm[i] + ALPHA * (vm[i] - v[vg][i]);
+        }
+        let fr = f(&mut vr);
+        if fr < fv[vh] && fr >= fv[vs] {
+            v[vg].copy_from_slice(&vr);
+            fv[vg] = fr;
+        }
+        if fr < fv[vs] {
+            for i in 0..n {
+                ve[i] = vm[i] + GAMMA * (vr[i] - vm[i]);
+            }
+            let fe = f(&mut ve);
+            if fe < fr {
+                v[vg].copy_from_slice(&ve);
+                fv[vg] = fe;
             } else {
-                let k = at(0.5);
-                let fk = f(&k);
-                (k, fk)
-            };
-            if fk < fv[worst].min(fr) {
-                v[worst] = k;
-                fv[worst] = fk;
+                v[vg].copy_from_slice(&vr);
+                fv[vg] = fr;
+            }
+        }
+        if fr >= fv[vh] {
+            if fr < fv[vg] && fr >= fv[vh] {
+                for i in 0..n {
+                    vc[i] = vm[i] + BETA * (vr[i] - vm[i]);
+                }
             } else {
-                let b = v[best].clone();
-                for i in 0..=n {
-                    if i != best {
-                        for j in 0..n {
-                            v[i][j] = b[j] + 0.5 * (v[i][j] - b[j]);
+                for i in 0..n {
+                    vc[i] = vm[i] - BETA * (vm[i] - v[vg][i]);
+                }
+            }
+            let fc = f(&mut vc);
+            if fc < fv[vg] {
+                v[vg].copy_from_slice(&vc);
+                fv[vg] = fc;
+            } else {
+                let best = v[vs].clone();
+                for (row, x) in v.iter_mut().enumerate() {
+                    if row != vs {
+                        for i in 0..n {
+                            x[i] = best[i] + (x[i] - best[i]) / 2.0;
                         }
-                        fv[i] = f(&v[i]);
                     }
                 }
+                fv[vg] = f(&mut v[vg]);
+                fv[vh] = f(&mut v[vh]);
             }
         }
-        let avg = fv.iter().sum::<f64>() / (nf + 1.0);
-        let s = (fv.iter().map(|x| (x - avg) * (x - avg)).sum::<f64>() / nf).sqrt();
-        if s < epsilon || s.is_nan() {
+        let favg = fv.iter().sum::<f64>() / (nf + 1.0);
+        let mut s = 0.0;
+        for x in &fv {
+            s += pow_int(x - favg, 2) / nf;
+        }
+        if s.sqrt() < epsilon {
             break;
         }
     }
-    let best = (0..=n)
-        .min_by(|&a, &b| fv[a].total_cmp(&fv[b]))
-        .unwrap_or(0);
-    (fv[best], v[best].clone())
+    let mut vs = 0;
+    for i in 0..=n {
+        if fv[i] < fv[vs] {
+            vs = i;
+        }
+    }
+    let params = v[vs].clone();
+    let min = f(&mut v[vs]);
+    (min, params)
 }
 
 /// Forecast rows (time, value). `with_fit` also returns the fitted values over the input period.
@@ -234,7 +283,7 @@ pub(super) fn forecast(
     let mut l0 = 0.0;
     if seasonal {
         for v in y.iter().take(m).filter(|v| !v.is_nan()) {
-            l0 += v / m as f64;
+            l0 += (1.0 / m as f64) * v;
         }
     } else {
         l0 = HW_WEIGHT * y[0];
@@ -243,7 +292,7 @@ pub(super) fn forecast(
     if seasonal {
         for i in 0..m {
             if m + i < y.len() && !y[i].is_nan() && !y[m + i].is_nan() {
-                b0 += (y[m + i] - y[i]) / (m * m) as f64;
+                b0 += 1.0 / (m * m) as f64 * (y[m + i] - y[i]);
             }
         }
     } else if y.len() > 1 && !y[1].is_nan() {
@@ -260,7 +309,7 @@ pub(super) fn forecast(
         );
     }
     let model = Model { y, seasonal };
-    let objective = |p: &[f64]| model.sse(p);
+    let objective = |p: &mut [f64]| model.sse(p);
     let mut best: Option<(f64, Vec<f64>)> = None;
     for &a in &GUESSES {
         for &b in &GUESSES {

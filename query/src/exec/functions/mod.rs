@@ -21,6 +21,8 @@ mod ta;
 mod transform;
 
 #[cfg(test)]
+mod ta_tests;
+#[cfg(test)]
 mod tests;
 
 pub use reduce::{reduce, reduce_grouped};

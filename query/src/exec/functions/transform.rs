@@ -12,7 +12,7 @@
 //! 4. derivative/difference skip a row at the same time as the previous one (a joined series);
 //!    moving_average/cumulative_sum/elapsed do not.
 //!
-//! Technical analysis: see `ta.rs` (EMA, DEMA, TEMA implemented; RSI, TRIX, KER, KAMA, CMO not yet).
+//! Technical analysis: see `ta.rs` (EMA, DEMA, TEMA, RSI, TRIX, KER, KAMA, CMO).
 //!
 //! Default units: `derivative(f)` uses the GROUP BY time interval when there is one, else 1s
 //! (InfluxDB's `DerivativeInterval`); `elapsed(f)` 1ns.
