@@ -27,6 +27,5 @@ pub use select::{
 };
 pub use statement::{
     CreateDatabaseStatement, DropDatabaseStatement, ExplainStatement, KillQueryStatement,
-    ShowMeasurementsStatement,
-    ShowRetentionPoliciesStatement, Statement, UnsupportedStatement,
+    ShowMeasurementsStatement, ShowRetentionPoliciesStatement, Statement, UnsupportedStatement,
 };

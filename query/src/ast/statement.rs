@@ -201,7 +201,11 @@ impl fmt::Display for Statement {
             Statement::DropMeasurement(s) => write!(f, "{s}"),
             Statement::Delete(s) => write!(f, "{s}"),
             Statement::Explain(s) => {
-                f.write_str(if s.analyze { "EXPLAIN ANALYZE " } else { "EXPLAIN " })?;
+                f.write_str(if s.analyze {
+                    "EXPLAIN ANALYZE "
+                } else {
+                    "EXPLAIN "
+                })?;
                 write!(f, "{}", s.statement)
             }
             Statement::ShowQueries => f.write_str("SHOW QUERIES"),

@@ -103,12 +103,8 @@ fn execute_statement(
         } else {
             "EXPLAIN".to_owned()
         })),
-        Statement::ShowQueries => Err(ExecError::Unsupported(
-            "SHOW QUERIES".to_owned(),
-        )),
-        Statement::KillQuery(_) => Err(ExecError::Unsupported(
-            "KILL QUERY".to_owned(),
-        )),
+        Statement::ShowQueries => Err(ExecError::Unsupported("SHOW QUERIES".to_owned())),
+        Statement::KillQuery(_) => Err(ExecError::Unsupported("KILL QUERY".to_owned())),
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }

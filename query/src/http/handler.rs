@@ -13,7 +13,7 @@ use tsdb::Engine;
 
 use crate::ast::Statement;
 use crate::exec::{ExecContext, Store, execute, execute_each};
-use crate::parser::parse_query;
+use crate::parser::{self, parse_params, parse_query_with_params};
 use crate::response::{
     CsvWriter, QueryResponse, TimeFormat, chunk_size_param, write_chunks, write_csv_error,
     write_error_body, write_response,
@@ -104,7 +104,12 @@ fn json_response(status: StatusCode, body: Vec<u8>, error: Option<&str>) -> Resp
     body_response(status, body, error, Format::Json)
 }
 
-fn body_response(status: StatusCode, body: Vec<u8>, error: Option<&str>, format: Format) -> Response {
+fn body_response(
+    status: StatusCode,
+    body: Vec<u8>,
+    error: Option<&str>,
+    format: Format,
+) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -152,7 +157,16 @@ async fn query(
             out_format,
         );
     }
-    let statements = match parse_query(q) {
+    let bound = match params.get("params").filter(|p| !p.is_empty()) {
+        Some(text) => match parse_params(text) {
+            Ok(b) => b,
+            Err(e) => {
+                return error_response(StatusCode::BAD_REQUEST, &e.to_string(), pretty, out_format);
+            }
+        },
+        None => parser::Params::new(),
+    };
+    let statements = match parse_query_with_params(q, &bound) {
         Ok(s) => s,
         Err(e) => {
             return error_response(
@@ -176,7 +190,9 @@ async fn query(
     let chunked = params.get("chunked") == Some("true");
     if chunked || out_format == Format::Csv {
         let chunk_size = chunk_size_param(params.get("chunk_size"));
-        return streamed(store, statements, ctx, out_format, format, pretty, chunk_size);
+        return streamed(
+            store, statements, ctx, out_format, format, pretty, chunk_size,
+        );
     }
     let results =
         match tokio::task::spawn_blocking(move || execute(store.as_ref(), &statements, &ctx)).await
@@ -216,24 +232,30 @@ fn streamed(
     pretty: bool,
     chunk_size: usize,
 ) -> Response {
-    let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
+    let (mut tx, body) =
+        http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut send = |b: Vec<u8>| -> bool {
             b.is_empty() || handle.block_on(tx.send_data(Bytes::from(b))).is_ok()
         };
         let mut csv = CsvWriter::new();
-        execute_each(store.as_ref(), &statements, &ctx, &mut |stmt, r| match out_format {
-            Format::Csv => {
-                let mut out = Vec::new();
-                csv.write_result(&mut out, &r, time_format);
-                send(out)
-            }
-            Format::Json => {
-                let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
-                write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
-            }
-        });
+        execute_each(
+            store.as_ref(),
+            &statements,
+            &ctx,
+            &mut |stmt, r| match out_format {
+                Format::Csv => {
+                    let mut out = Vec::new();
+                    csv.write_result(&mut out, &r, time_format);
+                    send(out)
+                }
+                Format::Json => {
+                    let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
+                    write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
+                }
+            },
+        );
     });
     let mut resp = (StatusCode::OK, axum::body::Body::new(body)).into_response();
     resp.headers_mut().insert(

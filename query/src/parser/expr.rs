@@ -112,6 +112,16 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             Ok((rest, Expr::Literal(signed(n, false))))
         }
         '"' => var_ref(i),
+        '$' => {
+            // A bound parameter left unbound (missing, or a value that cannot be bound).
+            let (name, _) = super::params::param_name(i);
+            let message = if name.is_empty() {
+                "empty bound parameter".to_owned()
+            } else {
+                format!("missing parameter: {name}")
+            };
+            failure(i, Kind::Plain(message))
+        }
         _ => match bare_word(i) {
             Some((w, rest)) if w.eq_ignore_ascii_case("true") => {
                 Ok((rest, Expr::Literal(Literal::Boolean(true))))

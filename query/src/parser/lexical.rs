@@ -236,6 +236,10 @@ pub(crate) fn token_text(i: &str) -> String {
             .sum();
         return i[..n].to_owned();
     }
+    if c == '$' {
+        let (_, n) = super::params::param_name(i);
+        return i.get(..n).unwrap_or("$").to_owned();
+    }
     if c == '"' || c == '\'' {
         if let Some((s, _)) = quoted(i, c) {
             return s;

@@ -1,8 +1,8 @@
 //! Queries and statement dispatch.
 
 use super::ParseError;
-use super::error::{Kind, PErr, PResult, failure};
 use super::error::must;
+use super::error::{Kind, PErr, PResult, failure};
 use super::lexical::{identifier, integer, keyword, opt_keyword, peek_word, ws};
 use super::meta::{create, drop, show, unsupported};
 use super::select::select_statement;
@@ -109,7 +109,10 @@ fn statement(i: &str) -> PResult<'_, Statement> {
                 }
                 None => (rest, None),
             };
-            Ok((rest, Statement::KillQuery(KillQueryStatement { query_id, host })))
+            Ok((
+                rest,
+                Statement::KillQuery(KillQueryStatement { query_id, host }),
+            ))
         }
         "DELETE" => super::schema::delete(rest),
         "GRANT" | "REVOKE" | "ALTER" | "SET" => Ok(unsupported(at, false)),

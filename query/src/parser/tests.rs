@@ -519,22 +519,34 @@ fn explain_show_queries_kill_query() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(assert_round_trip("EXPLAIN SELECT v FROM m"), "EXPLAIN SELECT v FROM m");
+    assert_eq!(
+        assert_round_trip("EXPLAIN SELECT v FROM m"),
+        "EXPLAIN SELECT v FROM m"
+    );
     assert_eq!(one("show queries"), Statement::ShowQueries);
     assert_eq!(
         assert_round_trip("kill query 12 on \"h 1\""),
         "KILL QUERY 12 ON \"h 1\""
     );
     let cases = [
-        ("KILL QUERY", "found EOF, expected integer at line 1, char 12"),
-        ("KILL QUERY x", "found x, expected integer at line 1, char 12"),
+        (
+            "KILL QUERY",
+            "found EOF, expected integer at line 1, char 12",
+        ),
+        (
+            "KILL QUERY x",
+            "found x, expected integer at line 1, char 12",
+        ),
         ("KILL 1", "found 1, expected QUERY at line 1, char 6"),
         ("EXPLAIN", "found EOF, expected SELECT at line 1, char 9"),
         (
             "EXPLAIN ANALYZE SHOW DATABASES",
             "found SHOW, expected SELECT at line 1, char 17",
         ),
-        ("KILL QUERY 1 ON", "found EOF, expected identifier at line 1, char 17"),
+        (
+            "KILL QUERY 1 ON",
+            "found EOF, expected identifier at line 1, char 17",
+        ),
     ];
     for (q, want) in cases {
         assert_eq!(err(q), want, "{q:?}");

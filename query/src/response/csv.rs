@@ -158,7 +158,12 @@ mod tests {
         Value::Str(x.to_owned())
     }
 
-    fn series(name: &str, tags: &[(&str, &str)], columns: &[&str], rows: Vec<Vec<Value>>) -> Series {
+    fn series(
+        name: &str,
+        tags: &[(&str, &str)],
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+    ) -> Series {
         Series {
             name: Some(name.to_owned()),
             tags: tags
@@ -208,7 +213,12 @@ mod tests {
             ),
             result(
                 1,
-                vec![series("mem", &[("host", "a")], &["time", "free"], vec![vec![t(1), Value::Int(10)]])],
+                vec![series(
+                    "mem",
+                    &[("host", "a")],
+                    &["time", "free"],
+                    vec![vec![t(1), Value::Int(10)]],
+                )],
             ),
             result(2, vec![]),
             result(
@@ -276,10 +286,23 @@ mod tests {
     #[test]
     fn header_repeats_when_columns_change_and_errors_print_nothing() {
         let results = vec![
-            result(0, vec![
-                series("a", &[], &["time", "x"], vec![vec![Value::Time(1), Value::Int(1)]]),
-                series("b", &[], &["time", "y"], vec![vec![Value::Time(2), Value::Int(2)]]),
-            ]),
+            result(
+                0,
+                vec![
+                    series(
+                        "a",
+                        &[],
+                        &["time", "x"],
+                        vec![vec![Value::Time(1), Value::Int(1)]],
+                    ),
+                    series(
+                        "b",
+                        &[],
+                        &["time", "y"],
+                        vec![vec![Value::Time(2), Value::Int(2)]],
+                    ),
+                ],
+            ),
             StatementResult::error(1, "boom"),
         ];
         assert_eq!(
