@@ -96,7 +96,7 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             Ok((rest, Expr::Wildcard(t)))
         }
         '\'' => {
-            let (rest, s) = string_lit(i)?;
+            let (rest, s) = string_lit(i).or_else(|_| expected(i, UNARY_EXPECTED))?;
             Ok((rest, Expr::Literal(Literal::String(s))))
         }
         '-' | '+' => {
@@ -185,7 +185,7 @@ fn cast(i: &str) -> PResult<'_, Option<VarType>> {
             None => failure(
                 after,
                 Kind::Expected(vec![
-                    "float", "integer", "string", "boolean", "field", "tag",
+                    "float", "integer", "unsigned", "string", "boolean", "field", "tag",
                 ]),
             ),
         },
