@@ -15,7 +15,7 @@ use crate::ast::Statement;
 use crate::exec::{
     ExecContext, ManagerConfig, QueryLimits, QueryManager, Store, execute, execute_each,
 };
-use crate::parser::parse_query;
+use crate::parser::{self, parse_params, parse_query_with_params};
 use crate::response::StatementResult;
 use crate::response::{
     CsvWriter, QueryResponse, TimeFormat, chunk_size_param, write_chunks, write_csv_error,
@@ -168,7 +168,16 @@ async fn query(
             out_format,
         );
     }
-    let statements = match parse_query(q) {
+    let bound = match params.get("params").filter(|p| !p.is_empty()) {
+        Some(text) => match parse_params(text) {
+            Ok(b) => b,
+            Err(e) => {
+                return error_response(StatusCode::BAD_REQUEST, &e.to_string(), pretty, out_format);
+            }
+        },
+        None => parser::Params::new(),
+    };
+    let statements = match parse_query_with_params(q, &bound) {
         Ok(s) => s,
         Err(e) => {
             return error_response(

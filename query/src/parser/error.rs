@@ -127,8 +127,15 @@ impl ParseError {
             + 1
             + usize::from(at_eof && !after_operator);
         // …and a single-quoted string one character before its opening quote.
-        let char = if super::lexical::ws(e.rest).starts_with('\'') {
-            char - 1
+        // (1.6.7 reports an unterminated quoted identifier and an unterminated regex one character
+        // before their opening character, too.)
+        let at_token = super::lexical::ws(e.rest);
+        let bad_regex = matches!(&e.kind, Kind::Message(m) if m.starts_with("bad regex"));
+        let char = if at_token.starts_with('\'')
+            || (at_token.starts_with('"') && super::lexical::is_unterminated(at_token, '"'))
+            || (at_token.starts_with('/') && bad_regex)
+        {
+            char.saturating_sub(1)
         } else {
             char
         };

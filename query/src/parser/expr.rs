@@ -96,7 +96,7 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             Ok((rest, Expr::Wildcard(t)))
         }
         '\'' => {
-            let (rest, s) = string_lit(i)?;
+            let (rest, s) = string_lit(i).or_else(|_| expected(i, UNARY_EXPECTED))?;
             Ok((rest, Expr::Literal(Literal::String(s))))
         }
         '-' | '+' => {
@@ -112,6 +112,16 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             Ok((rest, Expr::Literal(signed(n, false))))
         }
         '"' => var_ref(i),
+        '$' => {
+            // A bound parameter left unbound (missing, or a value that cannot be bound).
+            let (name, _) = super::params::param_name(i);
+            let message = if name.is_empty() {
+                "empty bound parameter".to_owned()
+            } else {
+                format!("missing parameter: {name}")
+            };
+            failure(i, Kind::Plain(message))
+        }
         _ => match bare_word(i) {
             Some((w, rest)) if w.eq_ignore_ascii_case("true") => {
                 Ok((rest, Expr::Literal(Literal::Boolean(true))))
@@ -175,7 +185,7 @@ fn cast(i: &str) -> PResult<'_, Option<VarType>> {
             None => failure(
                 after,
                 Kind::Expected(vec![
-                    "float", "integer", "string", "boolean", "field", "tag",
+                    "float", "integer", "unsigned", "string", "boolean", "field", "tag",
                 ]),
             ),
         },

@@ -139,7 +139,8 @@ pub(crate) fn regex_lit(i: &str) -> PResult<'_, String> {
             c => out.push(c),
         }
     }
-    failure(i, Kind::Message("unterminated regex".to_owned()))
+    // 1.6.7 words an unterminated regex `bad regex: ` (the empty parse error of its scanner).
+    failure(i, Kind::Message("bad regex: ".to_owned()))
 }
 
 /// A numeric token.
@@ -179,12 +180,20 @@ pub(crate) fn number(i: &str) -> PResult<'_, Number> {
         .map(char::len_utf8)
         .sum();
     if unit_len > 0 {
-        if let Some(n) = duration_unit_nanos(&rest[..unit_len]) {
-            return match v.checked_mul(n) {
+        // Like 1.6.7's scanner, digits directly followed by letters are one duration token
+        // (`5x`, `1e22`); one that is not a valid duration is `invalid duration`, without position.
+        let word_len = unit_len
+            + rest[unit_len..]
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                .count();
+        return match duration_unit_nanos(&rest[..unit_len]) {
+            Some(n) if word_len == unit_len => match v.checked_mul(n) {
                 Some(d) => Ok((&rest[unit_len..], Number::Duration(d))),
                 None => failure(i, Kind::Message("overflowed duration".to_owned())),
-            };
-        }
+            },
+            _ => failure(i, Kind::Plain("invalid duration".to_owned())),
+        };
     }
     Ok((rest, Number::Integer(v)))
 }
@@ -196,7 +205,7 @@ pub(crate) fn integer(i: &str) -> PResult<'_, u64> {
         Ok((rest, Number::Integer(v))) if v >= 0 && !rest.starts_with(is_ident_char) => {
             Ok((rest, v as u64))
         }
-        Err(nom::Err::Failure(e)) => Err(nom::Err::Failure(e)),
+        Err(nom::Err::Failure(e)) if !matches!(e.kind, Kind::Plain(_)) => Err(nom::Err::Failure(e)),
         _ => expected(i, &["integer"]),
     }
 }
@@ -226,7 +235,12 @@ pub(crate) fn token_text(i: &str) -> String {
         return "EOF".to_owned();
     };
     if let Some((w, _)) = bare_word(i) {
-        return w.to_owned();
+        // 1.6.7 echoes keywords upper case (`found GROUP`).
+        return if is_keyword(w) {
+            w.to_ascii_uppercase()
+        } else {
+            w.to_owned()
+        };
     }
     if c.is_ascii_digit() {
         let n = i
@@ -235,6 +249,10 @@ pub(crate) fn token_text(i: &str) -> String {
             .map(char::len_utf8)
             .sum();
         return i[..n].to_owned();
+    }
+    if c == '$' {
+        let (_, n) = super::params::param_name(i);
+        return i.get(..n).unwrap_or("$").to_owned();
     }
     if c == '"' || c == '\'' {
         if let Some((s, _)) = quoted(i, c) {
@@ -249,4 +267,9 @@ pub(crate) fn token_text(i: &str) -> String {
         }
     }
     c.to_string()
+}
+
+/// Whether the `q`-quoted token at the start of `i` has no valid closing quote.
+pub(crate) fn is_unterminated(i: &str, q: char) -> bool {
+    quoted(i, q).is_none()
 }

@@ -13,19 +13,25 @@
 //! 5. Statement kinds that InfluxQL has but taildb does not implement yet parse into
 //!    `Statement::Unsupported` (their text up to the next `;`), so one of them in a multi-statement
 //!    query yields a per-statement error rather than failing the whole request.
+//! 6. Bound parameters (`$name`) are substituted token by token before parsing (see `params`).
 
 mod error;
 mod expr;
+mod json;
 mod lexical;
 mod meta;
+mod params;
 mod schema;
 mod select;
 mod statement;
 
+#[cfg(test)]
+mod params_tests;
 #[cfg(test)]
 mod schema_tests;
 #[cfg(test)]
 mod tests;
 
 pub use error::ParseError;
+pub use params::{BoundValue, Params, ParamsError, parse_params, parse_query_with_params};
 pub use statement::{parse_query, parse_statement};

@@ -61,7 +61,13 @@ pub(crate) fn select_statement(i: &str) -> PResult<'_, SelectStatement> {
     }
     if let Some((w, rest)) = peek_word(i) {
         if w == "TZ" && ws(rest).starts_with('(') {
-            let (rest, tz) = must(string_lit(&ws(rest)[1..]))?;
+            let arg = &ws(rest)[1..];
+            let (rest, tz) = string_lit(arg).map_err(|_| {
+                nom::Err::Failure(super::error::PErr {
+                    rest: arg,
+                    kind: Kind::Plain("expected string argument in tz()".to_owned()),
+                })
+            })?;
             let (rest, ()) = must(symbol(")")(rest))?;
             s.timezone = Some(tz);
             i = rest;
@@ -206,15 +212,37 @@ fn fill(i: &str) -> Result<Option<(&str, Fill)>, nom::Err<super::error::PErr<'_>
         return Ok(None);
     }
     let arg = ws(&ws(rest)[1..]);
+    if arg.starts_with(')') {
+        return failure::<()>(
+            arg,
+            Kind::Plain(
+                "fill requires an argument, e.g.: 0, null, none, previous, linear".to_owned(),
+            ),
+        )
+        .map(|_| None);
+    }
     let (rest, fill) = if let Some((w, rest)) = bare_word(arg) {
         let f = match w.to_ascii_lowercase().as_str() {
             "null" => Fill::Null,
             "none" => Fill::None,
             "previous" => Fill::Previous,
             "linear" => Fill::Linear,
+            _ if ws(rest).starts_with(',') => {
+                return failure::<()>(
+                    arg,
+                    Kind::Plain(
+                        "fill requires an argument, e.g.: 0, null, none, previous, linear"
+                            .to_owned(),
+                    ),
+                )
+                .map(|_| None);
+            }
             _ => {
-                return failure::<()>(arg, Kind::Plain("fill must be a function call".to_owned()))
-                    .map(|_| None);
+                return failure::<()>(
+                    arg,
+                    Kind::Plain("expected number argument in fill()".to_owned()),
+                )
+                .map(|_| None);
             }
         };
         (rest, f)
@@ -240,6 +268,15 @@ fn fill(i: &str) -> Result<Option<(&str, Fill)>, nom::Err<super::error::PErr<'_>
             }
         }
     };
+    if ws(rest).starts_with(',') {
+        return failure::<()>(
+            arg,
+            Kind::Plain(
+                "fill requires an argument, e.g.: 0, null, none, previous, linear".to_owned(),
+            ),
+        )
+        .map(|_| None);
+    }
     let (rest, ()) = must(symbol(")")(rest))?;
     Ok(Some((rest, fill)))
 }

@@ -424,7 +424,7 @@ fn errors_match_influxdb() {
         ),
         (
             "select * from m order by time asc desc",
-            "found desc, expected ; at line 1, char 35",
+            "found DESC, expected ; at line 1, char 35",
         ),
         (
             "SHOW FOO",
@@ -488,7 +488,47 @@ fn errors_match_influxdb() {
         ),
         (
             "SELECT v FROM m GROUP BY time(1m) fill(bogus)",
-            "fill must be a function call",
+            "expected number argument in fill()",
+        ),
+        (
+            "SELECT v FROM m GROUP BY time(1m) fill(bogus, 1)",
+            "fill requires an argument, e.g.: 0, null, none, previous, linear",
+        ),
+        (
+            "SELECT group FROM select",
+            "found GROUP, expected identifier, string, number, bool at line 1, char 8",
+        ),
+        (
+            "SELECT value FROM lat LIMIT 5x",
+            "found 5x, expected integer at line 1, char 29",
+        ),
+        (
+            "SELECT value FROM lat WHERE value > 1e22",
+            "invalid duration",
+        ),
+        (
+            "SELECT value FROM lat GROUP BY time(5x)",
+            "invalid duration",
+        ),
+        (
+            "SELECT value FROM lat tz(America)",
+            "expected string argument in tz()",
+        ),
+        (
+            "SELECT value::badtype FROM lat",
+            "found badtype, expected float, integer, unsigned, string, boolean, field, tag at line 1, char 15",
+        ),
+        (
+            "SELECT value FROM lat WHERE host = 'a",
+            "found a, expected identifier, string, number, bool at line 1, char 35",
+        ),
+        (
+            "SELECT value FROM \"lat",
+            "found lat, expected identifier at line 1, char 18",
+        ),
+        (
+            "SELECT value FROM lat WHERE host =~ /a",
+            "bad regex:  at line 1, char 36",
         ),
         (
             "SELECT v FROM m GROUP BY time(1m) fill('x')",
