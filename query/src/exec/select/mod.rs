@@ -23,8 +23,10 @@ mod accum;
 mod emit;
 mod execute;
 mod filter;
+mod into;
 mod plan;
 mod sink;
+mod subquery;
 mod window;
 
 #[cfg(test)]
