@@ -31,5 +31,7 @@ mod window;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod subquery_tests;
 
 pub(crate) use execute::execute_select;
