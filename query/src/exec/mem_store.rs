@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
 use tsdb::{
-    Column, EngineError, FieldType, FieldValue, IndexScope, ReadRequest, SeriesData, TagPredicate,
+    Column, EngineError, FieldType, FieldValue, IndexScope, PointBatch, ReadRequest, SeriesData,
+    TagPredicate, WriteOutcome,
 };
 
 use super::store::Store;
@@ -208,6 +209,76 @@ impl Store for MemStore {
             .flat_map(|p| p.tags.iter().map(|(k, _)| k.as_str()))
             .collect();
         Ok(set.into_iter().map(str::to_owned).collect())
+    }
+
+    /// One lock for the whole batch; points older than the policy's retention are dropped (as
+    /// the engine does), type conflicts are not checked.
+    fn write_points(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+    ) -> Result<WriteOutcome, EngineError> {
+        let mut inner = self.lock();
+        let rps = inner
+            .databases
+            .iter()
+            .find(|(n, _)| n == db)
+            .map(|(_, rps)| rps)
+            .ok_or_else(|| EngineError::DatabaseNotFound(db.to_owned()))?;
+        let info = match rp {
+            Some(name) => rps.iter().find(|r| r.name == name),
+            None => rps.iter().find(|r| r.default),
+        }
+        .ok_or_else(|| EngineError::RetentionPolicyNotFound(rp.unwrap_or("").to_owned()))?;
+        let rp_name = info.name.clone();
+        let min_time = if info.duration > 0 {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+            now.saturating_sub(info.duration)
+        } else {
+            i64::MIN
+        };
+        let mut out = WriteOutcome::default();
+        for p in &batch.points {
+            if p.timestamp < min_time {
+                out.dropped += 1;
+                out.reason
+                    .get_or_insert_with(|| "points beyond retention policy".to_owned());
+                continue;
+            }
+            let mut tags: Vec<(String, String)> = batch
+                .tags_of(p)
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            tags.sort();
+            let fields = batch
+                .fields_of(p)
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        FieldValue::String(s) => FieldValue::String(s.to_string().into()),
+                        FieldValue::Float(f) => FieldValue::Float(*f),
+                        FieldValue::Integer(i) => FieldValue::Integer(*i),
+                        FieldValue::Unsigned(u) => FieldValue::Unsigned(*u),
+                        FieldValue::Boolean(b) => FieldValue::Boolean(*b),
+                    };
+                    (k.to_string(), v)
+                })
+                .collect();
+            inner.points.push(MemPoint {
+                db: db.to_owned(),
+                rp: rp_name.clone(),
+                measurement: p.measurement.to_string(),
+                tags,
+                time: p.timestamp,
+                fields,
+            });
+            out.written += 1;
+        }
+        Ok(out)
     }
 
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {

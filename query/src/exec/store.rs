@@ -3,8 +3,9 @@
 
 use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
 use tsdb::{
-    Engine, EngineError, FieldType, IndexScope, ReadRequest, ScanBatch, ScanRequest, ScanSink,
-    SeriesData, SeriesGroups, TagPredicate, Timestamp, engine::groups_from_tags,
+    Engine, EngineError, FieldType, IndexScope, PointBatch, ReadRequest, ScanBatch, ScanRequest,
+    ScanSink, SeriesData, SeriesGroups, TagPredicate, Timestamp, WriteError, WriteOutcome,
+    engine::groups_from_tags,
 };
 
 /// What the executor asks of storage (the subset of [`tsdb::Engine`]'s API it uses).
@@ -27,6 +28,15 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(String, FieldType)>, EngineError>;
     fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>, EngineError>;
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError>;
+    /// Writes `batch` to `db`/`rp` (the default retention policy when `None`), as
+    /// [`tsdb::Engine::write`]: points outside the policy's retention or with a field type conflict
+    /// are dropped and counted in the outcome (`dropped`, `reason`), the rest written.
+    fn write_points(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+    ) -> Result<WriteOutcome, EngineError>;
     /// [`tsdb::Engine::group_series`]. The default numbers series by their position among all
     /// series keys of the measurement (so [`Store::scan`]'s default agrees) and reads through
     /// [`Store::read`]: fine for test stores, far too slow for a real one.
@@ -190,6 +200,18 @@ impl Store for Engine {
     }
     fn read(&self, req: &ReadRequest) -> Result<Vec<SeriesData>, EngineError> {
         Engine::read(self, req)
+    }
+    fn write_points(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+    ) -> Result<WriteOutcome, EngineError> {
+        Engine::write(self, db, rp, batch).map_err(|e| match e {
+            WriteError::DatabaseNotFound(d) => EngineError::DatabaseNotFound(d),
+            WriteError::RetentionPolicyNotFound(r) => EngineError::RetentionPolicyNotFound(r),
+            WriteError::Storage(m) => EngineError::Storage(m),
+        })
     }
     fn group_series(
         &self,

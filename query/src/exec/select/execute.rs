@@ -39,8 +39,16 @@ pub(crate) fn execute_select(
     s: &SelectStatement,
     ctx: &ExecContext,
 ) -> Result<Vec<Series>, ExecError> {
-    if s.into.is_some() {
-        return Err(ExecError::Unsupported("SELECT … INTO".into()));
+    if let Some(target) = &s.into {
+        let plain = SelectStatement {
+            into: None,
+            ..s.clone()
+        };
+        let series = execute_select(engine, &plain, ctx)?;
+        return super::into::write_into(engine, target, &series, ctx);
+    }
+    if super::subquery::has_subquery(s) {
+        return super::subquery::execute_subqueries(engine, s, ctx);
     }
     if let Some(tz) = &s.timezone {
         if tz != "UTC" {

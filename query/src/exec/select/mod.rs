@@ -23,11 +23,15 @@ mod accum;
 mod emit;
 mod execute;
 mod filter;
+mod into;
 mod plan;
 mod sink;
+mod subquery;
 mod window;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod subquery_tests;
 
 pub(crate) use execute::execute_select;
