@@ -71,6 +71,23 @@ pub(super) fn fill(values: &mut [Option<Value>], func: AggregateFn, fill: &Fill)
                 Literal::Duration(d) => Value::Int(*d),
                 Literal::Regex(_) => Value::Null,
             };
+            // The fill value takes the aggregate's output type (InfluxDB casts it to the
+            // iterator's type): a float fills an integer column truncated, a number fills a
+            // string column with "" and a boolean one with false.
+            let kind = if count {
+                Some(Value::Int(0))
+            } else {
+                values.iter().flatten().next().cloned()
+            };
+            let fv = match (kind, fv) {
+                (Some(Value::Int(_)), Value::Float(f)) => Value::Int(f as i64),
+                (Some(Value::UInt(_)), Value::Float(f)) => Value::UInt(f as u64),
+                (Some(Value::UInt(_)), Value::Int(i)) => Value::UInt(i as u64),
+                (Some(Value::Float(_)), Value::Int(i)) => Value::Float(i as f64),
+                (Some(Value::Str(_)), v) if !matches!(v, Value::Str(_)) => Value::Str(String::new()),
+                (Some(Value::Bool(_)), v) if !matches!(v, Value::Bool(_)) => Value::Bool(false),
+                (_, v) => v,
+            };
             values
                 .iter_mut()
                 .map(|v| v.take().unwrap_or_else(|| fv.clone()))
@@ -109,8 +126,9 @@ fn interpolate(va: &Value, vb: &Value, a: usize, b: usize, i: usize) -> Value {
     let (num, den) = ((i - a) as f64, (b - a) as f64);
     match (va, vb) {
         (Value::Float(x), Value::Float(y)) => Value::Float(x + (y - x) * num / den),
+        // Integers interpolate in floating point and truncate the result (InfluxDB 1.6.7).
         (Value::Int(x), Value::Int(y)) => {
-            Value::Int(x + ((y - x) as f64 * num / den) as i64)
+            Value::Int((*x as f64 + (*y as f64 - *x as f64) * num / den) as i64)
         }
         (Value::UInt(x), Value::UInt(y)) => {
             Value::UInt((*x as f64 + (*y as f64 - *x as f64) * num / den) as u64)
@@ -194,7 +212,11 @@ pub(super) fn order_and_limit(
         rows.reverse();
     }
     let offset = offset.map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
-    let limit = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    // LIMIT 0 means no limit (InfluxDB 1.6.7).
+    let limit = match limit {
+        None | Some(0) => usize::MAX,
+        Some(l) => usize::try_from(l).unwrap_or(usize::MAX),
+    };
     if offset == 0 && limit >= rows.len() {
         return rows;
     }

@@ -11,7 +11,7 @@ use super::accum::SKIP;
 use super::emit::{Rows, apply_transforms, cast, eval, fill, order_and_limit};
 use super::filter::compile_cond;
 use super::plan::{Leaf, Plan, Schema, compile};
-use super::sink::{AggSink, MinTimeSink, RawSink, Shared};
+use super::sink::{AggSink, MinTimeSink, PickSink, RawSink, Shared};
 use super::window::Window;
 use crate::ast::{Expr, Fill, Literal, NamePattern, SelectStatement, SortOrder, Source};
 use crate::exec::condition::{eval_time, select_condition};
@@ -68,6 +68,11 @@ pub(crate) fn execute_select(
             &measurement,
         )?);
     }
+    // ORDER BY time DESC also reverses the series order (InfluxDB sorts its iterators by
+    // series key in the requested direction).
+    if s.order == Some(SortOrder::Desc) {
+        out.reverse();
+    }
     Ok(out)
 }
 
@@ -81,9 +86,16 @@ fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, Exec
         match dim.expr.unparen() {
             Expr::Call { name, args } if name.eq_ignore_ascii_case("time") => {
                 if seen_time {
-                    return Err(ExecError::Invalid("multiple time dimensions".into()));
+                    return Err(ExecError::Invalid(
+                        "multiple time dimensions not allowed".into(),
+                    ));
                 }
                 seen_time = true;
+                if args.is_empty() || args.len() > 2 {
+                    return Err(ExecError::Invalid(
+                        "time dimension expected 1 or 2 arguments".into(),
+                    ));
+                }
                 let interval = match args.first().map(Expr::unparen) {
                     Some(Expr::Literal(Literal::Duration(i))) => *i,
                     _ => {
@@ -96,18 +108,10 @@ fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, Exec
                     None => 0,
                     Some(e) => eval_time(e, ctx.now)?,
                 };
-                if args.len() > 2 {
-                    return Err(ExecError::Invalid(
-                        "time dimension expected 1 or 2 arguments".into(),
-                    ));
-                }
+                // A negative interval is ignored like `time(0s)` (InfluxDB 1.6.7 answers as
+                // without GROUP BY time).
                 if interval > 0 {
                     d.time = Some((interval, offset.rem_euclid(interval)));
-                } else if interval < 0 {
-                    return Err(ExecError::Invalid(format!(
-                        "time dimension must have a positive duration: {}",
-                        dim.expr
-                    )));
                 }
             }
             Expr::VarRef { name, .. } => d.tags.push(TagDim::Name(name.clone())),
@@ -221,6 +225,17 @@ fn select_measurement(
     if min_time > max_time {
         return Ok(Vec::new());
     }
+    // Transformations over GROUP BY time read one bucket before the range so that the first
+    // bucket's derivative/difference exists (InfluxDB extends the range the same way); rows
+    // before `keep_from` are dropped after the transformations ran.
+    let mut keep_from = i64::MIN;
+    let mut min_time = min_time;
+    if let Some((interval, offset)) = dims.time {
+        if plan.has_transform() && sc.tags.has_lower_bound {
+            keep_from = Window::new(min_time, min_time, interval, offset)?.start;
+            min_time = keep_from.saturating_sub(interval);
+        }
+    }
     let mut fine_keys = group_keys.clone();
     fine_keys.extend(plan.tag_keys.iter().cloned());
     let scope = IndexScope {
@@ -295,6 +310,7 @@ fn select_measurement(
         out_tags: &out_tags,
         tags_of: &tags_of,
         groups: &groups,
+        keep_from,
     };
     if plan.is_aggregate() {
         aggregate(engine, s, &plan, &req, &shared, &meta, dims)
@@ -342,6 +358,8 @@ struct SeriesMeta<'a> {
     out_tags: &'a [Vec<String>],
     tags_of: &'a [Vec<String>],
     groups: &'a SeriesGroups,
+    /// Rows before this time are dropped (the extra bucket transformations read).
+    keep_from: i64,
 }
 
 impl SeriesMeta<'_> {
@@ -455,8 +473,21 @@ fn aggregate(
         if results.iter().all(|r| r.iter().all(Vec::is_empty)) {
             continue;
         }
-        let leaf_value = |k_of: &dyn Fn(usize) -> Option<(Value, Option<u32>)>, l: usize| {
+        let picked = pick_fields(engine, plan, req, &results)?;
+        let pick = |series: Option<u32>, time: Option<i64>, scan: usize, c| {
+            series
+                .zip(time)
+                .and_then(|k| picked.get(&k))
+                .and_then(|cells| cells.get(scan).cloned())
+                .map_or(Value::Null, |v| cast(v, c))
+        };
+        let leaf_value = |k_of: &dyn Fn(usize) -> Option<(Value, Option<u32>)>,
+                          at: Option<i64>,
+                          l: usize| {
             match plan.leaves.get(l) {
+                Some(Leaf::Field { scan, cast: c }) => {
+                    pick(k_of(0).and_then(|(_, s)| s), at, *scan, *c)
+                }
                 Some(Leaf::Agg(_)) => agg_leaf
                     .get(&l)
                     .and_then(|&k| k_of(k))
@@ -479,7 +510,7 @@ fn aggregate(
                     let vals = plan
                         .columns
                         .iter()
-                        .map(|c| eval(&c.node, &|l| leaf_value(&k_of, l)))
+                        .map(|c| eval(&c.node, &|l| leaf_value(&k_of, r.time, l)))
                         .collect::<Result<Vec<_>, _>>()?;
                     rows.push((t, vals));
                 }
@@ -492,7 +523,16 @@ fn aggregate(
                     .iter()
                     .map(|p| p.first().map(|(r, _)| r.value.clone()))
                     .collect();
-                filled.push(fill(&mut vals, spec.call.func, &fill_opt));
+                // fill(previous) follows the output order: under ORDER BY time DESC the
+                // "previous" bucket is the later one.
+                if tctx.descending {
+                    vals.reverse();
+                }
+                let mut f = fill(&mut vals, spec.call.func, &fill_opt);
+                if tctx.descending {
+                    f.reverse();
+                }
+                filled.push(f);
             }
             for b in 0..w.len {
                 let empty = results.iter().all(|r| r[b].is_empty());
@@ -513,21 +553,66 @@ fn aggregate(
                     let series = results.get(k).and_then(|r| r[b].first()).and_then(|p| p.1);
                     Some((filled.get(k)?.get(b)?.clone(), series))
                 };
+                let at = results
+                    .first()
+                    .and_then(|r| r[b].first())
+                    .and_then(|(r, _)| r.time);
                 let vals = plan
                     .columns
                     .iter()
-                    .map(|c| eval(&c.node, &|l| leaf_value(&k_of, l)))
+                    .map(|c| eval(&c.node, &|l| leaf_value(&k_of, at, l)))
                     .collect::<Result<Vec<_>, _>>()?;
                 rows.push((t, vals));
             }
         }
-        let rows = apply_transforms(plan, rows, &tctx)?;
+        let mut rows = apply_transforms(plan, rows, &tctx)?;
+        rows.retain(|(t, _)| *t >= meta.keep_from);
         let rows = order_and_limit(rows, tctx.descending, s.offset, s.limit);
         if !rows.is_empty() {
             out.push(meta.series(plan, g, rows));
         }
     }
     Ok(out)
+}
+
+/// The scanned cells of the points a lone selector picked, when fields stand beside it
+/// (`SELECT max(v), code`): one extra scan reading only those (series, time) rows.
+fn pick_fields(
+    engine: &dyn Store,
+    plan: &Plan,
+    req: &ScanRequest,
+    results: &[Vec<Vec<(crate::exec::functions::Reduced, Option<u32>)>>],
+) -> Result<HashMap<(u32, i64), Vec<Value>>, ExecError> {
+    if !plan.leaves.iter().any(|l| matches!(l, Leaf::Field { .. })) {
+        return Ok(HashMap::new());
+    }
+    let wanted: std::collections::HashSet<(u32, i64)> = results
+        .iter()
+        .take(1)
+        .flatten()
+        .flatten()
+        .filter_map(|(r, s)| Some(((*s)?, r.time?)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (a, b) = scan_two(
+        engine,
+        req,
+        PickSink {
+            wanted: &wanted,
+            found: HashMap::new(),
+        },
+        PickSink {
+            wanted: &wanted,
+            found: HashMap::new(),
+        },
+    )?;
+    let mut found = a.found;
+    for (k, v) in b.found {
+        found.entry(k).or_insert(v);
+    }
+    Ok(found)
 }
 
 fn raw(

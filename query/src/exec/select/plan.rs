@@ -459,6 +459,17 @@ fn contains_agg(plan: &Plan, n: &Node) -> bool {
     }
 }
 
+/// Whether `n` reads anything (a field, tag or call) rather than only literals.
+fn has_leaf(n: &Node) -> bool {
+    match n {
+        Node::Leaf(_) => true,
+        Node::Lit(_) => false,
+        Node::Binary(_, a, b) => has_leaf(a) || has_leaf(b),
+        Node::Math(_, args) => args.iter().any(has_leaf),
+        Node::Transform(_, inner) => has_leaf(inner),
+    }
+}
+
 fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
     if plan.columns.is_empty() {
         return Err(ExecError::Invalid(
@@ -466,6 +477,11 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
         ));
     }
     for c in &plan.columns {
+        if !has_leaf(&c.node) {
+            return Err(ExecError::Invalid(
+                "field must contain at least one variable".into(),
+            ));
+        }
         if let Node::Transform(call, inner) = &c.node {
             let agg = contains_agg(plan, inner);
             if schema.group_by_time && !agg {
@@ -481,6 +497,21 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
                 )));
             }
         }
+    }
+    // A raw transformation (`derivative(v)`) beside a plain field is InfluxDB's "mixing" error.
+    let raw_transform = plan
+        .columns
+        .iter()
+        .any(|c| matches!(&c.node, Node::Transform(_, inner) if !contains_agg(plan, inner)));
+    if raw_transform
+        && plan
+            .columns
+            .iter()
+            .any(|c| !matches!(c.node, Node::Transform(..)))
+    {
+        return Err(ExecError::Invalid(
+            "mixing aggregate and non-aggregate queries is not supported".into(),
+        ));
     }
     let fields = plan
         .leaves
@@ -500,11 +531,6 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
             if !single_selector {
                 return Err(ExecError::Invalid(
                     "mixing aggregate and non-aggregate queries is not supported".into(),
-                ));
-            }
-            if fields > 0 {
-                return Err(ExecError::Unsupported(
-                    "fields beside a selector (tags are supported)".into(),
                 ));
             }
         }

@@ -205,3 +205,41 @@ impl ScanSink for MinTimeSink {
         ControlFlow::Continue(())
     }
 }
+
+/// The rows of chosen points, keyed by (series, time): the fields beside a selector
+/// (`SELECT max(v), code`) are read from the row the selector picked.
+pub(super) struct PickSink<'a> {
+    pub wanted: &'a std::collections::HashSet<(u32, i64)>,
+    pub found: std::collections::HashMap<(u32, i64), Vec<Value>>,
+}
+
+impl ScanSink for PickSink<'_> {
+    fn consume(&mut self, batch: &ScanBatch<'_>) -> ControlFlow<()> {
+        let n = batch.timestamps.len().min(batch.series.len());
+        for i in 0..n {
+            let key = (batch.series[i], batch.timestamps[i]);
+            if !self.wanted.contains(&key) {
+                continue;
+            }
+            let cells: Vec<Value> = batch
+                .columns
+                .iter()
+                .map(|c| c.as_ref().map_or(Value::Null, |c| cell(c, i).to_value()))
+                .collect();
+            // Several points at one (series, time) cannot exist; keep the first non-null cells.
+            match self.found.get_mut(&key) {
+                Some(prev) => {
+                    for (p, c) in prev.iter_mut().zip(cells) {
+                        if *p == Value::Null {
+                            *p = c;
+                        }
+                    }
+                }
+                None => {
+                    self.found.insert(key, cells);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
