@@ -205,7 +205,11 @@ async fn database_errors_and_not_executed() {
         b.contains("\"error\":\"unsupported mean iterator type: *query.stringInterruptIterator\""),
         "{b}"
     );
-    let b = select(&f, "SELECT mean(value) FROM lat GROUP BY time(5m) tz('Europe/Paris')").await;
+    let b = select(
+        &f,
+        "SELECT mean(value) FROM lat GROUP BY time(5m) tz('Europe/Paris')",
+    )
+    .await;
     assert!(
         b.contains("\"error\":\"tz('Europe/Paris') is not supported yet\""),
         "{b}"

@@ -136,4 +136,3 @@ fn unsupported_conditions_are_errors() {
         Err(ExecError::Invalid(_))
     ));
 }
-

@@ -32,8 +32,14 @@ struct Selected {
 #[derive(Clone, Debug)]
 enum State {
     Count,
-    Sum { f: Vec<f64>, i: Vec<i64>, u: Vec<u64> },
-    Mean { s: Vec<f64> },
+    Sum {
+        f: Vec<f64>,
+        i: Vec<i64>,
+        u: Vec<u64>,
+    },
+    Mean {
+        s: Vec<f64>,
+    },
     Select(Option<Selected>),
     Collect(Vec<Collected>),
 }
@@ -109,7 +115,9 @@ impl Accumulator {
     ) -> Result<(), ExecError> {
         let ty = col.field_type();
         match self.fast {
-            Some(Fast::Sum | Fast::Mean) if matches!(ty, FieldType::String | FieldType::Boolean) => {
+            Some(Fast::Sum | Fast::Mean)
+                if matches!(ty, FieldType::String | FieldType::Boolean) =>
+            {
                 return Err(type_error(self.name, ty));
             }
             Some(Fast::Min | Fast::Max) if ty == FieldType::String => {
@@ -273,7 +281,14 @@ impl Accumulator {
                     *a += b;
                 }
             }
-            (State::Sum { f, i, u }, State::Sum { f: of, i: oi, u: ou }) => {
+            (
+                State::Sum { f, i, u },
+                State::Sum {
+                    f: of,
+                    i: oi,
+                    u: ou,
+                },
+            ) => {
                 merge_vec(f, of, |a, b| a + b);
                 merge_vec(i, oi, i64::wrapping_add);
                 merge_vec(u, ou, u64::wrapping_add);

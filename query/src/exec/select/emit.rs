@@ -3,9 +3,7 @@
 
 use crate::ast::{Fill, Literal, VarType};
 use crate::exec::error::ExecError;
-use crate::exec::functions::{
-    AggregateFn, TransformContext, eval_binary, eval_math, transform,
-};
+use crate::exec::functions::{AggregateFn, TransformContext, eval_binary, eval_math, transform};
 use crate::response::Value;
 
 use super::plan::{Node, Plan};
@@ -54,12 +52,11 @@ pub(super) fn fill(values: &mut [Option<Value>], func: AggregateFn, fill: &Fill)
         Fill::Null | Fill::None => values
             .iter_mut()
             .map(|v| {
-                v.take()
-                    .unwrap_or(if count && *fill == Fill::Null {
-                        Value::Int(0)
-                    } else {
-                        Value::Null
-                    })
+                v.take().unwrap_or(if count && *fill == Fill::Null {
+                    Value::Int(0)
+                } else {
+                    Value::Null
+                })
             })
             .collect(),
         Fill::Value(l) => {
@@ -84,7 +81,9 @@ pub(super) fn fill(values: &mut [Option<Value>], func: AggregateFn, fill: &Fill)
                 (Some(Value::UInt(_)), Value::Float(f)) => Value::UInt(f as u64),
                 (Some(Value::UInt(_)), Value::Int(i)) => Value::UInt(i as u64),
                 (Some(Value::Float(_)), Value::Int(i)) => Value::Float(i as f64),
-                (Some(Value::Str(_)), v) if !matches!(v, Value::Str(_)) => Value::Str(String::new()),
+                (Some(Value::Str(_)), v) if !matches!(v, Value::Str(_)) => {
+                    Value::Str(String::new())
+                }
                 (Some(Value::Bool(_)), v) if !matches!(v, Value::Bool(_)) => Value::Bool(false),
                 (_, v) => v,
             };
@@ -167,7 +166,12 @@ pub(super) fn apply_transforms(
     }
     let only_transforms = outputs.iter().all(Option::is_some);
     let mut times: Vec<i64> = if only_transforms {
-        outputs.iter().flatten().flatten().map(|(t, _)| *t).collect()
+        outputs
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|(t, _)| *t)
+            .collect()
     } else {
         rows.iter().map(|(t, _)| *t).collect()
     };

@@ -116,10 +116,11 @@ fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, Exec
             }
             Expr::VarRef { name, .. } => d.tags.push(TagDim::Name(name.clone())),
             Expr::Wildcard(_) => d.tags.push(TagDim::All),
-            Expr::Literal(Literal::Regex(r)) => d.tags.push(TagDim::Regex(
-                regex::Regex::new(r)
-                    .map_err(|e| ExecError::Invalid(format!("invalid regex /{r}/: {e}")))?,
-            )),
+            Expr::Literal(Literal::Regex(r)) => {
+                d.tags.push(TagDim::Regex(regex::Regex::new(r).map_err(|e| {
+                    ExecError::Invalid(format!("invalid regex /{r}/: {e}"))
+                })?))
+            }
             other => {
                 return Err(ExecError::Invalid(format!(
                     "only time and tag dimensions allowed: {other}"
@@ -250,7 +251,11 @@ fn select_measurement(
     let tags_of: Vec<Vec<String>> = groups
         .groups
         .iter()
-        .map(|g| g.get(group_keys.len()..).map(<[String]>::to_vec).unwrap_or_default())
+        .map(|g| {
+            g.get(group_keys.len()..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default()
+        })
         .collect();
     let mut series = RoaringBitmap::new();
     for id in &groups.series {
@@ -349,7 +354,10 @@ fn output_groups(
             SKIP
         };
     }
-    (out_of, tags.get(keep).map(<[_]>::to_vec).unwrap_or_default())
+    (
+        out_of,
+        tags.get(keep).map(<[_]>::to_vec).unwrap_or_default(),
+    )
 }
 
 struct SeriesMeta<'a> {
@@ -481,23 +489,22 @@ fn aggregate(
                 .and_then(|cells| cells.get(scan).cloned())
                 .map_or(Value::Null, |v| cast(v, c))
         };
-        let leaf_value = |k_of: &dyn Fn(usize) -> Option<(Value, Option<u32>)>,
-                          at: Option<i64>,
-                          l: usize| {
-            match plan.leaves.get(l) {
-                Some(Leaf::Field { scan, cast: c }) => {
-                    pick(k_of(0).and_then(|(_, s)| s), at, *scan, *c)
+        let leaf_value =
+            |k_of: &dyn Fn(usize) -> Option<(Value, Option<u32>)>, at: Option<i64>, l: usize| {
+                match plan.leaves.get(l) {
+                    Some(Leaf::Field { scan, cast: c }) => {
+                        pick(k_of(0).and_then(|(_, s)| s), at, *scan, *c)
+                    }
+                    Some(Leaf::Agg(_)) => agg_leaf
+                        .get(&l)
+                        .and_then(|&k| k_of(k))
+                        .map_or(Value::Null, |(v, _)| v),
+                    Some(Leaf::Tag { key }) => k_of(0)
+                        .and_then(|(_, series)| series)
+                        .map_or(Value::Null, |id| meta.tag_of_series(id, *key)),
+                    _ => Value::Null,
                 }
-                Some(Leaf::Agg(_)) => agg_leaf
-                    .get(&l)
-                    .and_then(|&k| k_of(k))
-                    .map_or(Value::Null, |(v, _)| v),
-                Some(Leaf::Tag { key }) => k_of(0)
-                    .and_then(|(_, series)| series)
-                    .map_or(Value::Null, |id| meta.tag_of_series(id, *key)),
-                _ => Value::Null,
-            }
-        };
+            };
         let mut rows: Rows = Vec::new();
         if multi {
             for (b, points) in results[0].iter().enumerate() {

@@ -91,11 +91,7 @@ pub(super) fn compile_cond(
             };
             let re = regex::Regex::new(r)
                 .map_err(|err| ExecError::Invalid(format!("invalid regex /{r}/: {err}")))?;
-            Cond::Regex(
-                *op == BinaryOp::NeqRegex,
-                operand(lhs, plan, is_field)?,
-                re,
-            )
+            Cond::Regex(*op == BinaryOp::NeqRegex, operand(lhs, plan, is_field)?, re)
         }
         op if op.is_condition() => Cond::Cmp(
             *op,
@@ -132,7 +128,11 @@ fn operand(
             Box::new(operand(lhs, plan, is_field)?),
             Box::new(operand(rhs, plan, is_field)?),
         ),
-        other => return Err(ExecError::Invalid(format!("invalid condition operand {other}"))),
+        other => {
+            return Err(ExecError::Invalid(format!(
+                "invalid condition operand {other}"
+            )));
+        }
     })
 }
 

@@ -42,9 +42,8 @@ pub(super) fn append_points<'a>(
                 continue;
             };
             let cells = || s.columns.iter().zip(row).zip(&tag_cols).skip(1);
-            let has_field = cells().any(|((_, v), &tag)| {
-                !tag && !matches!(v, Value::Null | Value::Time(_))
-            });
+            let has_field =
+                cells().any(|((_, v), &tag)| !tag && !matches!(v, Value::Null | Value::Time(_)));
             if !has_field {
                 continue;
             }

@@ -30,8 +30,8 @@ mod subquery;
 mod window;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod subquery_tests;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use execute::execute_select;

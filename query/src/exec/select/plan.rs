@@ -14,10 +14,7 @@ use crate::response::Value;
 #[derive(Clone, Debug)]
 pub(super) enum Leaf {
     /// A field of the scanned row; `scan` indexes [`Plan::scan_fields`].
-    Field {
-        scan: usize,
-        cast: Option<VarType>,
-    },
+    Field { scan: usize, cast: Option<VarType> },
     /// A tag of the row's series; `key` indexes [`Plan::tag_keys`].
     Tag { key: usize },
     /// An aggregate or selector call.
@@ -356,9 +353,8 @@ fn compile_expr(plan: &mut Plan, schema: &Schema<'_>, e: &Expr) -> Result<Node, 
                 let spec = agg_spec(plan, &lname, args)?;
                 Node::Leaf(plan.push_leaf(Leaf::Agg(spec)))
             } else if TRANSFORMS.contains(&lname.as_str()) {
-                let call = TransformCall::new(&lname, args)?.ok_or_else(|| {
-                    ExecError::Invalid(format!("undefined function {name}()"))
-                })?;
+                let call = TransformCall::new(&lname, args)?
+                    .ok_or_else(|| ExecError::Invalid(format!("undefined function {name}()")))?;
                 let inner = compile_expr(plan, schema, &call.input)?;
                 Node::Transform(Box::new(call), Box::new(inner))
             } else if MATH.contains(&lname.as_str()) {
@@ -525,7 +521,8 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
         .count();
     let mut specs = plan.agg_specs();
     let first = specs.next();
-    let single_selector = first.is_some_and(|a| a.call.func.is_selector()) && specs.next().is_none();
+    let single_selector =
+        first.is_some_and(|a| a.call.func.is_selector()) && specs.next().is_none();
     if let Some(a) = first {
         if fields > 0 || tags > 0 {
             if !single_selector {

@@ -38,7 +38,9 @@ use crate::response::Series;
 const SUBQUERY_DB: &str = "subquery";
 
 pub(super) fn has_subquery(s: &SelectStatement) -> bool {
-    s.sources.iter().any(|src| matches!(src, Source::Subquery(_)))
+    s.sources
+        .iter()
+        .any(|src| matches!(src, Source::Subquery(_)))
 }
 
 /// Runs `s`, whose FROM list holds subqueries (see the module doc).
@@ -118,7 +120,10 @@ fn bound(inner: &mut SelectStatement, (min, max): (Option<i64>, Option<i64>)) {
         lhs: Box::new(Expr::var("time")),
         rhs: Box::new(Expr::Literal(Literal::Integer(v))),
     };
-    let extra = [min.map(|v| cmp(BinaryOp::Gte, v)), max.map(|v| cmp(BinaryOp::Lte, v))];
+    let extra = [
+        min.map(|v| cmp(BinaryOp::Gte, v)),
+        max.map(|v| cmp(BinaryOp::Lte, v)),
+    ];
     for e in extra.into_iter().flatten() {
         inner.condition = Some(match inner.condition.take() {
             None => e,

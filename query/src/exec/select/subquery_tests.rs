@@ -21,7 +21,12 @@ fn store_with(spec: Option<RetentionPolicySpec>) -> MemStore {
     let m = MemStore::new();
     m.create_database("t", spec)
         .unwrap_or_else(|e| panic!("{e}"));
-    let a = [(0.5, at(0, 0)), (12.5, at(2, 0)), (30.5, at(5, 0)), (61.5, at(10, 10))];
+    let a = [
+        (0.5, at(0, 0)),
+        (12.5, at(2, 0)),
+        (30.5, at(5, 0)),
+        (61.5, at(10, 10)),
+    ];
     for (v, t) in a {
         let tags = [("host", "a"), ("region", "us")];
         m.write("t", "lat", &tags, vec![("value", FieldValue::Float(v))], t);
@@ -81,14 +86,19 @@ fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn aggregate_of_aggregates() {
     let r = run("SELECT mean(v) FROM (SELECT max(value) AS v FROM lat GROUP BY host)");
-    assert_eq!(flat(&r), [(vec![], vec![(0, Value::Float((61.5 + 80.25) / 2.0))])]);
+    assert_eq!(
+        flat(&r),
+        [(vec![], vec![(0, Value::Float((61.5 + 80.25) / 2.0))])]
+    );
     assert_eq!(r[0].name.as_deref(), Some("lat"));
 }
 
 #[test]
 fn outer_time_range_bounds_the_inner_query() {
     // Unbounded, the inner mean would sit at the epoch and the outer range would drop it.
-    let r = run("SELECT max(m) FROM (SELECT mean(value) AS m FROM lat) WHERE time >= '2024-01-01T00:05:00Z'");
+    let r = run(
+        "SELECT max(m) FROM (SELECT mean(value) AS m FROM lat) WHERE time >= '2024-01-01T00:05:00Z'",
+    );
     let want = (30.5 + 80.25 + 61.5) / 3.0;
     assert_eq!(flat(&r), [(vec![], vec![(at(5, 0), Value::Float(want))])]);
 }
@@ -99,8 +109,14 @@ fn outer_groups_by_inner_tags() {
     assert_eq!(
         flat(&r),
         [
-            (tags(&[("host", "a")]), vec![(at(10, 10), Value::Float(61.5))]),
-            (tags(&[("host", "b")]), vec![(at(6, 40), Value::Float(80.25))]),
+            (
+                tags(&[("host", "a")]),
+                vec![(at(10, 10), Value::Float(61.5))]
+            ),
+            (
+                tags(&[("host", "b")]),
+                vec![(at(6, 40), Value::Float(80.25))]
+            ),
         ]
     );
     // Tags the outer query does not group by are merged away.
@@ -110,11 +126,20 @@ fn outer_groups_by_inner_tags() {
 
 #[test]
 fn nested_subqueries_and_top_over_a_subquery() {
-    let r = run("SELECT min(x) FROM (SELECT max(value) AS x FROM (SELECT value FROM lat) GROUP BY host)");
+    let r = run(
+        "SELECT min(x) FROM (SELECT max(value) AS x FROM (SELECT value FROM lat) GROUP BY host)",
+    );
     assert_eq!(flat(&r), [(vec![], vec![(at(10, 10), Value::Float(61.5))])]);
     let r = run("SELECT top(m, host, 1) FROM (SELECT max(value) AS m FROM lat GROUP BY host)");
     assert_eq!(r[0].columns, ["time", "top", "host"]);
-    assert_eq!(r[0].values, [vec![Value::Time(at(6, 40)), Value::Float(80.25), Value::Str("b".into())]]);
+    assert_eq!(
+        r[0].values,
+        [vec![
+            Value::Time(at(6, 40)),
+            Value::Float(80.25),
+            Value::Str("b".into())
+        ]]
+    );
 }
 
 #[test]
@@ -134,10 +159,17 @@ fn into_writes_grouped_tags_as_tags_and_skips_empty_buckets() {
     // a: both buckets; b: both buckets (00:00 and 00:05) → 4 points.
     assert_eq!(r[0].values, [vec![Value::Time(0), Value::Int(4)]]);
     assert_eq!(store.tag_keys("t", "m5").unwrap_or_default(), ["host"]);
-    let back = run_on(&store, "SELECT \"max\" FROM m5 WHERE host = 'b'").unwrap_or_else(|e| panic!("{e}"));
+    let back =
+        run_on(&store, "SELECT \"max\" FROM m5 WHERE host = 'b'").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         flat(&back),
-        [(vec![], vec![(at(0, 0), Value::Float(26.25)), (at(5, 0), Value::Float(80.25))])]
+        [(
+            vec![],
+            vec![
+                (at(0, 0), Value::Float(26.25)),
+                (at(5, 0), Value::Float(80.25))
+            ]
+        )]
     );
 }
 

@@ -23,7 +23,15 @@ fn store() -> MemStore {
     m.create_database("t", None)
         .unwrap_or_else(|e| panic!("{e}"));
     let a = [0.5, 3.5, 7.5, 12.5, 29.5, 30.5, 61.5];
-    let at_a = [at(0, 0), at(0, 30), at(1, 10), at(2, 0), at(4, 59), at(5, 0), at(10, 10)];
+    let at_a = [
+        at(0, 0),
+        at(0, 30),
+        at(1, 10),
+        at(2, 0),
+        at(4, 59),
+        at(5, 0),
+        at(10, 10),
+    ];
     for (i, (v, t)) in a.iter().zip(at_a).enumerate() {
         m.write(
             "t",
@@ -53,7 +61,13 @@ fn store() -> MemStore {
             t,
         );
     }
-    m.write("t", "cpu", &[("host", "a")], vec![("idle", FieldValue::Float(5.0))], at(0, 0));
+    m.write(
+        "t",
+        "cpu",
+        &[("host", "a")],
+        vec![("idle", FieldValue::Float(5.0))],
+        at(0, 0),
+    );
     m
 }
 
@@ -107,7 +121,9 @@ const RANGE: &str = "time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:12
 
 #[test]
 fn mean_per_five_minutes_carries_bucket_starts() {
-    let r = run(&format!("SELECT mean(value) FROM lat WHERE {RANGE} GROUP BY time(5m)"));
+    let r = run(&format!(
+        "SELECT mean(value) FROM lat WHERE {RANGE} GROUP BY time(5m)"
+    ));
     assert_eq!(r[0].columns, ["time", "mean"]);
     assert_eq!(col(&r, 1), floats(&[11.53125, 55.375, 61.5]));
     assert_eq!(times(&r), [at(0, 0), at(5, 0), at(10, 0)]);
@@ -133,10 +149,7 @@ fn fill_linear_previous_none_number_and_count_zero() {
     let c = run(&format!(
         "SELECT count(value) FROM lat WHERE {RANGE} GROUP BY time(2m)"
     ));
-    assert_eq!(
-        col(&c, 1),
-        [5, 2, 2, 1, 0, 1].map(Value::Int).to_vec()
-    );
+    assert_eq!(col(&c, 1), [5, 2, 2, 1, 0, 1].map(Value::Int).to_vec());
 }
 
 #[test]
@@ -170,7 +183,10 @@ fn no_lower_bound_starts_at_first_point_and_ends_at_now() {
     let e = run_ctx("SELECT count(value) FROM lat GROUP BY time(5m)", &limited)
         .err()
         .map(|e| e.to_string());
-    assert_eq!(e.as_deref(), Some("max-select-buckets limit exceeded: (3/2)"));
+    assert_eq!(
+        e.as_deref(),
+        Some("max-select-buckets limit exceeded: (3/2)")
+    );
 }
 
 #[test]
@@ -191,9 +207,15 @@ fn whole_range_aggregates_and_selector_times() {
     assert_eq!(r[0].columns, ["time", "max", "host"]);
     assert_eq!(
         r[0].values,
-        [vec![Value::Time(at(6, 40)), Value::Float(80.25), Value::Str("b".into())]]
+        [vec![
+            Value::Time(at(6, 40)),
+            Value::Float(80.25),
+            Value::Str("b".into())
+        ]]
     );
-    let r = run(&format!("SELECT min(value), max(value) FROM lat WHERE {RANGE}"));
+    let r = run(&format!(
+        "SELECT min(value), max(value) FROM lat WHERE {RANGE}"
+    ));
     assert_eq!(times(&r), [T0]);
     assert!(run("SELECT count(value) FROM lat WHERE host = 'zz'").is_empty());
 }
@@ -234,9 +256,7 @@ fn group_by_tags_slimit_soffset_and_limits_per_series() {
 
 #[test]
 fn field_conditions_filter_rows() {
-    let c = |w: &str| {
-        col(&run(&format!("SELECT count(value) FROM lat WHERE {w}")), 1)
-    };
+    let c = |w: &str| col(&run(&format!("SELECT count(value) FROM lat WHERE {w}")), 1);
     assert_eq!(c("value > 20"), [Value::Int(5)]);
     assert_eq!(c("host = 'a' OR value > 60"), [Value::Int(8)]);
     assert_eq!(c("msg = 'm0' OR ok = false"), [Value::Int(5)]);
@@ -257,7 +277,10 @@ fn raw_rows_star_tags_and_order() {
     assert_eq!(r[0].values[1][3], Value::Null);
     let r = run("SELECT * FROM lat WHERE time <= '2024-01-01T00:00:10Z' GROUP BY host");
     assert_eq!(r.len(), 2);
-    assert_eq!(r[0].columns, ["time", "code", "msg", "ok", "region", "value"]);
+    assert_eq!(
+        r[0].columns,
+        ["time", "code", "msg", "ok", "region", "value"]
+    );
     let r = run("SELECT value FROM lat ORDER BY time DESC LIMIT 2 OFFSET 1");
     assert_eq!(col(&r, 1), floats(&[80.25, 30.5]));
     let r = run("SELECT value, code::float FROM lat LIMIT 1");
@@ -302,7 +325,10 @@ fn influxdb_validation_errors() {
         err("SELECT value FROM lat GROUP BY time(1m)"),
         "GROUP BY requires at least one aggregate function"
     );
-    assert_eq!(err("SELECT bogus(value) FROM lat"), "undefined function bogus()");
+    assert_eq!(
+        err("SELECT bogus(value) FROM lat"),
+        "undefined function bogus()"
+    );
     assert_eq!(
         err("SELECT mean(msg) FROM lat"),
         "unsupported mean iterator type: *query.stringInterruptIterator"
@@ -328,10 +354,19 @@ fn column_names_of_expressions() {
 #[test]
 fn collected_functions_reduce_per_slot() {
     let one = |q: &str| col(&run(q), 1);
-    assert_eq!(one("SELECT stddev(value) FROM lat"), floats(&[25.859190383164112]));
+    assert_eq!(
+        one("SELECT stddev(value) FROM lat"),
+        floats(&[25.859190383164112])
+    );
     assert_eq!(one("SELECT spread(value) FROM lat"), floats(&[79.75]));
-    assert_eq!(one("SELECT integral(value) FROM lat WHERE host = 'b'"), floats(&[16087.5]));
-    assert_eq!(one("SELECT percentile(value, 50) FROM lat"), floats(&[12.5]));
+    assert_eq!(
+        one("SELECT integral(value) FROM lat WHERE host = 'b'"),
+        floats(&[16087.5])
+    );
+    assert_eq!(
+        one("SELECT percentile(value, 50) FROM lat"),
+        floats(&[12.5])
+    );
     let r = run("SELECT percentile(value, 95) FROM lat");
     assert_eq!(times(&r), [at(10, 10)]);
     assert_eq!(col(&r, 1), floats(&[61.5]));
@@ -373,7 +408,9 @@ fn transformations_and_math() {
     assert_eq!(r[0].values[0][1], Value::Float(200.0 / 3.0));
     assert_eq!(r[0].values[0][3], Value::Int(200 % 7));
     assert_eq!(
-        err(&format!("SELECT derivative(value) FROM lat WHERE {RANGE} GROUP BY time(5m)")),
+        err(&format!(
+            "SELECT derivative(value) FROM lat WHERE {RANGE} GROUP BY time(5m)"
+        )),
         "aggregate function required inside the call to derivative"
     );
 }
