@@ -92,6 +92,8 @@ pub struct DataConfig {
     /// Flush all memtables at least this often (bounds WAL size and replay time).
     #[serde(with = "human_duration")]
     pub flush_interval: Duration,
+    /// Bytes of decoded column chunks kept in memory for later queries (0 disables).
+    pub decoded_cache_size: ByteSize,
     /// Compact a shard's segments of one measurement once it has at least this many.
     pub compaction_min_segments: usize,
 }
@@ -106,6 +108,7 @@ impl Default for DataConfig {
             wal_segment_size: ByteSize(engine.wal.segment_max_bytes),
             memtable_size: ByteSize(engine.memtable_max_bytes as u64),
             flush_interval: engine.flush_interval,
+            decoded_cache_size: ByteSize(engine.decoded_cache_max_bytes),
             compaction_min_segments: engine.compaction_min_segments,
         }
     }
@@ -278,6 +281,7 @@ impl Config {
         engine.memtable_max_bytes =
             usize::try_from(self.data.memtable_size.0).unwrap_or(usize::MAX);
         engine.flush_interval = self.data.flush_interval;
+        engine.decoded_cache_max_bytes = self.data.decoded_cache_size.0;
         engine.compaction_min_segments = self.data.compaction_min_segments;
         engine.catalog.cache_entries = self.index.series_cache_entries;
         engine.catalog.merge_threshold = self.index.catalog_merge_threshold;
@@ -434,6 +438,7 @@ mod tests {
             wal-segment-size = "16m"
             memtable-size = 1048576
             flush-interval = "1m 30s"
+            decoded-cache-size = "64m"
             compaction-min-segments = 8
             [limits]
             max-series-per-database = 1000000
@@ -462,6 +467,7 @@ mod tests {
         assert_eq!(c.data.wal_segment_size, ByteSize(16_000_000));
         assert_eq!(c.data.memtable_size, ByteSize(1 << 20));
         assert_eq!(c.data.flush_interval, Duration::from_secs(90));
+        assert_eq!(c.engine_config().decoded_cache_max_bytes, 64_000_000);
         assert_eq!(c.data.compaction_min_segments, 8);
         assert_eq!(c.limits.max_series_per_database, 1_000_000);
         assert_eq!(c.engine_config().limits.max_series_per_database, 1_000_000);

@@ -17,6 +17,7 @@ use crate::meta::{
 };
 use crate::meta::{HOUR_NANOS, MAX_NAME_LEN};
 use crate::model::{SeriesId, Timestamp};
+use crate::segment::ChunkCache;
 use crate::shard::Shard;
 use crate::wal::Wal;
 
@@ -82,6 +83,8 @@ pub struct Engine {
     pub(super) closed: AtomicBool,
     pub(super) stop: (Mutex<bool>, Condvar),
     pub(super) background: Mutex<Option<JoinHandle<()>>>,
+    /// Decoded column chunks shared by every scan.
+    pub(super) chunk_cache: ChunkCache,
 }
 
 impl From<MetaError> for EngineError {
@@ -131,6 +134,7 @@ impl Engine {
             records = stats.records,
             "WAL replayed"
         );
+        let chunk_cache = ChunkCache::new(config.decoded_cache_max_bytes);
         let engine = Arc::new(Engine {
             config,
             meta,
@@ -142,6 +146,7 @@ impl Engine {
             closed: AtomicBool::new(false),
             stop: (Mutex::new(false), Condvar::new()),
             background: Mutex::new(None),
+            chunk_cache,
         });
         if engine.config.background {
             super::maintenance::start_background(&engine);

@@ -23,7 +23,7 @@ mod wal_record;
 mod write;
 
 pub use engine::Engine;
-pub use scan::{ScanBatch, ScanRequest, ScanSink, SeriesGroups, groups_from_tags};
+pub use scan::{GroupTable, ScanBatch, ScanRequest, ScanSink, SeriesGroups, groups_from_tags};
 pub use types::{
     EngineConfig, EngineError, IndexScope, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec,
     SeriesData, SeriesLimits, WriteError, WriteOutcome,

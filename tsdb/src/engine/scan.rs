@@ -31,7 +31,7 @@ use super::types::{EngineError, IndexScope};
 use crate::index::TagPredicate;
 use crate::memtable::RowSet;
 use crate::model::{Column, Timestamp};
-use crate::segment::{DenseIds, GroupFilter, ScanBuf};
+use crate::segment::{ChunkCache, ChunkCacheStats, DenseIds, GroupFilter, ScanBuf};
 use crate::shard::{ScanSnapshot, Shard, Tombstone};
 
 /// What to scan: the rows of `series` (ids from [`Engine::group_series`]) of one measurement.
@@ -68,9 +68,8 @@ pub struct SeriesGroups {
     /// The distinct value combinations (one value per key, `""` where a series lacks the key),
     /// sorted ascending.
     pub groups: Vec<Vec<String>>,
-    /// `group_of[id]` is the group index of series `id`, or [`SeriesGroups::NONE`] when the series
-    /// is not selected; ids past the end are not selected.
-    pub group_of: Vec<u32>,
+    /// Series id → group index (read it with [`SeriesGroups::group`]).
+    pub group_of: GroupTable,
     /// Every selected series.
     pub series: RoaringBitmap,
 }
@@ -79,13 +78,35 @@ impl SeriesGroups {
     pub const NONE: u32 = u32::MAX;
 
     /// The group of series `id`, if selected.
+    #[inline]
     pub fn group(&self, id: u32) -> Option<u32> {
-        self.group_of
-            .get(id as usize)
-            .copied()
-            .filter(|&g| g != Self::NONE)
+        match &self.group_of {
+            GroupTable::Dense(g) => g.get(id as usize).copied().filter(|&g| g != Self::NONE),
+            GroupTable::Sparse { ids, groups } => {
+                ids.binary_search(&id).ok().and_then(|k| groups.get(k).copied())
+            }
+        }
     }
 }
+
+/// Series id → group index of a [`SeriesGroups`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum GroupTable {
+    /// `v[id]`, [`SeriesGroups::NONE`] where not selected; ids past the end are not selected.
+    Dense(Vec<u32>),
+    /// Few series among large ids: the selected ids ascending and their groups (a table indexed by
+    /// id would cost a memset of the whole id space per query).
+    Sparse { ids: Vec<u32>, groups: Vec<u32> },
+}
+
+impl Default for GroupTable {
+    fn default() -> Self {
+        GroupTable::Dense(Vec::new())
+    }
+}
+
+/// Below one selected series per this many ids of the id space, group tables are sparse.
+const SPARSE_IDS_PER_SERIES: u64 = 64;
 
 impl Engine {
     /// Series of `measurement` with data in `scope` that match `predicate`, grouped by `keys`.
@@ -117,31 +138,57 @@ impl Engine {
                 ..SeriesGroups::default()
             });
         };
-        let mut group_of = vec![SeriesGroups::NONE; max as usize + 1];
-        for id in &selected {
-            group_of[id as usize] = 0;
+        // Work on slots: the series id itself (dense), or its rank in the selection (sparse).
+        let sparse = (max as u64) > selected.len().saturating_mul(SPARSE_IDS_PER_SERIES);
+        let ids: Vec<u32> = if sparse { selected.iter().collect() } else { Vec::new() };
+        let slots = if sparse { ids.len() } else { max as usize + 1 };
+        let slot = |id: u32| -> Option<usize> {
+            if sparse {
+                ids.binary_search(&id).ok()
+            } else {
+                Some(id as usize)
+            }
+        };
+        let selected_slots = || -> Box<dyn Iterator<Item = usize> + '_> {
+            if sparse {
+                Box::new(0..ids.len())
+            } else {
+                Box::new(selected.iter().map(|id| id as usize))
+            }
+        };
+        let mut group_of = vec![SeriesGroups::NONE; slots];
+        for k in selected_slots() {
+            group_of[k] = 0;
         }
         let mut groups: Vec<Vec<String>> = vec![Vec::new()];
-        let mut value_of = vec![0u32; max as usize + 1];
+        let mut value_of = if keys.is_empty() {
+            Vec::new()
+        } else {
+            vec![0u32; slots]
+        };
         for key in keys {
             // Value 0 is "" (no such tag); the others in the index's (byte) order.
             let mut values: Vec<String> = vec![String::new()];
             value_of.iter_mut().for_each(|v| *v = 0);
             dbh.index
-                .tag_values(measurement, key, None, &mut |v, ids| {
+                .tag_values(measurement, key, None, &mut |v, posting| {
                     let code = if v.is_empty() { 0 } else { values.len() as u32 };
                     let mut hit = false;
-                    if ids.len() <= 64 {
-                        for id in ids {
+                    let mut mark = |id: u32| {
+                        if let Some(k) = slot(id) {
+                            value_of[k] = code;
+                            hit = true;
+                        }
+                    };
+                    if posting.len() <= 64 {
+                        for id in posting {
                             if selected.contains(id) {
-                                value_of[id as usize] = code;
-                                hit = true;
+                                mark(id);
                             }
                         }
                     } else {
-                        for id in &(ids & &selected) {
-                            value_of[id as usize] = code;
-                            hit = true;
+                        for id in &(posting & &selected) {
+                            mark(id);
                         }
                     }
                     if hit && code != 0 {
@@ -150,14 +197,32 @@ impl Engine {
                     true
                 })
                 .map_err(storage)?;
-            groups = combine_key(&selected, &mut group_of, &groups, &value_of, &values);
+            groups = combine_key(&selected_slots, &mut group_of, &groups, &value_of, &values);
         }
+        let group_of = if sparse {
+            GroupTable::Sparse {
+                ids,
+                groups: group_of,
+            }
+        } else {
+            GroupTable::Dense(group_of)
+        };
         Ok(SeriesGroups {
             keys: keys.to_vec(),
             groups,
             group_of,
             series: selected,
         })
+    }
+
+    /// Hits, misses and bytes of the decoded-chunk cache scans share.
+    pub fn chunk_cache_stats(&self) -> ChunkCacheStats {
+        self.chunk_cache.stats()
+    }
+
+    /// Empties the decoded-chunk cache (to measure cold scans).
+    pub fn clear_chunk_cache(&self) {
+        self.chunk_cache.clear();
     }
 
     /// Streams the rows of `req` into `sinks` (see the module contract).
@@ -200,6 +265,7 @@ impl Engine {
             dense: &dense,
             plans: &plans,
             work: &work,
+            cache: &self.chunk_cache,
             next: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             error: Mutex::new(None),
@@ -222,13 +288,13 @@ impl Engine {
     }
 }
 
-/// Refines the groups by one more key: series `id` of group `group_of[id]` with value index
-/// `value_of[id]` gets the rank of `(group, value)` among the distinct pairs present. Ranks keep
-/// the groups' order because both groups and values are sorted, so the result is sorted too.
+/// Refines the groups by one more key: slot `k` (a series) of group `group_of[k]` with value
+/// index `value_of[k]` gets the rank of `(group, value)` among the distinct pairs present. Ranks
+/// keep the groups' order because both groups and values are sorted, so the result is sorted too.
 /// A dense table when `groups × values` is small, else a sort of the distinct pairs: never
-/// quadratic.
-fn combine_key(
-    selected: &RoaringBitmap,
+/// quadratic. `slots` yields the selected slots.
+fn combine_key<'s>(
+    slots: &dyn Fn() -> Box<dyn Iterator<Item = usize> + 's>,
     group_of: &mut [u32],
     groups: &[Vec<String>],
     value_of: &[u32],
@@ -236,19 +302,18 @@ fn combine_key(
 ) -> Vec<Vec<String>> {
     let nv = values.len() as u64;
     let cells = groups.len() as u64 * nv;
-    let pair = |group_of: &[u32], id: u32| {
-        group_of[id as usize] as u64 * nv + value_of[id as usize] as u64
-    };
+    let pair = |group_of: &[u32], k: usize| group_of[k] as u64 * nv + value_of[k] as u64;
     let mut out = Vec::new();
     let push = |out: &mut Vec<Vec<String>>, cell: u64| {
         let mut g = groups[(cell / nv) as usize].clone();
         g.push(values[(cell % nv) as usize].clone());
         out.push(g);
     };
-    if cells <= (4 * selected.len()).max(1 << 16) {
+    let selected = slots().count() as u64;
+    if cells <= (4 * selected).max(1 << 16) {
         let mut rank = vec![u32::MAX; cells as usize];
-        for id in selected {
-            rank[pair(group_of, id) as usize] = 0;
+        for k in slots() {
+            rank[pair(group_of, k) as usize] = 0;
         }
         for (cell, r) in rank.iter_mut().enumerate() {
             if *r == 0 {
@@ -256,19 +321,19 @@ fn combine_key(
                 push(&mut out, cell as u64);
             }
         }
-        for id in selected {
-            group_of[id as usize] = rank[pair(group_of, id) as usize];
+        for k in slots() {
+            group_of[k] = rank[pair(group_of, k) as usize];
         }
     } else {
-        let mut cells: Vec<u64> = selected.iter().map(|id| pair(group_of, id)).collect();
+        let mut cells: Vec<u64> = slots().map(|k| pair(group_of, k)).collect();
         cells.sort_unstable();
         cells.dedup();
         for &c in &cells {
             push(&mut out, c);
         }
-        for id in selected {
-            let c = pair(group_of, id);
-            group_of[id as usize] = cells.partition_point(|&x| x < c) as u32;
+        for k in slots() {
+            let c = pair(group_of, k);
+            group_of[k] = cells.partition_point(|&x| x < c) as u32;
         }
     }
     out
@@ -354,6 +419,7 @@ struct Ctx<'a> {
     dense: &'a DenseIds,
     plans: &'a [ShardPlan],
     work: &'a [Work],
+    cache: &'a ChunkCache,
     next: AtomicUsize,
     stop: AtomicBool,
     error: Mutex<Option<EngineError>>,
@@ -403,6 +469,8 @@ impl Ctx<'_> {
             max_time: self.req.max_time,
             fields: &seg.fields,
             hide: (!seg.hide.is_empty()).then_some(&hide as &dyn Fn(u32, Timestamp) -> bool),
+            cache: Some(self.cache),
+            candidates: Some(&self.req.series),
         };
         let n = source
             .segment
@@ -518,7 +586,7 @@ pub fn groups_from_tags(
     SeriesGroups {
         keys: keys.to_vec(),
         groups,
-        group_of,
+        group_of: GroupTable::Dense(group_of),
         series: all,
     }
 }

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::engine::{EngineConfig, ReadRequest};
+use crate::index::TagRegex;
 use crate::model::{FieldValue, PointBatch};
 
 const T0: i64 = 1_700_000_000_000_000_000;
@@ -231,7 +232,7 @@ proptest! {
                 fields: Some(Vec::new()),
             };
             let want = groups_from_tags(&keys, e.selected_series_tags(&read).unwrap());
-            prop_assert_eq!(got, want);
+            assert_same_groups(&got, &want);
         }
     }
 }
@@ -286,6 +287,62 @@ fn a_break_stops_the_scan() {
         assert!(batches >= 1 && batches <= sinks, "{batches} batches");
         let rows: usize = cs.iter().map(|c| c.rows.len()).sum();
         assert!(rows < all.len());
+    }
+}
+
+/// `a` and `b` group the same series the same way (their tables may be dense or sparse).
+fn assert_same_groups(a: &SeriesGroups, b: &SeriesGroups) {
+    assert_eq!(a.keys, b.keys);
+    assert_eq!(a.groups, b.groups);
+    assert_eq!(a.series, b.series);
+    let top = a.series.max().max(b.series.max()).map_or(0, |m| m + 70);
+    for id in 0..top {
+        assert_eq!(a.group(id), b.group(id), "series {id}");
+    }
+}
+
+#[test]
+fn group_series_of_a_few_series_among_many_uses_a_sparse_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(dir.path());
+    // One row group holds all 250 runs, so the scan walks the 3 selected ids, not the runs.
+    c.segment.row_group_rows = 1024;
+    let e = Engine::open(c).unwrap();
+    e.create_database("db", None).unwrap();
+    let points: Vec<_> = (0..250u8).map(|h| (h, 0, Some(1.0), None, None)).collect();
+    apply(&e, &Op::Write(points));
+    e.flush().unwrap();
+    let re = TagRegex::new("^h(7|201|249)$").unwrap();
+    let pred = TagPredicate::Regex("host".into(), re);
+    let scope = IndexScope::all_time("db");
+    for keys in [vec![], vec!["dc"], vec!["host", "dc"]] {
+        let keys: Vec<String> = keys.into_iter().map(String::from).collect();
+        let got = e.group_series(&scope, "m", &pred, &keys).unwrap();
+        assert_eq!(got.series.len(), 3);
+        assert!(matches!(got.group_of, GroupTable::Sparse { .. }), "{keys:?}");
+        let read = ReadRequest {
+            database: "db".into(),
+            retention_policy: None,
+            measurement: "m".into(),
+            min_time: scope.min_time,
+            max_time: scope.max_time,
+            predicate: pred.clone(),
+            fields: Some(Vec::new()),
+        };
+        let want = groups_from_tags(&keys, e.selected_series_tags(&read).unwrap());
+        assert_same_groups(&got, &want);
+        // The sparse selection also drives the scan's id-by-id run lookup.
+        let req = ScanRequest {
+            database: "db".into(),
+            retention_policy: None,
+            measurement: "m".into(),
+            min_time: i64::MIN,
+            max_time: i64::MAX,
+            series: got.series.clone(),
+            fields: vec!["f".into()],
+        };
+        assert_eq!(scan_rows(&e, &req, 2), read_rows(&e, &req));
+        assert_eq!(scan_rows(&e, &req, 1).len(), 3);
     }
 }
 

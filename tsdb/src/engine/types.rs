@@ -26,6 +26,9 @@ pub struct EngineConfig {
     pub compaction_min_segments: usize,
     /// Run background flush/compaction threads (tests may switch them off and call `flush`).
     pub background: bool,
+    /// Bytes of decoded column chunks kept for later scans ([`crate::segment::ChunkCache`];
+    /// 0 disables the cache).
+    pub decoded_cache_max_bytes: u64,
 }
 
 impl EngineConfig {
@@ -41,6 +44,7 @@ impl EngineConfig {
             flush_interval: Duration::from_secs(600),
             compaction_min_segments: 4,
             background: true,
+            decoded_cache_max_bytes: 256 << 20,
         }
     }
 }

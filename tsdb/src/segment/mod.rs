@@ -19,8 +19,11 @@
 //! per-run deltas) and one chunk per field (presence bitmap, then present values in the type's
 //! codec from [`crate::encoding`]). Readers decode whole chunks (pco has no random access), so the
 //! row group is the unit of I/O and skipping: zone maps skip by time and series range, the series
-//! directory jumps to a series' row groups.
+//! directory jumps to a series' row groups. Scans keep decoded chunks in a bounded
+//! [`ChunkCache`] shared by the engine, so repeated queries over hot data copy rows instead of
+//! decoding them again.
 
+mod cache;
 mod chunk;
 mod format;
 mod reader;
@@ -31,6 +34,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use cache::{ChunkCache, ChunkCacheStats, ChunkKey, DecodedChunk};
 pub use format::{MAGIC, MAX_ROW_GROUP_ROWS, VERSION};
 pub use reader::Segment;
 pub use scan::{DenseIds, GroupFilter, ScanBuf};

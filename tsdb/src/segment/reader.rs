@@ -21,7 +21,13 @@ pub struct Segment {
     path: PathBuf,
     bytes: Mapped,
     index: Arc<Index>,
+    /// Unique for the life of the process: keys this segment's entries in a
+    /// [`super::ChunkCache`].
+    uid: u64,
 }
+
+/// The next [`Segment::uid`].
+static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for Segment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -51,7 +57,13 @@ impl Segment {
             path: path.to_owned(),
             bytes,
             index: Arc::new(index),
+            uid: NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
+    }
+
+    /// This open segment's process-unique id (two opens of one file get two ids).
+    pub fn uid(&self) -> u64 {
+        self.uid
     }
 
     pub fn path(&self) -> &Path {

@@ -1,13 +1,17 @@
-//! Row-group scans for the query engine: one row group decoded into reusable buffers, only for the
-//! requested fields, with the series selection tested against a dense bit set (one bit test per
-//! series run, not a bitmap search) and time bounds checked per run only when the row group's zone
-//! map straddles them.
+//! Row-group scans for the query engine: a row group's chunks come decoded from the engine's
+//! [`ChunkCache`] (or are decoded and offered to it), only for the requested fields and only when a
+//! row is selected; the selected rows are copied into per-thread reused buffers. The selection is
+//! tested per series run against a dense bit set, or — when it names far fewer series than the
+//! group has runs — looked up id by id (binary search over the runs); time bounds are checked per
+//! run only when the row group's zone map straddles them.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use roaring::RoaringBitmap;
 
 use super::SegmentError;
+use super::cache::{ChunkCache, DecodedChunk};
 use super::chunk::{decode_field_chunk_into, decode_series_chunk_into};
 use super::reader::Segment;
 use crate::encoding::decode_timestamps;
@@ -55,7 +59,16 @@ pub struct GroupFilter<'a> {
     pub fields: &'a [Option<usize>],
     /// Rows to drop (tombstones), when any may apply.
     pub hide: Option<&'a dyn Fn(u32, Timestamp) -> bool>,
+    /// Decoded chunks to reuse and keep (`None`: decode privately).
+    pub cache: Option<&'a ChunkCache>,
+    /// The selection as a bitmap (a superset of `series` is fine: candidates are checked against
+    /// `series`); lets a sparse selection skip the runs it does not name.
+    pub candidates: Option<&'a RoaringBitmap>,
 }
+
+/// Walk the selection instead of the runs when it has fewer than 1/SPARSE_FACTOR of their count
+/// (a binary search costs about that many run checks).
+const SPARSE_FACTOR: u64 = 16;
 
 /// One thread's decode buffers, reused across row groups; after
 /// [`Segment::scan_row_group`] the public vectors hold the selected rows.
@@ -64,8 +77,6 @@ pub struct ScanBuf {
     pub series: Vec<u32>,
     pub timestamps: Vec<Timestamp>,
     pub columns: Vec<Option<Column>>,
-    ids: Vec<u32>,
-    runs: Vec<u32>,
     ranges: Vec<(Range<usize>, u32)>,
 }
 
@@ -117,8 +128,9 @@ impl Segment {
             .collect()
     }
 
-    /// Decodes the rows of row group `g` that `filter` selects into `buf` (its previous content is
-    /// replaced); returns the number of rows. Fields are decoded only when a row is selected.
+    /// Copies the rows of row group `g` that `filter` selects into `buf` (its previous content is
+    /// replaced); returns the number of rows. Chunks come decoded from `filter.cache` or are
+    /// decoded (and offered to it); fields are decoded only when a row is selected.
     pub fn scan_row_group(
         &self,
         g: usize,
@@ -133,29 +145,63 @@ impl Segment {
         if meta.max_time < min || meta.min_time > max {
             return Ok(0);
         }
-        decode_series_chunk_into(self.chunk(g, 0)?, rows, &mut buf.ids, &mut buf.runs)
-            .map_err(|e| self.decode_err(g, 0, e))?;
-        if buf.ids.first() != Some(&meta.min_series) || buf.ids.last() != Some(&meta.max_series) {
+        let series = self.decoded(filter.cache, g, 0, || {
+            let (mut ids, mut runs) = (Vec::new(), Vec::new());
+            decode_series_chunk_into(self.chunk(g, 0)?, rows, &mut ids, &mut runs)
+                .map_err(|e| self.decode_err(g, 0, e))?;
+            Ok(DecodedChunk::series(ids, runs))
+        })?;
+        let DecodedChunk::Series { ids, runs, starts } = &*series else {
+            return Err(self.corrupt(format!("row group {g}: cached chunk 0 is not a series chunk")));
+        };
+        if ids.first() != Some(&meta.min_series) || ids.last() != Some(&meta.max_series) {
             return Err(self.corrupt(format!(
                 "row group {g}: series ids disagree with the zone map"
             )));
         }
-        // Selected runs (cheap: no time decoded yet when no run is selected).
+        // Selected runs (cheap: no time decoded yet when no run is selected). A selection much
+        // smaller than the group's runs is walked id by id (binary search), else the runs are.
         buf.ranges.clear();
-        let mut start = 0usize;
-        for (&id, &run) in buf.ids.iter().zip(&buf.runs) {
-            let end = start + run as usize;
-            if filter.series.contains(id) {
-                buf.ranges.push((start..end, id));
+        let sparse = filter.candidates.filter(|b| {
+            b.range_cardinality(meta.min_series..=meta.max_series)
+                .saturating_mul(SPARSE_FACTOR)
+                < ids.len() as u64
+        });
+        if let Some(b) = sparse {
+            for id in b.range(meta.min_series..=meta.max_series) {
+                if let Ok(k) = ids.binary_search(&id) {
+                    if filter.series.contains(id) {
+                        let start = starts[k] as usize;
+                        buf.ranges.push((start..start + runs[k] as usize, id));
+                    }
+                }
             }
-            start = end;
+        } else {
+            for ((&id, &run), &start) in ids.iter().zip(runs).zip(starts) {
+                if filter.series.contains(id) {
+                    let start = start as usize;
+                    buf.ranges.push((start..start + run as usize, id));
+                }
+            }
         }
         if buf.ranges.is_empty() {
             return Ok(0);
         }
-        decode_timestamps(self.chunk(g, 1)?, &buf.runs, rows, &mut buf.timestamps)
-            .map_err(|e| self.decode_err(g, 1, e))?;
-        let ts = &buf.timestamps;
+        let time = self.decoded(filter.cache, g, 1, || {
+            let mut ts = Vec::new();
+            decode_timestamps(self.chunk(g, 1)?, runs, rows, &mut ts)
+                .map_err(|e| self.decode_err(g, 1, e))?;
+            Ok(DecodedChunk::Time(ts))
+        })?;
+        let DecodedChunk::Time(ts) = &*time else {
+            return Err(self.corrupt(format!("row group {g}: cached chunk 1 is not a time chunk")));
+        };
+        if ts.len() != rows {
+            return Err(self.corrupt(format!(
+                "row group {g}: {} timestamps for {rows} rows",
+                ts.len()
+            )));
+        }
         if meta.min_time < min || meta.max_time > max {
             for (r, _) in buf.ranges.iter_mut() {
                 let s = &ts[r.clone()];
@@ -185,15 +231,11 @@ impl Segment {
         }
         let selected: usize = buf.ranges.iter().map(|(r, _)| r.len()).sum();
         if selected == 0 {
-            buf.timestamps.clear();
             return Ok(0);
         }
-        let whole = selected == rows;
         for (r, id) in &buf.ranges {
             buf.series.extend(std::iter::repeat_n(*id, r.len()));
-        }
-        if !whole {
-            compact_copy(&mut buf.timestamps, &buf.ranges);
+            buf.timestamps.extend_from_slice(&ts[r.clone()]);
         }
         buf.columns.resize_with(filter.fields.len(), || None);
         for (slot, &f) in buf.columns.iter_mut().zip(filter.fields) {
@@ -206,63 +248,74 @@ impl Segment {
                 .get(f)
                 .map(|x| x.1)
                 .ok_or_else(|| self.corrupt(format!("no field {f}")))?;
+            let field = self.decoded(filter.cache, g, 2 + f, || {
+                let mut col = Column::new(ty);
+                decode_field_chunk_into(self.chunk(g, 2 + f)?, rows, &mut col)
+                    .map_err(|e| self.decode_err(g, 2 + f, e))?;
+                Ok(DecodedChunk::Field(col))
+            })?;
+            let DecodedChunk::Field(src) = &*field else {
+                return Err(self.corrupt(format!(
+                    "row group {g}: cached chunk {} is not a field chunk",
+                    2 + f
+                )));
+            };
+            if src.field_type() != ty || src.len() != rows || src.present.len() != rows {
+                return Err(self.corrupt(format!(
+                    "row group {g}: field chunk {} decoded to the wrong type or length",
+                    2 + f
+                )));
+            }
             let col = match slot {
                 Some(c) if c.field_type() == ty => c,
                 _ => slot.insert(Column::new(ty)),
             };
-            decode_field_chunk_into(self.chunk(g, 2 + f)?, rows, col)
-                .map_err(|e| self.decode_err(g, 2 + f, e))?;
-            if !whole {
-                compact_column(col, &buf.ranges);
-            }
+            copy_ranges(src, col, &buf.ranges, selected);
         }
         Ok(selected)
     }
-}
 
-/// Moves the rows of `ranges` (ascending, disjoint) to the front of `v` and truncates it.
-fn compact_copy<T: Copy>(v: &mut Vec<T>, ranges: &[(Range<usize>, u32)]) {
-    let mut w = 0;
-    for (r, _) in ranges {
-        if r.start != w {
-            v.copy_within(r.clone(), w);
-        }
-        w += r.len();
-    }
-    v.truncate(w);
-}
-
-fn compact_swap<T>(v: &mut Vec<T>, ranges: &[(Range<usize>, u32)]) {
-    let mut w = 0;
-    for (r, _) in ranges {
-        for i in r.clone() {
-            if i != w {
-                v.swap(i, w);
-            }
-            w += 1;
+    /// Chunk `c` of row group `g`, from `cache` when given (and kept there), else decoded now.
+    fn decoded(
+        &self,
+        cache: Option<&ChunkCache>,
+        g: usize,
+        c: usize,
+        decode: impl FnOnce() -> Result<DecodedChunk, SegmentError>,
+    ) -> Result<Arc<DecodedChunk>, SegmentError> {
+        match cache {
+            Some(cache) => cache.get_or_decode((self.uid(), g as u32, c as u32), decode),
+            None => decode().map(Arc::new),
         }
     }
-    v.truncate(w);
 }
 
-fn compact_column(c: &mut Column, ranges: &[(Range<usize>, u32)]) {
-    let n: usize = ranges.iter().map(|(r, _)| r.len()).sum();
-    c.present = if c.present.all() {
+/// Replaces `dst` with the rows of `src` in `ranges` (ascending, disjoint, `n` rows in all).
+fn copy_ranges(src: &Column, dst: &mut Column, ranges: &[(Range<usize>, u32)], n: usize) {
+    dst.present = if src.present.all() {
         BitVec::with_len(n, true)
     } else {
         let mut p = BitVec::new();
         for (r, _) in ranges {
             for i in r.clone() {
-                p.push(c.present.get(i));
+                p.push(src.present.get(i));
             }
         }
         p
     };
-    match &mut c.values {
-        ColumnValues::Float(v) => compact_copy(v, ranges),
-        ColumnValues::Integer(v) => compact_copy(v, ranges),
-        ColumnValues::Unsigned(v) => compact_copy(v, ranges),
-        ColumnValues::Boolean(v) => compact_copy(v, ranges),
-        ColumnValues::String(v) => compact_swap(v, ranges),
+    fn copy<T: Clone>(src: &[T], dst: &mut Vec<T>, ranges: &[(Range<usize>, u32)]) {
+        dst.clear();
+        for (r, _) in ranges {
+            dst.extend_from_slice(&src[r.clone()]);
+        }
+    }
+    match (&src.values, &mut dst.values) {
+        (ColumnValues::Float(s), ColumnValues::Float(d)) => copy(s, d, ranges),
+        (ColumnValues::Integer(s), ColumnValues::Integer(d)) => copy(s, d, ranges),
+        (ColumnValues::Unsigned(s), ColumnValues::Unsigned(d)) => copy(s, d, ranges),
+        (ColumnValues::Boolean(s), ColumnValues::Boolean(d)) => copy(s, d, ranges),
+        (ColumnValues::String(s), ColumnValues::String(d)) => copy(s, d, ranges),
+        // Types were checked equal by the caller.
+        _ => {}
     }
 }
