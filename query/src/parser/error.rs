@@ -121,7 +121,9 @@ impl ParseError {
         // (After an operator such as `=` InfluxDB's scanner reports EOF right at the end.)
         let trimmed = input.trim_end();
         let after_operator = at_eof
-            && trimmed.ends_with(['=', '~', '<', '>', '!', '(', ',', '+', '-', '*', '%', '&', '|', '^'])
+            && trimmed.ends_with([
+                '=', '~', '<', '>', '!', '(', ',', '+', '-', '*', '%', '&', '|', '^',
+            ])
             && !trimmed.ends_with("--");
         let char = prefix.get(line_start..).map_or(0, |s| s.chars().count())
             + 1

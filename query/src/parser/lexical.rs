@@ -236,7 +236,8 @@ pub(crate) fn token_text(i: &str) -> String {
     };
     if let Some((w, _)) = bare_word(i) {
         // 1.6.7 echoes keywords upper case (`found GROUP`), and the TRUE/FALSE tokens too.
-        return if is_keyword(w) || w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") {
+        return if is_keyword(w) || w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false")
+        {
             w.to_ascii_uppercase()
         } else {
             w.to_owned()

@@ -265,7 +265,10 @@ fn neg(e: Expr) -> Expr {
 fn unary_minus_and_plus() {
     assert_eq!(field0("SELECT -value FROM lat"), neg(Expr::var("value")));
     assert_eq!(field0("SELECT - value FROM lat"), neg(Expr::var("value")));
-    assert_eq!(field0("SELECT -\"value\" FROM lat"), neg(Expr::var("value")));
+    assert_eq!(
+        field0("SELECT -\"value\" FROM lat"),
+        neg(Expr::var("value"))
+    );
     assert_eq!(field0("SELECT +value FROM lat"), Expr::var("value"));
     assert_eq!(
         field0("SELECT abs(-value) FROM lat"),
@@ -301,16 +304,28 @@ fn unary_minus_and_plus() {
         }
     );
     let s = select("SELECT v FROM m WHERE -v < -1");
-    assert!(matches!(s.condition, Some(Expr::Binary { op: BinaryOp::Lt, .. })));
+    assert!(matches!(
+        s.condition,
+        Some(Expr::Binary {
+            op: BinaryOp::Lt,
+            ..
+        })
+    ));
     for (q, printed) in [
         ("SELECT -value FROM lat", "SELECT -1 * value FROM lat"),
-        ("SELECT abs(-value) FROM lat", "SELECT abs(-1 * value) FROM lat"),
+        (
+            "SELECT abs(-value) FROM lat",
+            "SELECT abs(-1 * value) FROM lat",
+        ),
         ("SELECT 4 / -v FROM m", "SELECT 4 / -v FROM m"),
         ("SELECT v - -v FROM m", "SELECT v - -v FROM m"),
         ("SELECT a + -1 * b FROM m", "SELECT a + -b FROM m"),
         ("SELECT 2 * -(a + b) FROM m", "SELECT 2 * -(a + b) FROM m"),
         ("SELECT -mean(v) FROM m", "SELECT -1 * mean(v) FROM m"),
-        ("SELECT -v::float AS x FROM m", "SELECT -1 * v::float AS x FROM m"),
+        (
+            "SELECT -v::float AS x FROM m",
+            "SELECT -1 * v::float AS x FROM m",
+        ),
     ] {
         assert_eq!(assert_round_trip(q), printed, "{q:?}");
     }
@@ -399,7 +414,10 @@ fn regex_field_selectors() {
         assert_eq!(assert_round_trip(q), q);
     }
     for (q, want) in [
-        ("SELECT /o/ + 1 FROM lat", "found +, expected FROM at line 1, char 12"),
+        (
+            "SELECT /o/ + 1 FROM lat",
+            "found +, expected FROM at line 1, char 12",
+        ),
         (
             "SELECT value + /o/ FROM lat",
             "found /, expected identifier, string, number, bool at line 1, char 16",
@@ -410,7 +428,10 @@ fn regex_field_selectors() {
         ),
         ("SELECT /abc FROM lat", "bad regex:  at line 1, char 7"),
         ("SELECT / FROM lat", "bad regex:  at line 1, char 7"),
-        ("SELECT /o/::field FROM lat", "found ::, expected FROM at line 1, char 11"),
+        (
+            "SELECT /o/::field FROM lat",
+            "found ::, expected FROM at line 1, char 11",
+        ),
     ] {
         assert_eq!(err(q), want, "{q:?}");
     }
@@ -426,7 +447,10 @@ fn distinct_forms() {
     assert_eq!(field0("SELECT distinct(value) FROM lat"), distinct("value"));
     assert_eq!(field0("SELECT DISTINCT(value) FROM lat"), distinct("value"));
     assert_eq!(field0("SELECT DISTINCT value FROM lat"), distinct("value"));
-    assert_eq!(field0("SELECT DISTINCT \"value\" FROM lat"), distinct("value"));
+    assert_eq!(
+        field0("SELECT DISTINCT \"value\" FROM lat"),
+        distinct("value")
+    );
     let count = |e: Expr| Expr::Call {
         name: "count".into(),
         args: vec![e],
@@ -448,10 +472,22 @@ fn distinct_forms() {
         }
     );
     for (q, printed) in [
-        ("SELECT distinct(value) FROM lat", "SELECT distinct(value) FROM lat"),
-        ("SELECT DISTINCT value AS d FROM lat", "SELECT distinct(value) AS d FROM lat"),
-        ("SELECT count(DISTINCT value) FROM lat", "SELECT count(distinct(value)) FROM lat"),
-        ("SELECT distinct(/v/) FROM lat", "SELECT distinct(/v/) FROM lat"),
+        (
+            "SELECT distinct(value) FROM lat",
+            "SELECT distinct(value) FROM lat",
+        ),
+        (
+            "SELECT DISTINCT value AS d FROM lat",
+            "SELECT distinct(value) AS d FROM lat",
+        ),
+        (
+            "SELECT count(DISTINCT value) FROM lat",
+            "SELECT count(distinct(value)) FROM lat",
+        ),
+        (
+            "SELECT distinct(/v/) FROM lat",
+            "SELECT distinct(/v/) FROM lat",
+        ),
     ] {
         assert_eq!(assert_round_trip(q), printed, "{q:?}");
     }

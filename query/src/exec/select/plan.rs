@@ -246,8 +246,7 @@ fn expand_names(
 fn expands(name: &str, args: &[Expr]) -> bool {
     // `distinct(*)` / `distinct(/re/)` do not expand: 1.6.7 answers "expected field argument in
     // distinct()", which the call's own validation gives.
-    AggregateFn::from_name(&name.to_ascii_lowercase())
-        .is_some_and(|f| f != AggregateFn::Distinct)
+    AggregateFn::from_name(&name.to_ascii_lowercase()).is_some_and(|f| f != AggregateFn::Distinct)
         && matches!(
             args.first().map(Expr::unparen),
             Some(Expr::Wildcard(_) | Expr::Literal(Literal::Regex(_)))
