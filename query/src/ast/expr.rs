@@ -37,6 +37,23 @@ impl Expr {
         }
     }
 
+    /// `e` when this is `-1 * e` with `e` a unary operand (not a literal or a binary expression):
+    /// the parser's reading of unary minus (`-value`, `-abs(v)`, `-(a + b)`).
+    pub fn negated_operand(&self) -> Option<&Expr> {
+        match self {
+            Expr::Binary {
+                op: BinaryOp::Mul,
+                lhs,
+                rhs,
+            } if **lhs == Expr::Literal(Literal::Integer(-1))
+                && !matches!(**rhs, Expr::Literal(_) | Expr::Binary { .. }) =>
+            {
+                Some(rhs)
+            }
+            _ => None,
+        }
+    }
+
     /// The expression without enclosing parentheses.
     pub fn unparen(&self) -> &Expr {
         match self {
@@ -221,7 +238,12 @@ impl fmt::Display for Expr {
                 }
                 f.write_char(')')
             }
-            Expr::Binary { op, lhs, rhs } => write!(f, "{lhs} {op} {rhs}"),
+            Expr::Binary { op, lhs, rhs } => match rhs.negated_operand() {
+                // `a / -b` parses as `a / (-1 * b)` without parentheses; printing the right side
+                // as `-1 * b` would reparse as `(a / -1) * b`, so it keeps its unary spelling.
+                Some(inner) => write!(f, "{lhs} {op} -{inner}"),
+                None => write!(f, "{lhs} {op} {rhs}"),
+            },
             Expr::Paren(e) => write!(f, "({e})"),
             Expr::Wildcard(t) => {
                 f.write_char('*')?;

@@ -119,10 +119,12 @@ impl ParseError {
         let line = prefix.matches('\n').count() + 1;
         let line_start = prefix.rfind('\n').map_or(0, |p| p + 1);
         // (After an operator such as `=` InfluxDB's scanner reports EOF right at the end.)
+        let trimmed = input.trim_end();
         let after_operator = at_eof
-            && input
-                .trim_end()
-                .ends_with(['=', '~', '<', '>', '!', '(', ',']);
+            && trimmed.ends_with([
+                '=', '~', '<', '>', '!', '(', ',', '+', '-', '*', '%', '&', '|', '^',
+            ])
+            && !trimmed.ends_with("--");
         let char = prefix.get(line_start..).map_or(0, |s| s.chars().count())
             + 1
             + usize::from(at_eof && !after_operator);

@@ -99,14 +99,7 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             let (rest, s) = string_lit(i).or_else(|_| expected(i, UNARY_EXPECTED))?;
             Ok((rest, Expr::Literal(Literal::String(s))))
         }
-        '-' | '+' => {
-            let after = &i[1..];
-            match number(after) {
-                Ok((rest, n)) => Ok((rest, Expr::Literal(signed(n, c == '-')))),
-                Err(nom::Err::Failure(e)) => Err(nom::Err::Failure(e)),
-                Err(_) => expected(i, UNARY_EXPECTED),
-            }
-        }
+        '-' | '+' => signed_unary(&i[1..], c == '-'),
         '.' | '0'..='9' => {
             let (rest, n) = number(i)?;
             Ok((rest, Expr::Literal(signed(n, false))))
@@ -129,6 +122,11 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             Some((w, rest)) if w.eq_ignore_ascii_case("false") => {
                 Ok((rest, Expr::Literal(Literal::Boolean(false))))
             }
+            // `distinct(f)` is a call; `DISTINCT f` is InfluxQL's other spelling of it.
+            Some((w, rest)) if w.eq_ignore_ascii_case("DISTINCT") => match rest.strip_prefix('(') {
+                Some(args) => call(w, args),
+                None => distinct_ident(rest),
+            },
             Some((w, rest)) if !is_keyword(w) && ws(rest).starts_with('(') => {
                 call(w, &ws(rest)[1..])
             }
@@ -136,6 +134,52 @@ pub(crate) fn unary(i: &str) -> PResult<'_, Expr> {
             None => expected(i, UNARY_EXPECTED),
         },
     }
+}
+
+/// After a leading `-` or `+`: a number literal takes the sign; an identifier, call or
+/// parenthesized expression `e` becomes `-1 * e` (1.6.7's reading of unary minus, which names the
+/// column after `e`) or `e` itself.
+fn signed_unary(after: &str, negative: bool) -> PResult<'_, Expr> {
+    const SIGNED_EXPECTED: &[&str] = &["identifier", "number", "duration", "("];
+    let at = ws(after);
+    match number(at) {
+        Ok((rest, n)) => return Ok((rest, Expr::Literal(signed(n, negative)))),
+        Err(nom::Err::Failure(e)) => return Err(nom::Err::Failure(e)),
+        Err(_) => {}
+    }
+    let operand_starts = match bare_word(at) {
+        Some((w, _)) => {
+            !is_keyword(w) && !w.eq_ignore_ascii_case("true") && !w.eq_ignore_ascii_case("false")
+        }
+        None => at.starts_with(['"', '(']),
+    };
+    if !operand_starts {
+        return failure(at, Kind::Expected(SIGNED_EXPECTED.to_vec()));
+    }
+    let (rest, e) = must(unary(at))?;
+    if !negative {
+        return Ok((rest, e));
+    }
+    Ok((
+        rest,
+        Expr::Binary {
+            op: BinaryOp::Mul,
+            lhs: Box::new(Expr::Literal(Literal::Integer(-1))),
+            rhs: Box::new(e),
+        },
+    ))
+}
+
+/// `DISTINCT f` (entered after the keyword): the call `distinct(f)`.
+fn distinct_ident(i: &str) -> PResult<'_, Expr> {
+    let (rest, name) = must(identifier(i))?;
+    Ok((
+        rest,
+        Expr::Call {
+            name: "distinct".to_owned(),
+            args: vec![Expr::var(name)],
+        },
+    ))
 }
 
 fn signed(n: Number, negative: bool) -> Literal {
@@ -155,7 +199,13 @@ fn call<'a>(name: &str, i: &'a str) -> PResult<'a, Expr> {
     }
     let mut i = i;
     loop {
-        let (rest, a) = must(expr(i))?;
+        // Only the first argument may be a bare `/regex/` (`count(/^v/)`), as in 1.6.7.
+        let (rest, a) = if args.is_empty() && ws(i).starts_with('/') {
+            let (rest, re) = regex_lit(i)?;
+            (rest, Expr::Literal(Literal::Regex(re)))
+        } else {
+            must(expr(i))?
+        };
         args.push(a);
         let after = ws(rest);
         if let Some(r) = after.strip_prefix(',') {

@@ -235,8 +235,9 @@ pub(crate) fn token_text(i: &str) -> String {
         return "EOF".to_owned();
     };
     if let Some((w, _)) = bare_word(i) {
-        // 1.6.7 echoes keywords upper case (`found GROUP`).
-        return if is_keyword(w) {
+        // 1.6.7 echoes keywords upper case (`found GROUP`), and the TRUE/FALSE tokens too.
+        return if is_keyword(w) || w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false")
+        {
             w.to_ascii_uppercase()
         } else {
             w.to_owned()

@@ -89,7 +89,14 @@ fn field_list(i: &str) -> PResult<'_, Vec<Field>> {
 
 fn field(i: &str) -> PResult<'_, Field> {
     let start = ws(i);
-    let (rest, e) = expr(start)?;
+    // A bare `/regex/` is a whole field (it selects every matching field and tag key); 1.6.7 does
+    // not read it as an operand, so `/o/ + 1` stops before the `+`.
+    let (rest, e) = if start.starts_with('/') {
+        let (rest, re) = regex_lit(start)?;
+        (rest, Expr::Literal(Literal::Regex(re)))
+    } else {
+        expr(start)?
+    };
     if let Expr::Binary { op, .. } = &e {
         if op.is_condition() {
             return failure(start, Kind::SelectOperator(*op));

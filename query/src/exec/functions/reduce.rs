@@ -99,8 +99,8 @@ pub fn reduce_grouped(
     };
     match call.func {
         Count => one(Value::Int(v.len() as i64)),
-        CountDistinct => one(Value::Int(distinct_values(v).len() as i64)),
-        Distinct => Ok(distinct_values(v)
+        CountDistinct => one(Value::Int(distinct_values(points).len() as i64)),
+        Distinct => Ok(distinct_values(points)
             .into_iter()
             .map(|value| Reduced {
                 value,
@@ -131,44 +131,31 @@ pub fn reduce_grouped(
     }
 }
 
-/// Sorted distinct values (InfluxDB's distinct reducers sort their output by value).
-fn distinct_values(v: &Values) -> Vec<Value> {
-    match v {
-        Values::Float(x) => {
-            let mut s = x.clone();
-            s.sort_by(f64::total_cmp);
-            s.dedup_by(|a, b| a == b);
-            s.into_iter().map(Value::Float).collect()
-        }
-        Values::Integer(x) => {
-            let mut s = x.clone();
-            s.sort_unstable();
-            s.dedup();
-            s.into_iter().map(Value::Int).collect()
-        }
-        Values::Unsigned(x) => {
-            let mut s = x.clone();
-            s.sort_unstable();
-            s.dedup();
-            s.into_iter().map(Value::UInt).collect()
-        }
-        Values::String(x) => {
-            let mut s: Vec<&String> = x.iter().collect();
-            s.sort_unstable();
-            s.dedup();
-            s.into_iter().map(|s| Value::Str(s.clone())).collect()
-        }
-        Values::Boolean(x) => {
-            let (f, t) = (x.contains(&false), x.contains(&true));
-            let mut out = Vec::new();
-            if f {
-                out.push(Value::Bool(false));
-            }
-            if t {
-                out.push(Value::Bool(true));
-            }
-            out
-        }
+/// The distinct values in InfluxDB's order: by the time each value is first seen, values first
+/// seen at the same time by value (1.6.7's distinct reducer keeps each value's first point and
+/// sorts those points by time, then value). `points` are time-ascending, so "first seen" is the
+/// earliest index.
+fn distinct_values(points: &Points) -> Vec<Value> {
+    fn ordered<T: Clone>(
+        times: &[i64],
+        x: &[T],
+        cmp: impl Fn(&T, &T) -> Ordering,
+        wrap: impl Fn(T) -> Value,
+    ) -> Vec<Value> {
+        // Indices sorted by value, earliest first among equals; keep each value's first index.
+        let mut idx: Vec<usize> = (0..x.len().min(times.len())).collect();
+        idx.sort_by(|&a, &b| cmp(&x[a], &x[b]).then(a.cmp(&b)));
+        idx.dedup_by(|b, a| cmp(&x[*a], &x[*b]) == Ordering::Equal);
+        idx.sort_by(|&a, &b| times[a].cmp(&times[b]).then_with(|| cmp(&x[a], &x[b])));
+        idx.into_iter().map(|i| wrap(x[i].clone())).collect()
+    }
+    let t = &points.times;
+    match &points.values {
+        Values::Float(x) => ordered(t, x, |a, b| a.total_cmp(b), Value::Float),
+        Values::Integer(x) => ordered(t, x, Ord::cmp, Value::Int),
+        Values::Unsigned(x) => ordered(t, x, Ord::cmp, Value::UInt),
+        Values::String(x) => ordered(t, x, Ord::cmp, Value::Str),
+        Values::Boolean(x) => ordered(t, x, Ord::cmp, Value::Bool),
     }
 }
 

@@ -250,10 +250,11 @@ fn distinct_and_count_distinct() {
         times: vec![1, 2, 3, 4],
         values: Values::Integer(vec![500, 200, 500, 200]),
     };
+    // First-seen order, not value order (1.6.7 answers 500 before 200 here).
     let out = reduce(&agg("distinct", vec![Expr::var("code")]), &p).expect("ok");
     assert_eq!(
         out.iter().map(|r| r.value.clone()).collect::<Vec<_>>(),
-        vec![Value::Int(200), Value::Int(500)]
+        vec![Value::Int(500), Value::Int(200)]
     );
     let cd = agg(
         "count",
@@ -265,6 +266,48 @@ fn distinct_and_count_distinct() {
     assert_eq!(cd.func, AggregateFn::CountDistinct);
     assert_eq!(cd.field, Expr::var("code"));
     assert_eq!(reduce(&cd, &p).expect("ok")[0].value, Value::Int(2));
+}
+
+/// Values first seen at the same time (from different series) come in value order; a value seen
+/// again later keeps its first time (1.6.7: 5@1, 9@5, then 2 and 3 both @10, then 1@20).
+#[test]
+fn distinct_orders_by_first_time_then_value() {
+    let distinct = |values: Values| {
+        let p = Points {
+            times: vec![1, 5, 10, 10, 10, 20],
+            values,
+        };
+        reduce(&agg("distinct", vec![Expr::var("v")]), &p)
+            .expect("ok")
+            .into_iter()
+            .map(|r| r.value)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        distinct(Values::Float(vec![5.0, 9.0, 5.0, 3.0, 2.0, 1.0])),
+        [5.0, 9.0, 2.0, 3.0, 1.0].map(Value::Float)
+    );
+    let strings = ["z", "a", "z", "y", "b", "x"].map(String::from).to_vec();
+    assert_eq!(
+        distinct(Values::String(strings)),
+        ["z", "a", "b", "y", "x"].map(|s| Value::Str(s.into()))
+    );
+    assert_eq!(
+        distinct(Values::Boolean(vec![true, true, true, false, false, true])),
+        [true, false].map(Value::Bool)
+    );
+    let p = Points {
+        times: vec![1, 5, 10, 10, 10, 20],
+        values: Values::Unsigned(vec![5, 9, 5, 3, 2, 1]),
+    };
+    let cd = agg(
+        "count",
+        vec![Expr::Call {
+            name: "distinct".into(),
+            args: vec![Expr::var("v")],
+        }],
+    );
+    assert_eq!(reduce(&cd, &p).expect("ok")[0].value, Value::Int(5));
 }
 
 #[test]

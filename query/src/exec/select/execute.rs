@@ -209,7 +209,8 @@ fn select_measurement(
         }
         Err(e) => return Err(e),
     };
-    if fields.is_empty() {
+    // (No columns: every field-list entry was a `*`/regex expansion that matched nothing.)
+    if fields.is_empty() || plan.columns.is_empty() {
         return Ok(Vec::new());
     }
     let is_field = |n: &str| fields.iter().any(|(f, _)| f == n);

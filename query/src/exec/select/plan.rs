@@ -132,16 +132,23 @@ impl Plan {
 /// Compiles `fields` for one measurement (see the module doc).
 pub(super) fn compile(fields: &[Field], schema: &Schema<'_>) -> Result<Plan, ExecError> {
     let mut plan = Plan::default();
+    let mut empty = EmptyExpansions::default();
     for f in fields {
         let e = f.expr.unparen();
+        let before = plan.columns.len();
         match e {
             Expr::VarRef { name, .. } if name.eq_ignore_ascii_case("time") => {}
-            Expr::Wildcard(t) => expand_names(&mut plan, schema, *t, None)?,
+            Expr::Wildcard(t) => {
+                expand_names(&mut plan, schema, *t, None)?;
+                empty.raw |= plan.columns.len() == before;
+            }
             Expr::Literal(Literal::Regex(re)) => {
-                expand_names(&mut plan, schema, None, Some(&compile_regex(re)?))?
+                expand_names(&mut plan, schema, None, Some(&compile_regex(re)?))?;
+                empty.raw |= plan.columns.len() == before;
             }
             Expr::Call { name, args } if expands(name, args) => {
-                expand_call(&mut plan, schema, name, args)?
+                expand_call(&mut plan, schema, name, args, f.alias.as_deref())?;
+                empty.agg |= plan.columns.len() == before;
             }
             _ => {
                 let node = compile_expr(&mut plan, schema, e)?;
@@ -166,9 +173,20 @@ pub(super) fn compile(fields: &[Field], schema: &Schema<'_>) -> Result<Plan, Exe
             }
         }
     }
-    validate(&plan, schema)?;
+    validate(&plan, schema, empty)?;
     dedupe(&mut plan.columns);
     Ok(plan)
+}
+
+/// Which kinds of field-list entries expanded to no column (`/nomatch/`, `mean(*)` over string
+/// fields). 1.6.7 validates the field list before expanding it, so such an entry still counts:
+/// a raw one makes `mean(v), /nomatch/` a mix, an aggregate one makes `count(/nomatch/)` an
+/// aggregate query that answers nothing. A plan whose every entry expanded to nothing has no
+/// columns and answers no series.
+#[derive(Clone, Copy, Debug, Default)]
+struct EmptyExpansions {
+    raw: bool,
+    agg: bool,
 }
 
 fn compile_regex(re: &str) -> Result<regex::Regex, ExecError> {
@@ -226,7 +244,9 @@ fn expand_names(
 }
 
 fn expands(name: &str, args: &[Expr]) -> bool {
-    AggregateFn::from_name(&name.to_ascii_lowercase()).is_some()
+    // `distinct(*)` / `distinct(/re/)` do not expand: 1.6.7 answers "expected field argument in
+    // distinct()", which the call's own validation gives.
+    AggregateFn::from_name(&name.to_ascii_lowercase()).is_some_and(|f| f != AggregateFn::Distinct)
         && matches!(
             args.first().map(Expr::unparen),
             Some(Expr::Wildcard(_) | Expr::Literal(Literal::Regex(_)))
@@ -234,12 +254,13 @@ fn expands(name: &str, args: &[Expr]) -> bool {
 }
 
 /// `mean(*)`, `max(/re/)`: one call per matching field of a type the function takes, named
-/// `mean_<field>`, in field-name order.
+/// `mean_<field>` (or `<alias>_<field>` under `AS alias`), in field-name order.
 fn expand_call(
     plan: &mut Plan,
     schema: &Schema<'_>,
     name: &str,
     args: &[Expr],
+    alias: Option<&str>,
 ) -> Result<(), ExecError> {
     let lname = name.to_ascii_lowercase();
     let re = match args.first().map(Expr::unparen) {
@@ -276,7 +297,7 @@ fn expand_call(
         };
         let node = compile_expr(plan, schema, &call)?;
         plan.columns.push(Column {
-            name: format!("{lname}_{field}"),
+            name: format!("{}_{field}", alias.unwrap_or(&lname)),
             node,
         });
     }
@@ -466,10 +487,20 @@ fn has_leaf(n: &Node) -> bool {
     }
 }
 
-fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
-    if plan.columns.is_empty() {
+fn validate(plan: &Plan, schema: &Schema<'_>, empty: EmptyExpansions) -> Result<(), ExecError> {
+    if plan.columns.is_empty() && !empty.raw && !empty.agg {
         return Err(ExecError::Invalid(
             "at least 1 non-time field must be queried".into(),
+        ));
+    }
+    // `distinct()` answers several rows per bucket: nothing may stand beside it.
+    let distinct = plan
+        .agg_specs()
+        .any(|a| a.call.func == AggregateFn::Distinct);
+    if distinct && plan.columns.len() + usize::from(empty.raw || empty.agg) > 1 {
+        return Err(ExecError::Invalid(
+            "aggregate function distinct() cannot be combined with other functions or fields"
+                .into(),
         ));
     }
     for c in &plan.columns {
@@ -523,8 +554,13 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
     let first = specs.next();
     let single_selector =
         first.is_some_and(|a| a.call.func.is_selector()) && specs.next().is_none();
+    if empty.agg && first.is_none() && (fields > 0 || tags > 0 || empty.raw) {
+        return Err(ExecError::Invalid(
+            "mixing aggregate and non-aggregate queries is not supported".into(),
+        ));
+    }
     if let Some(a) = first {
-        if fields > 0 || tags > 0 {
+        if fields > 0 || tags > 0 || empty.raw {
             if !single_selector {
                 return Err(ExecError::Invalid(
                     "mixing aggregate and non-aggregate queries is not supported".into(),
@@ -541,7 +577,7 @@ fn validate(plan: &Plan, schema: &Schema<'_>) -> Result<(), ExecError> {
                 a.call.func.name()
             )));
         }
-    } else if schema.group_by_time {
+    } else if schema.group_by_time && !empty.agg {
         return Err(ExecError::Invalid(
             "GROUP BY requires at least one aggregate function".into(),
         ));

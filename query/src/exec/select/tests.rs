@@ -351,6 +351,129 @@ fn column_names_of_expressions() {
     assert_eq!(name("SELECT (value) FROM m"), "value");
 }
 
+/// A bare `/regex/` selects every matching field and (ungrouped) tag key, sorted like `*`; one that
+/// matches nothing answers nothing but still counts as a raw field for validation (1.6.7).
+#[test]
+fn regex_field_selectors_expand_like_star() {
+    let r = run("SELECT /o/, value FROM lat LIMIT 1");
+    assert_eq!(
+        r[0].columns,
+        ["time", "code", "host", "ok", "region", "value"]
+    );
+    assert_eq!(
+        r[0].values[0][1..],
+        [
+            Value::Int(200),
+            Value::Str("a".into()),
+            Value::Bool(true),
+            Value::Str("us".into()),
+            Value::Float(0.5)
+        ]
+    );
+    let r = run("SELECT /o/ FROM lat GROUP BY host LIMIT 1");
+    assert_eq!(r[0].columns, ["time", "code", "ok", "region"]);
+    assert!(run("SELECT /nomatch/ FROM lat").is_empty());
+    assert_eq!(
+        run("SELECT /nomatch/, value FROM lat")[0].columns,
+        ["time", "value"]
+    );
+    assert_eq!(
+        err("SELECT /nomatch/, mean(value) FROM lat"),
+        "mixing aggregate and non-aggregate queries is not supported"
+    );
+    assert_eq!(
+        err(&format!(
+            "SELECT /nomatch/ FROM lat WHERE {RANGE} GROUP BY time(5m)"
+        )),
+        "GROUP BY requires at least one aggregate function"
+    );
+    assert_eq!(
+        err("SELECT time FROM lat"),
+        "at least 1 non-time field must be queried"
+    );
+}
+
+/// `count(/re/)`: one call per matching field the function takes, named `count_<field>` (or
+/// `<alias>_<field>`); nothing matching answers nothing.
+#[test]
+fn regex_aggregate_calls_expand_per_field() {
+    let r = run("SELECT count(/^(v|c)/) FROM lat");
+    assert_eq!(r[0].columns, ["time", "count_code", "count_value"]);
+    assert_eq!(r[0].values[0][1..], [Value::Int(11), Value::Int(11)]);
+    let r = run("SELECT max(/^(v|c|m)/) AS top FROM lat");
+    assert_eq!(r[0].columns, ["time", "top_code", "top_value"]);
+    assert_eq!(r[0].values[0][1..], [Value::Int(500), Value::Float(80.25)]);
+    // Strings are skipped by mean as by mean(*): nothing is left.
+    assert!(run("SELECT mean(/m/) FROM lat").is_empty());
+    assert!(
+        run(&format!(
+            "SELECT count(/nomatch/) FROM lat WHERE {RANGE} GROUP BY time(5m)"
+        ))
+        .is_empty()
+    );
+    let r = run("SELECT count(/nomatch/), mean(value) FROM lat");
+    assert_eq!(r[0].columns, ["time", "mean"]);
+    assert_eq!(
+        err("SELECT count(/nomatch/), value FROM lat"),
+        "mixing aggregate and non-aggregate queries is not supported"
+    );
+}
+
+/// distinct(): one row per distinct value in first-seen order, stamped with the bucket start;
+/// count(distinct()); the texts 1.6.7 answers for its misuse.
+#[test]
+fn distinct_rows_and_count_distinct() {
+    let r = run("SELECT distinct(code) FROM lat");
+    assert_eq!(r[0].columns, ["time", "distinct"]);
+    assert_eq!(col(&r, 1), [Value::Int(200), Value::Int(500)]);
+    assert_eq!(times(&r), [0, 0]);
+    assert_eq!(run("SELECT DISTINCT code FROM lat"), r);
+    let r = run("SELECT distinct(ok) FROM lat");
+    assert_eq!(col(&r, 1), [Value::Bool(true), Value::Bool(false)]);
+    let r = run(&format!(
+        "SELECT distinct(value) FROM lat WHERE {RANGE} GROUP BY time(2m)"
+    ));
+    assert_eq!(col(&r, 1)[..5], floats(&[0.5, 2.25, 3.5, 10.25, 7.5])[..]);
+    assert_eq!(times(&r)[4..6], [at(0, 0), at(2, 0)]);
+    let r = run(&format!(
+        "SELECT count(distinct(value)) FROM lat WHERE {RANGE} GROUP BY time(2m)"
+    ));
+    assert_eq!(r[0].columns, ["time", "count"]);
+    // (The empty 00:08 bucket counts 0, as count's fill does.)
+    assert_eq!(col(&r, 1), [5, 2, 2, 1, 0, 1].map(Value::Int));
+    let r = run("SELECT count(distinct(value)), count(value) FROM lat GROUP BY host");
+    assert_eq!(r[0].columns, ["time", "count", "count_1"]);
+    assert_eq!(r[1].values[0][1..], [Value::Int(4), Value::Int(4)]);
+    // A tag is no field: nothing to count.
+    assert!(run("SELECT count(distinct(host)) FROM lat").is_empty());
+    for q in [
+        "SELECT distinct(*) FROM lat",
+        "SELECT distinct(/^(v|c)/) FROM lat",
+        "SELECT count(distinct(*)) FROM lat",
+    ] {
+        assert_eq!(err(q), "expected field argument in distinct()", "{q}");
+    }
+    for q in [
+        "SELECT distinct(value), mean(value) FROM lat",
+        "SELECT distinct(value), value FROM lat",
+    ] {
+        assert_eq!(
+            err(q),
+            "aggregate function distinct() cannot be combined with other functions or fields",
+            "{q}"
+        );
+    }
+}
+
+/// `-value` is `-1 * value`: named after the field.
+#[test]
+fn unary_minus_negates() {
+    let r = run("SELECT -value, abs(-value) FROM lat WHERE host = 'b'");
+    assert_eq!(r[0].columns, ["time", "value", "abs"]);
+    assert_eq!(col(&r, 1), floats(&[-2.25, -10.25, -26.25, -80.25]));
+    assert_eq!(col(&r, 2), floats(&[2.25, 10.25, 26.25, 80.25]));
+}
+
 #[test]
 fn collected_functions_reduce_per_slot() {
     let one = |q: &str| col(&run(q), 1);
