@@ -309,8 +309,9 @@ fn combine_key<'s>(
         g.push(values[(cell % nv) as usize].clone());
         out.push(g);
     };
-    let selected = slots().count() as u64;
-    if cells <= (4 * selected).max(1 << 16) {
+    // The slot space (≥ the selected series): a rank table that size or 64 Ki cells is cheap.
+    let space = group_of.len().min(value_of.len()) as u64;
+    if cells <= (4 * space).max(1 << 16) {
         let mut rank = vec![u32::MAX; cells as usize];
         for k in slots() {
             rank[pair(group_of, k) as usize] = 0;

@@ -258,16 +258,18 @@ fn select_measurement(
                 .unwrap_or_default()
         })
         .collect();
-    let mut series = RoaringBitmap::new();
-    for id in &groups.series {
-        if groups
-            .group(id)
-            .and_then(|g| out_of.get(g as usize))
-            .is_some_and(|&o| o != SKIP)
-        {
-            series.insert(id);
-        }
-    }
+    // Every series unless SLIMIT/SOFFSET dropped some groups (a rebuild costs an insert per series).
+    let series = if out_of.iter().all(|&o| o != SKIP) {
+        groups.series.clone()
+    } else {
+        RoaringBitmap::from_sorted_iter(groups.series.iter().filter(|&id| {
+            groups
+                .group(id)
+                .and_then(|g| out_of.get(g as usize))
+                .is_some_and(|&o| o != SKIP)
+        }))
+        .unwrap_or_default()
+    };
     if series.is_empty() || plan.scan_fields.is_empty() {
         return Ok(Vec::new());
     }
