@@ -454,6 +454,10 @@ fn aggregate(
         offset: dims.time.map_or(0, |(_, o)| o),
         descending: s.order == Some(SortOrder::Desc),
     };
+    let top_groups: Vec<Option<Vec<u32>>> = specs
+        .iter()
+        .map(|spec| super::plan::top_tag_groups(spec, meta.tags_of))
+        .collect();
     let agg_leaf: HashMap<usize, usize> =
         plan.aggs.iter().enumerate().map(|(k, &l)| (l, k)).collect();
     let mut out = Vec::new();
@@ -467,13 +471,21 @@ fn aggregate(
         }
         // results[k][b]: the output points of aggregate k in bucket b.
         let mut results = Vec::with_capacity(specs.len());
-        for (spec, acc) in specs.iter().zip(&accs) {
+        for ((spec, acc), tag_groups) in specs.iter().zip(&accs).zip(&top_groups) {
+            let group_of = |id: u32| {
+                meta.groups
+                    .group(id)
+                    .and_then(|g| tag_groups.as_ref()?.get(g as usize).copied())
+                    .unwrap_or(0)
+            };
+            let group_of: Option<&dyn Fn(u32) -> u32> =
+                tag_groups.as_ref().map(|_| &group_of as &dyn Fn(u32) -> u32);
             let mut per_bucket = Vec::with_capacity(w.len);
             for b in 0..w.len {
                 per_bucket.push(if acc.count(slot(b)) == 0 {
                     Vec::new()
                 } else {
-                    acc.finish(spec, slot(b))?
+                    acc.finish(spec, slot(b), group_of)?
                 });
             }
             results.push(per_bucket);
@@ -535,7 +547,7 @@ fn aggregate(
                 if tctx.descending {
                     vals.reverse();
                 }
-                let mut f = fill(&mut vals, spec.call.func, &fill_opt);
+                let mut f = fill(&mut vals, spec.call.func, &fill_opt, dims.time.is_some());
                 if tctx.descending {
                     f.reverse();
                 }
@@ -650,6 +662,7 @@ fn raw(
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
     }
+    let plain = plan.plain_column_fields();
     let mut rows = a.rows;
     rows.extend(b.rows);
     rows.sort_by_key(|r| (r.group, r.time, r.series));
@@ -681,8 +694,11 @@ fn raw(
                 .iter()
                 .map(|c| eval(&c.node, &leaf))
                 .collect::<Result<Vec<_>, _>>()?;
-            // A cast to a type the field lacks reads null: such rows do not exist.
-            if vals.iter().any(|v| *v != Value::Null) {
+            // A cast to a type the field lacks reads null: such rows do not exist. A field read
+            // as is makes its row exist even when the column is null (`abs(msg)`: a null per
+            // point of msg, InfluxDB 1.6.7).
+            let read = |scan: &usize| r.cells.get(*scan).is_some_and(|v| *v != Value::Null);
+            if vals.iter().any(|v| *v != Value::Null) || plain.iter().any(read) {
                 series_rows.push((r.time, vals));
             }
         }

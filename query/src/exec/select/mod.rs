@@ -27,8 +27,11 @@ mod into;
 mod plan;
 mod sink;
 mod subquery;
+mod typecheck;
 mod window;
 
+#[cfg(test)]
+mod misc_tests;
 #[cfg(test)]
 mod subquery_tests;
 #[cfg(test)]
