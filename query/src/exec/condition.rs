@@ -32,7 +32,9 @@ pub fn eval_time(e: &Expr, now: i64) -> Result<i64, ExecError> {
             Some(t) => Ok(t),
             // InfluxDB 1.6.7: a string shaped like a date that does not parse is an invalid
             // timestamp; any other string is not a time at all.
-            None if looks_like_date(s) => Err(ExecError::Invalid("invalid timestamp string".into())),
+            None if looks_like_date(s) => {
+                Err(ExecError::Invalid("invalid timestamp string".into()))
+            }
             None => Err(not_compatible("StringLiteral")),
         },
         Expr::Literal(Literal::Regex(_)) => Err(not_compatible("RegexLiteral")),

@@ -478,8 +478,9 @@ fn aggregate(
                     .and_then(|g| tag_groups.as_ref()?.get(g as usize).copied())
                     .unwrap_or(0)
             };
-            let group_of: Option<&dyn Fn(u32) -> u32> =
-                tag_groups.as_ref().map(|_| &group_of as &dyn Fn(u32) -> u32);
+            let group_of: Option<&dyn Fn(u32) -> u32> = tag_groups
+                .as_ref()
+                .map(|_| &group_of as &dyn Fn(u32) -> u32);
             let mut per_bucket = Vec::with_capacity(w.len);
             for b in 0..w.len {
                 per_bucket.push(if acc.count(slot(b)) == 0 {
@@ -677,7 +678,17 @@ fn raw(
         let g = rows[start].group;
         let end = start + rows[start..].iter().take_while(|r| r.group == g).count();
         let mut series_rows: Rows = Vec::with_capacity(end - start);
-        for r in &rows[start..end] {
+        // Transformations see equal times in InfluxDB's merge order (see `go_merge`).
+        let order: Vec<usize> = if plan.has_transform() && !tctx.descending {
+            let keys: Vec<(i64, u32)> = rows[start..end]
+                .iter()
+                .map(|r| (r.time, r.series))
+                .collect();
+            super::go_merge::heap_merge_order(&keys)
+        } else {
+            (0..end - start).collect()
+        };
+        for r in order.iter().filter_map(|&i| rows.get(start + i)) {
             let leaf = |l: usize| match plan.leaves.get(l) {
                 Some(Leaf::Field { scan, cast: c }) => {
                     cast(r.cells.get(*scan).cloned().unwrap_or(Value::Null), *c)

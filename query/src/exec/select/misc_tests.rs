@@ -86,3 +86,46 @@ fn incompatible_operand_types_fail_the_statement() {
         "type error: ok::boolean + 1: incompatible types: boolean and integer"
     );
 }
+
+#[test]
+fn derivative_over_equal_times_takes_go_merge_order() {
+    use crate::ast::Statement;
+    use crate::exec::{ExecContext, MemStore, Store};
+    use crate::parser::parse_statement;
+    use tsdb::FieldValue;
+    // The compat corpus's `dups`: three series, each at t0 and t0+60s (a's second point
+    // overwritten to 5.5). Go's merge yields a, c, b at t0 and c, b, a at t0+60s; derivative keeps
+    // the first point per time: (40 - 1) / 60s = 0.65 (InfluxDB 1.6.7).
+    let m = MemStore::new();
+    m.create_database("e", None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (s, v0, v1) in [("a", 1.0, 5.5), ("b", 2.0, 20.0), ("c", 4.0, 40.0)] {
+        for (t, v) in [(at(0, 0), v0), (at(1, 0), v1)] {
+            m.write(
+                "e",
+                "dups",
+                &[("s", s)],
+                vec![("v", FieldValue::Float(v))],
+                t,
+            );
+        }
+    }
+    let ctx = ExecContext {
+        database: Some("e".into()),
+        now: at(12, 0),
+        ..Default::default()
+    };
+    let q = |q: &str| {
+        let Ok(Statement::Select(s)) = parse_statement(q) else {
+            panic!("{q}");
+        };
+        super::execute_select(&m, &s, &ctx).unwrap_or_else(|e| panic!("{q}: {e}"))
+    };
+    let r = q("SELECT derivative(v) FROM dups");
+    assert_eq!(times(&r), [at(1, 0)]);
+    assert_eq!(col(&r, 1), floats(&[0.65]));
+    // Per series nothing ties.
+    let r = q("SELECT difference(v) FROM dups GROUP BY s");
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0].values[0][1], Value::Float(4.5));
+}

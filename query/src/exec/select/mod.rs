@@ -23,6 +23,7 @@ mod accum;
 mod emit;
 mod execute;
 mod filter;
+mod go_merge;
 mod into;
 mod plan;
 mod sink;

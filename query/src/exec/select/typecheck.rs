@@ -136,9 +136,9 @@ fn annotate(e: &Expr, fields: &[(String, FieldType)]) -> Expr {
         Expr::VarRef { name, data_type } => Expr::VarRef {
             name: name.clone(),
             data_type: match data_type {
-                None | Some(VarType::Field) => {
-                    var_type(name, None, fields).map(Ty::var_type).or(*data_type)
-                }
+                None | Some(VarType::Field) => var_type(name, None, fields)
+                    .map(Ty::var_type)
+                    .or(*data_type),
                 t => *t,
             },
         },
