@@ -57,16 +57,33 @@ pub(crate) fn execute_select(
     }
     let dims = dimensions(s, ctx)?;
     let mut out = Vec::new();
-    for (db, rp, measurement) in resolve_sources(engine, s, ctx)? {
+    let sources = resolve_sources(engine, s, ctx)?;
+    for (db, rp, measurement, copies) in &sources {
         out.extend(select_measurement(
             engine,
             s,
             ctx,
             &dims,
-            &db,
+            db,
             rp.as_deref(),
-            &measurement,
+            measurement,
+            *copies,
         )?);
+    }
+    // Several measurements: `*` lists the union of their columns (InfluxDB 1.6.7).
+    if sources.len() > 1 {
+        let mut schemas = Vec::with_capacity(sources.len());
+        for (db, rp, m, _) in &sources {
+            let fields = engine.field_keys(db, rp.as_deref(), m)?;
+            let tags = engine.tag_keys(db, m)?;
+            let grouped = group_keys(&dims, &tags);
+            schemas.push(super::union::StarSchema {
+                fields: fields.into_iter().map(|(n, _)| n).collect(),
+                tags,
+                grouped,
+            });
+        }
+        super::union::star_union(&s.fields, &schemas, &mut out)?;
     }
     // ORDER BY time DESC also reverses the series order (InfluxDB sorts its iterators by
     // series key in the requested direction).
@@ -131,12 +148,14 @@ fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, Exec
     Ok(d)
 }
 
-/// `(database, retention policy, measurement)` per source, sorted by measurement name.
+/// `(database, retention policy, measurement, copies)` per source, sorted by measurement name;
+/// `copies` counts how often the FROM list names it (InfluxDB 1.6.7 reads it that many times).
+#[allow(clippy::type_complexity)]
 fn resolve_sources(
     engine: &dyn Store,
     s: &SelectStatement,
     ctx: &ExecContext,
-) -> Result<Vec<(String, Option<String>, String)>, ExecError> {
+) -> Result<Vec<(String, Option<String>, String, usize)>, ExecError> {
     let mut out = Vec::new();
     for src in &s.sources {
         let Source::Measurement(m) = src else {
@@ -168,21 +187,18 @@ fn resolve_sources(
         }
     }
     out.sort_by(|a, b| a.2.cmp(&b.2));
-    out.dedup();
-    Ok(out)
+    let mut counted: Vec<(String, Option<String>, String, usize)> = Vec::with_capacity(out.len());
+    for (db, rp, m) in out {
+        match counted.last_mut() {
+            Some(last) if last.0 == db && last.1 == rp && last.2 == m => last.3 += 1,
+            _ => counted.push((db, rp, m, 1)),
+        }
+    }
+    Ok(counted)
 }
 
-fn select_measurement(
-    engine: &dyn Store,
-    s: &SelectStatement,
-    ctx: &ExecContext,
-    dims: &Dimensions,
-    db: &str,
-    rp: Option<&str>,
-    measurement: &str,
-) -> Result<Vec<Series>, ExecError> {
-    let fields = engine.field_keys(db, rp, measurement)?;
-    let tag_keys = engine.tag_keys(db, measurement)?;
+/// The GROUP BY tag keys of a measurement with tag keys `tag_keys`, sorted.
+fn group_keys(dims: &Dimensions, tag_keys: &[String]) -> Vec<String> {
     let mut group_keys: Vec<String> = Vec::new();
     for d in &dims.tags {
         match d {
@@ -195,6 +211,23 @@ fn select_measurement(
     }
     group_keys.sort();
     group_keys.dedup();
+    group_keys
+}
+
+#[allow(clippy::too_many_arguments)]
+fn select_measurement(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+    dims: &Dimensions,
+    db: &str,
+    rp: Option<&str>,
+    measurement: &str,
+    copies: usize,
+) -> Result<Vec<Series>, ExecError> {
+    let fields = engine.field_keys(db, rp, measurement)?;
+    let tag_keys = engine.tag_keys(db, measurement)?;
+    let group_keys = group_keys(dims, &tag_keys);
     let schema = Schema {
         fields: &fields,
         tags: &tag_keys,
@@ -316,6 +349,7 @@ fn select_measurement(
         tags_of: &tags_of,
         groups: &groups,
         keep_from,
+        copies,
     };
     if plan.is_aggregate() {
         aggregate(engine, s, &plan, &req, &shared, &meta, dims)
@@ -368,6 +402,8 @@ struct SeriesMeta<'a> {
     groups: &'a SeriesGroups,
     /// Rows before this time are dropped (the extra bucket transformations read).
     keep_from: i64,
+    /// How often the FROM list names the measurement: its points are read that many times.
+    copies: usize,
 }
 
 impl SeriesMeta<'_> {
@@ -440,6 +476,15 @@ fn aggregate(
     }
     for (x, y) in a.accs.iter_mut().zip(b.accs) {
         x.merge(y);
+    }
+    // A source named twice is read twice: every point counts `copies` times.
+    if meta.copies > 1 {
+        let once = a.accs.clone();
+        for _ in 1..meta.copies {
+            for (x, y) in a.accs.iter_mut().zip(once.iter().cloned()) {
+                x.merge(y);
+            }
+        }
     }
     let accs = a.accs;
     let fill_opt = s.fill.clone().unwrap_or(Fill::Null);
@@ -666,6 +711,23 @@ fn raw(
     let plain = plan.plain_column_fields();
     let mut rows = a.rows;
     rows.extend(b.rows);
+    // A source named twice is read twice (the copies of a row stay adjacent: the sort is stable).
+    if meta.copies > 1 {
+        let n = rows.len();
+        for _ in 1..meta.copies {
+            for i in 0..n {
+                let r = &rows[i];
+                let copy = super::sink::RawRow {
+                    group: r.group,
+                    fine: r.fine,
+                    series: r.series,
+                    time: r.time,
+                    cells: r.cells.clone(),
+                };
+                rows.push(copy);
+            }
+        }
+    }
     rows.sort_by_key(|r| (r.group, r.time, r.series));
     let tctx = TransformContext {
         interval: None,

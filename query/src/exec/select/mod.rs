@@ -29,6 +29,7 @@ mod plan;
 mod sink;
 mod subquery;
 mod typecheck;
+mod union;
 mod window;
 
 #[cfg(test)]
