@@ -134,25 +134,42 @@ fn derivative_over_equal_times_takes_go_merge_order() {
 fn a_source_named_twice_is_read_twice() {
     let r = run("SELECT value FROM lat, lat LIMIT 3");
     assert_eq!(times(&r), [at(0, 0), at(0, 0), at(0, 10)]);
-    assert_eq!(col(&run("SELECT count(value) FROM lat, lat"), 1), [Value::Int(22)]);
-    assert_eq!(col(&run("SELECT count(value) FROM lat, /^l/"), 1), [Value::Int(22)]);
+    assert_eq!(
+        col(&run("SELECT count(value) FROM lat, lat"), 1),
+        [Value::Int(22)]
+    );
+    assert_eq!(
+        col(&run("SELECT count(value) FROM lat, /^l/"), 1),
+        [Value::Int(22)]
+    );
     // A selector still picks one point.
-    assert_eq!(col(&run("SELECT max(value) FROM lat, lat"), 1), floats(&[80.25]));
-    assert_eq!(col(&run("SELECT count(value) FROM lat"), 1), [Value::Int(11)]);
+    assert_eq!(
+        col(&run("SELECT max(value) FROM lat, lat"), 1),
+        floats(&[80.25])
+    );
+    assert_eq!(
+        col(&run("SELECT count(value) FROM lat"), 1),
+        [Value::Int(11)]
+    );
 }
 
 #[test]
 fn star_over_several_measurements_lists_the_union_of_their_columns() {
     let r = run("SELECT * FROM lat, cpu");
     assert_eq!(r.len(), 2);
-    let all = ["time", "code", "host", "idle", "msg", "ok", "region", "value"];
+    let all = [
+        "time", "code", "host", "idle", "msg", "ok", "region", "value",
+    ];
     assert_eq!(r[0].columns, all);
     assert_eq!(r[1].columns, all);
     assert_eq!(r[0].values[0][3], Value::Float(5.0));
     assert_eq!(r[0].values[0][1], Value::Null);
     // GROUP BY tags stay out; explicit fields are per measurement as before.
     let r = run("SELECT * FROM lat, cpu GROUP BY host");
-    assert_eq!(r[0].columns, ["time", "code", "idle", "msg", "ok", "region", "value"]);
+    assert_eq!(
+        r[0].columns,
+        ["time", "code", "idle", "msg", "ok", "region", "value"]
+    );
     let r = run("SELECT idle FROM lat, cpu");
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].columns, ["time", "idle"]);
