@@ -28,8 +28,17 @@ pub fn eval_time(e: &Expr, now: i64) -> Result<i64, ExecError> {
     match e.unparen() {
         Expr::Literal(Literal::Integer(v) | Literal::Duration(v)) => Ok(*v),
         Expr::Literal(Literal::Float(f)) => Ok(*f as i64),
-        Expr::Literal(Literal::String(s)) => parse_time_literal(s)
-            .ok_or_else(|| ExecError::Invalid(format!("invalid time literal '{s}'"))),
+        Expr::Literal(Literal::String(s)) => match parse_time_literal(s) {
+            Some(t) => Ok(t),
+            // InfluxDB 1.6.7: a string shaped like a date that does not parse is an invalid
+            // timestamp; any other string is not a time at all.
+            None if looks_like_date(s) => {
+                Err(ExecError::Invalid("invalid timestamp string".into()))
+            }
+            None => Err(not_compatible("StringLiteral")),
+        },
+        Expr::Literal(Literal::Regex(_)) => Err(not_compatible("RegexLiteral")),
+        Expr::Literal(Literal::Boolean(_)) => Err(not_compatible("BooleanLiteral")),
         Expr::Call { name, args } if name == "now" && args.is_empty() => Ok(now),
         Expr::Binary {
             op: op @ (BinaryOp::Add | BinaryOp::Sub),
@@ -49,6 +58,24 @@ pub fn eval_time(e: &Expr, now: i64) -> Result<i64, ExecError> {
             "invalid time expression: {other}"
         ))),
     }
+}
+
+/// `invalid operation: time and *influxql.StringLiteral are not compatible` (InfluxDB 1.6.7's
+/// text for a literal of a kind that cannot be a time).
+fn not_compatible(kind: &str) -> ExecError {
+    ExecError::Invalid(format!(
+        "invalid operation: time and *influxql.{kind} are not compatible"
+    ))
+}
+
+/// InfluxDB's `IsTimeLiteral`: the string starts with `YYYY-MM-DD`.
+fn looks_like_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b.iter().take(10).enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
 }
 
 fn is_time(e: &Expr) -> bool {
@@ -343,5 +370,47 @@ fn names_field(e: &Expr, is_field: &dyn Fn(&str) -> bool) -> bool {
         Expr::Binary { lhs, rhs, .. } => names_field(lhs, is_field) || names_field(rhs, is_field),
         Expr::Call { args, .. } => args.iter().any(|a| names_field(a, is_field)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(e: Expr) -> String {
+        match eval_time(&e, 0) {
+            Err(e) => e.to_string(),
+            Ok(t) => format!("ok {t}"),
+        }
+    }
+
+    #[test]
+    fn time_literal_errors_use_influxdb_texts() {
+        let s = |v: &str| Expr::Literal(Literal::String(v.into()));
+        assert_eq!(err(s("2024-13-45")), "invalid timestamp string");
+        assert_eq!(err(s("2024-01-01Tjunk")), "invalid timestamp string");
+        assert_eq!(
+            err(s("garbage")),
+            "invalid operation: time and *influxql.StringLiteral are not compatible"
+        );
+        assert_eq!(
+            err(Expr::Literal(Literal::Regex("x".into()))),
+            "invalid operation: time and *influxql.RegexLiteral are not compatible"
+        );
+        assert_eq!(err(s("1970-01-01T00:00:01Z")), "ok 1000000000");
+    }
+
+    #[test]
+    fn time_regex_in_where_is_not_compatible() {
+        let cond = Expr::Binary {
+            op: BinaryOp::EqRegex,
+            lhs: Box::new(Expr::var("time")),
+            rhs: Box::new(Expr::Literal(Literal::Regex("x".into()))),
+        };
+        let e = select_condition(Some(&cond), 0, &|_| false).expect_err("must fail");
+        assert_eq!(
+            e.to_string(),
+            "invalid operation: time and *influxql.RegexLiteral are not compatible"
+        );
     }
 }

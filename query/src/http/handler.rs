@@ -222,8 +222,16 @@ async fn query(
     let chunked = params.get("chunked") == Some("true");
     if chunked || out_format == Format::Csv {
         let chunk_size = chunk_size_param(params.get("chunk_size"));
+        // InfluxDB 1.6.7 ignores `pretty=true` when chunked: each chunk is one compact line.
         return streamed(
-            store, statements, ctx, handle, out_format, format, pretty, chunk_size,
+            store,
+            statements,
+            ctx,
+            handle,
+            out_format,
+            format,
+            pretty && !chunked,
+            chunk_size,
         );
     }
     let results = match tokio::task::spawn_blocking(move || {

@@ -1,12 +1,12 @@
 //! Per-slot accumulators of aggregate calls (slot = output group × bucket count + bucket): dense
 //! arrays updated by column loops over a batch for `count`/`sum`/`mean`/`min`/`max`/`first`/
-//! `last`, and per-slot point lists for every other function (reduced by `functions::reduce`).
+//! `last`, and per-slot point lists for every other function (reduced by `functions::reduce_grouped`).
 
 use tsdb::{Column, ColumnValues, FieldType};
 
 use super::plan::{AggSpec, Fast};
 use crate::exec::error::ExecError;
-use crate::exec::functions::{Points, Reduced, Values, reduce};
+use crate::exec::functions::{Points, Reduced, Values, reduce_grouped};
 use crate::response::Value;
 
 /// Slot value meaning "row not aggregated" (filtered out, outside the window, unselected series).
@@ -352,11 +352,13 @@ impl Accumulator {
     }
 
     /// The output points of `slot` (empty when the slot saw no point) and, for selectors, the
-    /// series of the selected point.
+    /// series of the selected point. `group_of` maps a series to its `top`/`bottom` tag group
+    /// (see [`reduce_grouped`]); `None` when the call has no tag arguments.
     pub fn finish(
         &self,
         spec: &AggSpec,
         slot: usize,
+        group_of: Option<&dyn Fn(u32) -> u32>,
     ) -> Result<Vec<(Reduced, Option<u32>)>, ExecError> {
         let n = self.count(slot);
         let one = |value: Value, time: Option<i64>, series: Option<u32>| {
@@ -406,7 +408,9 @@ impl Accumulator {
                     times: order.iter().map(|&i| col.times[i]).collect(),
                     values: permute(values, &order),
                 };
-                Ok(reduce(&spec.call, &points)?
+                let groups: Option<Vec<u32>> =
+                    group_of.map(|f| order.iter().map(|&i| f(col.series[i])).collect());
+                Ok(reduce_grouped(&spec.call, &points, groups.as_deref())?
                     .into_iter()
                     .map(|r| {
                         let series = r

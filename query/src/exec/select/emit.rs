@@ -45,9 +45,16 @@ pub(super) fn cast(v: Value, to: Option<VarType>) -> Value {
     }
 }
 
-/// Fills the empty buckets (`None`) of one aggregate's per-bucket values.
-pub(super) fn fill(values: &mut [Option<Value>], func: AggregateFn, fill: &Fill) -> Vec<Value> {
-    let count = matches!(func, AggregateFn::Count | AggregateFn::CountDistinct);
+/// Fills the empty buckets (`None`) of one aggregate's per-bucket values. `fill(null)` gives
+/// `count` a 0 only under GROUP BY time (`by_time`): without it, a field with no point in the
+/// group is null (InfluxDB 1.6.7: `count(*) … GROUP BY host` → `null` for a field a host lacks).
+pub(super) fn fill(
+    values: &mut [Option<Value>],
+    func: AggregateFn,
+    fill: &Fill,
+    by_time: bool,
+) -> Vec<Value> {
+    let count = by_time && matches!(func, AggregateFn::Count | AggregateFn::CountDistinct);
     match fill {
         Fill::Null | Fill::None => values
             .iter_mut()

@@ -57,16 +57,33 @@ pub(crate) fn execute_select(
     }
     let dims = dimensions(s, ctx)?;
     let mut out = Vec::new();
-    for (db, rp, measurement) in resolve_sources(engine, s, ctx)? {
+    let sources = resolve_sources(engine, s, ctx)?;
+    for (db, rp, measurement, copies) in &sources {
         out.extend(select_measurement(
             engine,
             s,
             ctx,
             &dims,
-            &db,
+            db,
             rp.as_deref(),
-            &measurement,
+            measurement,
+            *copies,
         )?);
+    }
+    // Several measurements: `*` lists the union of their columns (InfluxDB 1.6.7).
+    if sources.len() > 1 {
+        let mut schemas = Vec::with_capacity(sources.len());
+        for (db, rp, m, _) in &sources {
+            let fields = engine.field_keys(db, rp.as_deref(), m)?;
+            let tags = engine.tag_keys(db, m)?;
+            let grouped = group_keys(&dims, &tags);
+            schemas.push(super::union::StarSchema {
+                fields: fields.into_iter().map(|(n, _)| n).collect(),
+                tags,
+                grouped,
+            });
+        }
+        super::union::star_union(&s.fields, &schemas, &mut out)?;
     }
     // ORDER BY time DESC also reverses the series order (InfluxDB sorts its iterators by
     // series key in the requested direction).
@@ -131,12 +148,14 @@ fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, Exec
     Ok(d)
 }
 
-/// `(database, retention policy, measurement)` per source, sorted by measurement name.
+/// `(database, retention policy, measurement, copies)` per source, sorted by measurement name;
+/// `copies` counts how often the FROM list names it (InfluxDB 1.6.7 reads it that many times).
+#[allow(clippy::type_complexity)]
 fn resolve_sources(
     engine: &dyn Store,
     s: &SelectStatement,
     ctx: &ExecContext,
-) -> Result<Vec<(String, Option<String>, String)>, ExecError> {
+) -> Result<Vec<(String, Option<String>, String, usize)>, ExecError> {
     let mut out = Vec::new();
     for src in &s.sources {
         let Source::Measurement(m) = src else {
@@ -168,21 +187,18 @@ fn resolve_sources(
         }
     }
     out.sort_by(|a, b| a.2.cmp(&b.2));
-    out.dedup();
-    Ok(out)
+    let mut counted: Vec<(String, Option<String>, String, usize)> = Vec::with_capacity(out.len());
+    for (db, rp, m) in out {
+        match counted.last_mut() {
+            Some(last) if last.0 == db && last.1 == rp && last.2 == m => last.3 += 1,
+            _ => counted.push((db, rp, m, 1)),
+        }
+    }
+    Ok(counted)
 }
 
-fn select_measurement(
-    engine: &dyn Store,
-    s: &SelectStatement,
-    ctx: &ExecContext,
-    dims: &Dimensions,
-    db: &str,
-    rp: Option<&str>,
-    measurement: &str,
-) -> Result<Vec<Series>, ExecError> {
-    let fields = engine.field_keys(db, rp, measurement)?;
-    let tag_keys = engine.tag_keys(db, measurement)?;
+/// The GROUP BY tag keys of a measurement with tag keys `tag_keys`, sorted.
+fn group_keys(dims: &Dimensions, tag_keys: &[String]) -> Vec<String> {
     let mut group_keys: Vec<String> = Vec::new();
     for d in &dims.tags {
         match d {
@@ -195,6 +211,23 @@ fn select_measurement(
     }
     group_keys.sort();
     group_keys.dedup();
+    group_keys
+}
+
+#[allow(clippy::too_many_arguments)]
+fn select_measurement(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+    dims: &Dimensions,
+    db: &str,
+    rp: Option<&str>,
+    measurement: &str,
+    copies: usize,
+) -> Result<Vec<Series>, ExecError> {
+    let fields = engine.field_keys(db, rp, measurement)?;
+    let tag_keys = engine.tag_keys(db, measurement)?;
+    let group_keys = group_keys(dims, &tag_keys);
     let schema = Schema {
         fields: &fields,
         tags: &tag_keys,
@@ -319,6 +352,7 @@ fn select_measurement(
         tags_of: &tags_of,
         groups: &groups,
         keep_from,
+        copies,
     };
     if plan.is_aggregate() {
         aggregate(engine, s, &plan, &req, &shared, &meta, dims)
@@ -371,6 +405,8 @@ struct SeriesMeta<'a> {
     groups: &'a SeriesGroups,
     /// Rows before this time are dropped (the extra bucket transformations read).
     keep_from: i64,
+    /// How often the FROM list names the measurement: its points are read that many times.
+    copies: usize,
 }
 
 impl SeriesMeta<'_> {
@@ -444,6 +480,15 @@ fn aggregate(
     for (x, y) in a.accs.iter_mut().zip(b.accs) {
         x.merge(y);
     }
+    // A source named twice is read twice: every point counts `copies` times.
+    if meta.copies > 1 {
+        let once = a.accs.clone();
+        for _ in 1..meta.copies {
+            for (x, y) in a.accs.iter_mut().zip(once.iter().cloned()) {
+                x.merge(y);
+            }
+        }
+    }
     let accs = a.accs;
     let fill_opt = s.fill.clone().unwrap_or(Fill::Null);
     let single_selector = specs.len() == 1 && specs[0].call.func.is_selector();
@@ -457,6 +502,10 @@ fn aggregate(
         offset: dims.time.map_or(0, |(_, o)| o),
         descending: s.order == Some(SortOrder::Desc),
     };
+    let top_groups: Vec<Option<Vec<u32>>> = specs
+        .iter()
+        .map(|spec| super::plan::top_tag_groups(spec, meta.tags_of))
+        .collect();
     let agg_leaf: HashMap<usize, usize> =
         plan.aggs.iter().enumerate().map(|(k, &l)| (l, k)).collect();
     let mut out = Vec::new();
@@ -470,13 +519,22 @@ fn aggregate(
         }
         // results[k][b]: the output points of aggregate k in bucket b.
         let mut results = Vec::with_capacity(specs.len());
-        for (spec, acc) in specs.iter().zip(&accs) {
+        for ((spec, acc), tag_groups) in specs.iter().zip(&accs).zip(&top_groups) {
+            let group_of = |id: u32| {
+                meta.groups
+                    .group(id)
+                    .and_then(|g| tag_groups.as_ref()?.get(g as usize).copied())
+                    .unwrap_or(0)
+            };
+            let group_of: Option<&dyn Fn(u32) -> u32> = tag_groups
+                .as_ref()
+                .map(|_| &group_of as &dyn Fn(u32) -> u32);
             let mut per_bucket = Vec::with_capacity(w.len);
             for b in 0..w.len {
                 per_bucket.push(if acc.count(slot(b)) == 0 {
                     Vec::new()
                 } else {
-                    acc.finish(spec, slot(b))?
+                    acc.finish(spec, slot(b), group_of)?
                 });
             }
             results.push(per_bucket);
@@ -538,7 +596,7 @@ fn aggregate(
                 if tctx.descending {
                     vals.reverse();
                 }
-                let mut f = fill(&mut vals, spec.call.func, &fill_opt);
+                let mut f = fill(&mut vals, spec.call.func, &fill_opt, dims.time.is_some());
                 if tctx.descending {
                     f.reverse();
                 }
@@ -653,8 +711,26 @@ fn raw(
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
     }
+    let plain = plan.plain_column_fields();
     let mut rows = a.rows;
     rows.extend(b.rows);
+    // A source named twice is read twice (the copies of a row stay adjacent: the sort is stable).
+    if meta.copies > 1 {
+        let n = rows.len();
+        for _ in 1..meta.copies {
+            for i in 0..n {
+                let r = &rows[i];
+                let copy = super::sink::RawRow {
+                    group: r.group,
+                    fine: r.fine,
+                    series: r.series,
+                    time: r.time,
+                    cells: r.cells.clone(),
+                };
+                rows.push(copy);
+            }
+        }
+    }
     rows.sort_by_key(|r| (r.group, r.time, r.series));
     let tctx = TransformContext {
         interval: None,
@@ -667,7 +743,17 @@ fn raw(
         let g = rows[start].group;
         let end = start + rows[start..].iter().take_while(|r| r.group == g).count();
         let mut series_rows: Rows = Vec::with_capacity(end - start);
-        for r in &rows[start..end] {
+        // Transformations see equal times in InfluxDB's merge order (see `go_merge`).
+        let order: Vec<usize> = if plan.has_transform() && !tctx.descending {
+            let keys: Vec<(i64, u32)> = rows[start..end]
+                .iter()
+                .map(|r| (r.time, r.series))
+                .collect();
+            super::go_merge::heap_merge_order(&keys)
+        } else {
+            (0..end - start).collect()
+        };
+        for r in order.iter().filter_map(|&i| rows.get(start + i)) {
             let leaf = |l: usize| match plan.leaves.get(l) {
                 Some(Leaf::Field { scan, cast: c }) => {
                     cast(r.cells.get(*scan).cloned().unwrap_or(Value::Null), *c)
@@ -684,8 +770,11 @@ fn raw(
                 .iter()
                 .map(|c| eval(&c.node, &leaf))
                 .collect::<Result<Vec<_>, _>>()?;
-            // A cast to a type the field lacks reads null: such rows do not exist.
-            if vals.iter().any(|v| *v != Value::Null) {
+            // A cast to a type the field lacks reads null: such rows do not exist. A field read
+            // as is makes its row exist even when the column is null (`abs(msg)`: a null per
+            // point of msg, InfluxDB 1.6.7).
+            let read = |scan: &usize| r.cells.get(*scan).is_some_and(|v| *v != Value::Null);
+            if vals.iter().any(|v| *v != Value::Null) || plain.iter().any(read) {
                 series_rows.push((r.time, vals));
             }
         }

@@ -17,18 +17,23 @@
 //! 5. The hot path allocates nothing per point: each batch is mapped to slots once, then every
 //!    vectorized accumulator runs a column loop; other functions collect values per slot and call
 //!    `functions::reduce` once per slot.
-//! 6. `time` inside an `OR` is an error (InfluxDB 1.6.7 returns an empty result silently).
+//! 6. `time` inside an `OR` is an error (InfluxDB 1.6.7 silently reads the `OR` as `AND`).
 
 mod accum;
 mod emit;
 mod execute;
 mod filter;
+mod go_merge;
 mod into;
 mod plan;
 mod sink;
 mod subquery;
+mod typecheck;
+mod union;
 mod window;
 
+#[cfg(test)]
+mod misc_tests;
 #[cfg(test)]
 mod subquery_tests;
 #[cfg(test)]

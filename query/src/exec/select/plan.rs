@@ -1,7 +1,7 @@
 //! The field list compiled for one measurement: output columns as expression trees over leaves
 //! (fields, tags, aggregate calls), plus InfluxDB's validation errors and column naming.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tsdb::FieldType;
 
@@ -28,6 +28,10 @@ pub(super) struct AggSpec {
     pub scan: usize,
     /// The accumulator kind when the call has a vectorized path.
     pub fast: Option<Fast>,
+    /// `top`/`bottom` tag arguments that are tags of the measurement, as indices into
+    /// [`Plan::tag_keys`]: points are grouped by these values (a tag argument that names a field,
+    /// or nothing, counts as the empty value — InfluxDB 1.6.7).
+    pub group_tags: Vec<usize>,
 }
 
 /// Calls with a vectorized accumulator (everything else collects points and calls `reduce`).
@@ -98,6 +102,34 @@ impl Plan {
         })
     }
 
+    /// Scan indices of the fields the output columns read without a cast (not the WHERE
+    /// clause's): a raw row exists where one of them has a value, even if its column is null.
+    pub fn plain_column_fields(&self) -> Vec<usize> {
+        fn walk(plan: &Plan, n: &Node, out: &mut Vec<usize>) {
+            match n {
+                Node::Leaf(i) => {
+                    if let Some(Leaf::Field { scan, cast: None }) = plan.leaves.get(*i) {
+                        out.push(*scan);
+                    }
+                }
+                Node::Lit(_) => {}
+                Node::Binary(_, a, b) => {
+                    walk(plan, a, out);
+                    walk(plan, b, out);
+                }
+                Node::Math(_, args) => args.iter().for_each(|a| walk(plan, a, out)),
+                Node::Transform(_, inner) => walk(plan, inner, out),
+            }
+        }
+        let mut out = Vec::new();
+        for c in &self.columns {
+            walk(self, &c.node, &mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Position of `name` among the scanned fields, added when new.
     pub fn scan_index(&mut self, name: &str) -> usize {
         match self.scan_fields.iter().position(|f| f == name) {
@@ -161,19 +193,45 @@ pub(super) fn compile(fields: &[Field], schema: &Schema<'_>) -> Result<Plan, Exe
                     },
                     _ => Vec::new(),
                 };
+                let agg_leaf = match &node {
+                    Node::Leaf(i) if !tag_args.is_empty() => Some(*i),
+                    _ => None,
+                };
                 plan.columns.push(Column { name, node });
+                let mut group_tags = Vec::new();
                 for tag in tag_args {
-                    let key = plan.tag_index(&tag);
-                    let i = plan.push_leaf(Leaf::Tag { key });
+                    // A tag argument names a tag (the group key and the column), else a field
+                    // (the column reads the selected point's value; it does not group).
+                    let is_tag = schema.tags.contains(&tag);
+                    let is_field = schema.fields.iter().any(|(n, _)| *n == tag);
+                    let leaf = if is_field && !is_tag {
+                        Leaf::Field {
+                            scan: plan.scan_index(&tag),
+                            cast: None,
+                        }
+                    } else {
+                        let key = plan.tag_index(&tag);
+                        if is_tag {
+                            group_tags.push(key);
+                        }
+                        Leaf::Tag { key }
+                    };
+                    let i = plan.push_leaf(leaf);
                     plan.columns.push(Column {
                         name: tag,
                         node: Node::Leaf(i),
                     });
                 }
+                if let Some(Leaf::Agg(a)) = agg_leaf.and_then(|i| plan.leaves.get_mut(i)) {
+                    a.group_tags = group_tags;
+                }
             }
         }
     }
     validate(&plan, schema, empty)?;
+    for f in fields {
+        super::typecheck::check_types(&f.expr, schema.fields)?;
+    }
     dedupe(&mut plan.columns);
     Ok(plan)
 }
@@ -436,7 +494,32 @@ fn agg_spec(plan: &mut Plan, name: &str, args: &[Expr]) -> Result<AggSpec, ExecE
         fast: if simple { fast } else { None },
         scan: plan.scan_index(&field),
         call,
+        group_tags: Vec::new(),
     })
+}
+
+/// For `top`/`bottom` with tag arguments: per fine group (`tags_of[g]` = the values of
+/// [`Plan::tag_keys`] in group `g`), an id of its combination of the call's tag values; `None`
+/// for every other call.
+pub(super) fn top_tag_groups(spec: &AggSpec, tags_of: &[Vec<String>]) -> Option<Vec<u32>> {
+    if spec.call.tags.is_empty() {
+        return None;
+    }
+    let mut ids: HashMap<Vec<&str>, u32> = HashMap::new();
+    Some(
+        tags_of
+            .iter()
+            .map(|t| {
+                let key: Vec<&str> = spec
+                    .group_tags
+                    .iter()
+                    .map(|&k| t.get(k).map_or("", String::as_str))
+                    .collect();
+                let next = ids.len() as u32;
+                *ids.entry(key).or_insert(next)
+            })
+            .collect(),
+    )
 }
 
 /// InfluxDB's column name of an expression: a call's function name, a field's name, and for a

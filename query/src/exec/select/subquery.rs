@@ -17,6 +17,9 @@
 //! 5. A raw inner statement keeps all series tags on its rows (it runs grouped by `*`), as in
 //!    InfluxDB 1.6.7, where `SELECT max(v) FROM (SELECT v FROM m) GROUP BY host` groups by host.
 //! 6. Nesting is recursion: an inner statement with its own subquery runs this module again.
+//! 7. The outer `*` lists only the inner columns and the inner GROUP BY tags (by name), not the
+//!    extra series tags of invariant 5 (InfluxDB 1.6.7); an inner GROUP BY `*` or regex lists
+//!    every tag.
 
 use std::collections::BTreeSet;
 
@@ -51,6 +54,8 @@ pub(super) fn execute_subqueries(
 ) -> Result<Vec<Series>, ExecError> {
     let bounds = outer_bounds(s, ctx)?;
     let mut inner_results: Vec<(Vec<Series>, BTreeSet<String>)> = Vec::new();
+    // What the outer `*` may list: the inner columns and explicit GROUP BY tags (`None`: all).
+    let mut star_names: Option<BTreeSet<String>> = Some(BTreeSet::new());
     for src in &s.sources {
         let Source::Subquery(inner) = src else {
             return Err(ExecError::Unsupported(
@@ -64,9 +69,24 @@ pub(super) fn execute_subqueries(
             ));
         }
         bound(&mut inner, bounds);
+        let dims = explicit_tag_dimensions(&inner);
         keep_series_tags(&mut inner);
         let tags = source_tag_keys(engine, &inner, ctx)?;
-        inner_results.push((execute_select(engine, &inner, ctx)?, tags));
+        let series = execute_select(engine, &inner, ctx)?;
+        star_names = match (star_names, dims) {
+            (Some(mut names), Some(dims)) => {
+                names.extend(dims);
+                names.extend(
+                    series
+                        .iter()
+                        .flat_map(|s| s.columns.iter().skip(1))
+                        .cloned(),
+                );
+                Some(names)
+            }
+            _ => None,
+        };
+        inner_results.push((series, tags));
     }
     let mut batch = PointBatch::new();
     let mut names = BTreeSet::new();
@@ -81,6 +101,9 @@ pub(super) fn execute_subqueries(
     store.create_database(SUBQUERY_DB, None)?;
     store.write_points(SUBQUERY_DB, None, &batch)?;
     let mut outer = s.clone();
+    if let Some(names) = &star_names {
+        only_inner_columns(&mut outer, names);
+    }
     outer.sources = names
         .into_iter()
         .map(|name| {
@@ -157,6 +180,32 @@ fn keep_series_tags(inner: &mut SelectStatement) {
         inner.dimensions.push(Dimension {
             expr: Expr::Wildcard(None),
         });
+    }
+}
+
+/// The tag keys `inner` groups by by name; `None` when it groups by `*` or a regex.
+fn explicit_tag_dimensions(inner: &SelectStatement) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for d in &inner.dimensions {
+        match d.expr.unparen() {
+            Expr::VarRef { name, .. } => out.push(name.clone()),
+            Expr::Call { .. } => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The outer `*` lists only what the subqueries produce (their columns and GROUP BY tags), not
+/// the tags the raw inner rows keep for grouping (InfluxDB 1.6.7): it becomes the field regex
+/// `^(?:name|…)$`, which expands like `*` (sorted, grouped tags left out).
+fn only_inner_columns(outer: &mut SelectStatement, names: &BTreeSet<String>) {
+    let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+    let re = format!("^(?:{})$", alternatives.join("|"));
+    for f in &mut outer.fields {
+        if matches!(f.expr.unparen(), Expr::Wildcard(None)) {
+            f.expr = Expr::Literal(Literal::Regex(re.clone()));
+        }
     }
 }
 

@@ -204,3 +204,24 @@ fn into_beyond_retention_is_a_statement_error() {
         ),
     }
 }
+
+#[test]
+fn outer_star_lists_only_what_the_subquery_produces() {
+    // The raw inner rows keep every series tag (for the outer GROUP BY), but `*` lists only the
+    // inner columns and GROUP BY tags: no `region` (InfluxDB 1.6.7).
+    for q in [
+        "SELECT * FROM (SELECT value, host FROM lat)",
+        "SELECT * FROM (SELECT value FROM lat GROUP BY host)",
+    ] {
+        let r = run(q);
+        assert_eq!(r.len(), 1, "{q}");
+        assert_eq!(r[0].columns, ["time", "host", "value"], "{q}");
+        assert_eq!(r[0].values.len(), 7, "{q}");
+    }
+    let r = run("SELECT * FROM (SELECT value FROM lat GROUP BY *)");
+    assert_eq!(r[0].columns, ["time", "host", "region", "value"]);
+    // The outer GROUP BY still sees the tags the `*` leaves out.
+    let r = run("SELECT * FROM (SELECT value FROM lat) GROUP BY region");
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].columns, ["time", "value"]);
+}

@@ -10,15 +10,15 @@ use crate::exec::{ExecContext, ExecError, MemStore, QueryLimits, Store};
 use crate::parser::parse_statement;
 use crate::response::{Series, Value};
 
-const S: i64 = 1_000_000_000;
+pub(super) const S: i64 = 1_000_000_000;
 /// 2024-01-01T00:00:00Z.
-const T0: i64 = 1_704_067_200 * S;
+pub(super) const T0: i64 = 1_704_067_200 * S;
 
-fn at(min: i64, sec: i64) -> i64 {
+pub(super) fn at(min: i64, sec: i64) -> i64 {
     T0 + (min * 60 + sec) * S
 }
 
-fn store() -> MemStore {
+pub(super) fn store() -> MemStore {
     let m = MemStore::new();
     m.create_database("t", None)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -71,7 +71,7 @@ fn store() -> MemStore {
     m
 }
 
-fn ctx() -> ExecContext {
+pub(super) fn ctx() -> ExecContext {
     ExecContext {
         database: Some("t".into()),
         now: at(12, 0),
@@ -79,18 +79,18 @@ fn ctx() -> ExecContext {
     }
 }
 
-fn run_ctx(q: &str, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
+pub(super) fn run_ctx(q: &str, ctx: &ExecContext) -> Result<Vec<Series>, ExecError> {
     let Ok(Statement::Select(s)) = parse_statement(q) else {
         panic!("not a select: {q}");
     };
     execute_select(&store(), &s, ctx)
 }
 
-fn run(q: &str) -> Vec<Series> {
+pub(super) fn run(q: &str) -> Vec<Series> {
     run_ctx(q, &ctx()).unwrap_or_else(|e| panic!("{q}: {e}"))
 }
 
-fn err(q: &str) -> String {
+pub(super) fn err(q: &str) -> String {
     match run_ctx(q, &ctx()) {
         Ok(s) => panic!("{q}: expected an error, got {s:?}"),
         Err(e) => e.to_string(),
@@ -98,12 +98,12 @@ fn err(q: &str) -> String {
 }
 
 /// Column `c` (1-based past time) of every row of the only series.
-fn col(series: &[Series], c: usize) -> Vec<Value> {
+pub(super) fn col(series: &[Series], c: usize) -> Vec<Value> {
     assert_eq!(series.len(), 1, "{series:?}");
     series[0].values.iter().map(|r| r[c].clone()).collect()
 }
 
-fn times(series: &[Series]) -> Vec<i64> {
+pub(super) fn times(series: &[Series]) -> Vec<i64> {
     col(series, 0)
         .into_iter()
         .map(|v| match v {
@@ -113,11 +113,11 @@ fn times(series: &[Series]) -> Vec<i64> {
         .collect()
 }
 
-fn floats(v: &[f64]) -> Vec<Value> {
+pub(super) fn floats(v: &[f64]) -> Vec<Value> {
     v.iter().map(|x| Value::Float(*x)).collect()
 }
 
-const RANGE: &str = "time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:12:00Z'";
+pub(super) const RANGE: &str = "time >= '2024-01-01T00:00:00Z' AND time < '2024-01-01T00:12:00Z'";
 
 #[test]
 fn mean_per_five_minutes_carries_bucket_starts() {
