@@ -20,11 +20,14 @@ use crate::exec::executor::ExecContext;
 use crate::exec::functions::{AggregateFn, TransformContext};
 use crate::exec::store::Store;
 use crate::response::{Series, Value};
+use crate::time::Zone;
 
 /// The GROUP BY clause, resolved once per statement.
 struct Dimensions {
     /// `time(interval, offset)`; `None` without one (or for `time(0s)`).
     time: Option<(i64, i64)>,
+    /// The `tz()` zone buckets align to.
+    zone: Option<Zone>,
     tags: Vec<TagDim>,
 }
 
@@ -32,6 +35,46 @@ enum TagDim {
     Name(String),
     All,
     Regex(regex::Regex),
+}
+
+/// A SELECT statement as the executor runs it: [`execute_select`], then, with `tz()`, every
+/// time of the result carries the zone's offset at that instant (the response shows local
+/// times). Subqueries and `INTO` read the plain UTC results of [`execute_select`].
+pub(crate) fn execute_select_statement(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
+    let mut out = execute_select(engine, s, ctx)?;
+    if let (None, Some(zone)) = (&s.into, zone_of(s)?) {
+        if !zone.is_utc() {
+            localize(&mut out, zone);
+        }
+    }
+    Ok(out)
+}
+
+/// The statement's `tz()` zone (the parser has validated the name already).
+fn zone_of(s: &SelectStatement) -> Result<Option<Zone>, ExecError> {
+    match &s.timezone {
+        None => Ok(None),
+        Some(name) => Zone::parse(name)
+            .map(Some)
+            .ok_or_else(|| ExecError::Invalid(format!("unable to find time zone {name}"))),
+    }
+}
+
+/// Every time value becomes a [`Value::ZonedTime`] in `zone`.
+fn localize(series: &mut [Series], zone: Zone) {
+    for v in series
+        .iter_mut()
+        .flat_map(|s| s.values.iter_mut())
+        .flat_map(|row| row.iter_mut())
+    {
+        if let Value::Time(t) = *v {
+            *v = Value::ZonedTime(t, zone.offset_secs(t));
+        }
+    }
 }
 
 pub(crate) fn execute_select(
@@ -49,11 +92,6 @@ pub(crate) fn execute_select(
     }
     if super::subquery::has_subquery(s) {
         return super::subquery::execute_subqueries(engine, s, ctx);
-    }
-    if let Some(tz) = &s.timezone {
-        if tz != "UTC" {
-            return Err(ExecError::Unsupported(format!("tz('{tz}')")));
-        }
     }
     let dims = dimensions(s, ctx)?;
     let mut out = Vec::new();
@@ -79,6 +117,7 @@ pub(crate) fn execute_select(
 fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, ExecError> {
     let mut d = Dimensions {
         time: None,
+        zone: zone_of(s)?,
         tags: Vec::new(),
     };
     let mut seen_time = false;
@@ -233,7 +272,7 @@ fn select_measurement(
     let mut min_time = min_time;
     if let Some((interval, offset)) = dims.time {
         if plan.has_transform() && sc.tags.has_lower_bound {
-            keep_from = Window::new(min_time, min_time, interval, offset)?.start;
+            keep_from = Window::zoned(min_time, min_time, interval, offset, dims.zone, 0)?.start;
             min_time = keep_from.saturating_sub(interval);
         }
     }
@@ -291,7 +330,14 @@ fn select_measurement(
                     None => return Ok(Vec::new()),
                 }
             };
-            let w = Window::new(start, max_time, interval, offset)?;
+            let w = Window::zoned(
+                start,
+                max_time,
+                interval,
+                offset,
+                dims.zone,
+                ctx.limits.max_select_buckets,
+            )?;
             ctx.limits.check_buckets(w.len as u64)?;
             w
         }
@@ -422,7 +468,7 @@ fn aggregate(
     meta: &SeriesMeta<'_>,
     dims: &Dimensions,
 ) -> Result<Vec<Series>, ExecError> {
-    let w = shared.window;
+    let w = &shared.window;
     let ngroups = meta.out_tags.len();
     let nslots = ngroups
         .checked_mul(w.len)

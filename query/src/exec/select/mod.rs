@@ -34,4 +34,6 @@ mod subquery_tests;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
 pub(crate) use execute::execute_select;
+pub(crate) use execute::execute_select_statement;
