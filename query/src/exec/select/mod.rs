@@ -33,6 +33,8 @@ mod window;
 mod subquery_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tz_tests;
 
 #[cfg(test)]
 pub(crate) use execute::execute_select;
