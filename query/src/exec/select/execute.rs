@@ -17,7 +17,7 @@ use crate::ast::{Expr, Fill, Literal, NamePattern, SelectStatement, SortOrder, S
 use crate::exec::condition::{eval_time, select_condition};
 use crate::exec::error::ExecError;
 use crate::exec::executor::ExecContext;
-use crate::exec::functions::{AggregateFn, TransformContext};
+use crate::exec::functions::{AggregateFn, Reduced, TransformContext, integral_buckets};
 use crate::exec::store::Store;
 use crate::response::{Series, Value};
 use crate::time::Zone;
@@ -490,6 +490,10 @@ fn aggregate(
     let accs = a.accs;
     let fill_opt = s.fill.clone().unwrap_or(Fill::Null);
     let single_selector = specs.len() == 1 && specs[0].call.func.is_selector();
+    // integral() alone is never filled: InfluxDB emits only the buckets its reducer closed.
+    let integral_only = specs
+        .iter()
+        .all(|s| s.call.func == AggregateFn::Integral);
     let multi = specs.len() == 1
         && matches!(
             specs[0].call.func,
@@ -514,6 +518,10 @@ fn aggregate(
         // results[k][b]: the output points of aggregate k in bucket b.
         let mut results = Vec::with_capacity(specs.len());
         for (spec, acc) in specs.iter().zip(&accs) {
+            if spec.call.func == AggregateFn::Integral && dims.time.is_some() {
+                results.push(integral_per_bucket(spec, acc, w, g)?);
+                continue;
+            }
             let mut per_bucket = Vec::with_capacity(w.len);
             for b in 0..w.len {
                 per_bucket.push(if acc.count(slot(b)) == 0 {
@@ -589,11 +597,14 @@ fn aggregate(
             }
             for b in 0..w.len {
                 let empty = results.iter().all(|r| r[b].is_empty());
-                if empty && (fill_opt == Fill::None || dims.time.is_none()) {
+                if empty && (fill_opt == Fill::None || dims.time.is_none() || integral_only) {
                     continue;
                 }
                 let t = if dims.time.is_some() {
                     w.bucket_start(b)
+                } else if integral_only {
+                    // (InfluxDB's integral reducer stamps its window start, 0 without one.)
+                    0
                 } else if single_selector {
                     results[0][b]
                         .first()
@@ -626,6 +637,35 @@ fn aggregate(
         }
     }
     Ok(out)
+}
+
+/// `integral()` over GROUP BY time for output group `g`: the streaming reducer runs over the
+/// group's points of every bucket (`functions::integral_buckets`); buckets it does not emit stay
+/// empty.
+fn integral_per_bucket(
+    spec: &super::plan::AggSpec,
+    acc: &super::accum::Accumulator,
+    w: &Window,
+    g: usize,
+) -> Result<Vec<Vec<(Reduced, Option<u32>)>>, ExecError> {
+    let mut per_bucket = vec![Vec::new(); w.len];
+    let Some(points) = acc.group_points((0..w.len).map(|b| g * w.len + b)) else {
+        return Ok(per_bucket);
+    };
+    let unit = spec.call.number.unwrap_or(1e9);
+    for (start, sum) in integral_buckets(&points, unit, &|t| w.bounds(t))? {
+        if let Some(cell) = w.index(start).and_then(|b| per_bucket.get_mut(b)) {
+            cell.push((
+                Reduced {
+                    value: Value::Float(sum),
+                    time: None,
+                    index: None,
+                },
+                None,
+            ));
+        }
+    }
+    Ok(per_bucket)
 }
 
 /// The scanned cells of the points a lone selector picked, when fields stand beside it

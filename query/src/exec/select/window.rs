@@ -121,7 +121,16 @@ impl Window {
         (i < self.len).then_some(i)
     }
 
-    /// Start time of bucket `i`.
+    /// `(start, end)` of the bucket holding `t` (`t` inside the window; outside it, a bucket of
+    /// `interval` from `t`).
+    pub fn bounds(&self, t: i64) -> (i64, i64) {
+        match self.index(t) {
+            Some(b) => (self.bucket_start(b), self.bucket_start(b + 1)),
+            None => (t, t.saturating_add(self.interval)),
+        }
+    }
+
+    /// Start time of bucket `i` (`i == len`: the end of the last bucket).
     pub fn bucket_start(&self, i: usize) -> i64 {
         if let Some(e) = self.edges.as_ref().and_then(|e| e.get(i)) {
             return *e;
