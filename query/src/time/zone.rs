@@ -34,10 +34,7 @@ impl Zone {
     /// The zone's UTC offset at instant `ts` (ns since the epoch), in seconds east of UTC.
     pub fn offset_secs(&self, ts: i64) -> i32 {
         let dt = chrono::DateTime::from_timestamp_nanos(ts).naive_utc();
-        self.0
-            .offset_from_utc_datetime(&dt)
-            .fix()
-            .local_minus_utc()
+        self.0.offset_from_utc_datetime(&dt).fix().local_minus_utc()
     }
 
     /// [`Zone::offset_secs`] in nanoseconds.
@@ -57,9 +54,7 @@ impl Zone {
         let zone = i128::from(self.offset_ns(at));
         let into = (base + zone).rem_euclid(i128::from(interval));
         let mut start = base - into;
-        let start_zone = i128::from(
-            self.offset_ns(i64::try_from(start).unwrap_or(i64::MIN)),
-        );
+        let start_zone = i128::from(self.offset_ns(i64::try_from(start).unwrap_or(i64::MIN)));
         let diff = zone - start_zone;
         if diff != 0 && diff.abs() < i128::from(interval) {
             start += diff;
@@ -107,7 +102,10 @@ mod tests {
     fn buckets_start_at_local_wall_clock_floors() {
         let chi = zone("America/Chicago");
         // 1d: local midnight, 2023-12-31T00:00-06:00.
-        assert_eq!(chi.bucket_start(JAN1 + 12 * 60 * NANOS_PER_SECOND, D, 0), JAN1 - 18 * H);
+        assert_eq!(
+            chi.bucket_start(JAN1 + 12 * 60 * NANOS_PER_SECOND, D, 0),
+            JAN1 - 18 * H
+        );
         // Spring forward: the day is 23 hours, 06:00Z to 05:00Z.
         assert_eq!(chi.bucket_start(MAR10 + 12 * H, D, 0), MAR10 + 6 * H);
         assert_eq!(chi.bucket_start(MAR10 + D + 4 * H, D, 0), MAR10 + 6 * H);

@@ -491,9 +491,7 @@ fn aggregate(
     let fill_opt = s.fill.clone().unwrap_or(Fill::Null);
     let single_selector = specs.len() == 1 && specs[0].call.func.is_selector();
     // integral() alone is never filled: InfluxDB emits only the buckets its reducer closed.
-    let integral_only = specs
-        .iter()
-        .all(|s| s.call.func == AggregateFn::Integral);
+    let integral_only = specs.iter().all(|s| s.call.func == AggregateFn::Integral);
     let multi = specs.len() == 1
         && matches!(
             specs[0].call.func,

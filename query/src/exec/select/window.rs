@@ -51,7 +51,9 @@ impl Window {
         let estimate = (i128::from(last) - i128::from(start)) / i128::from(interval) + 2;
         let too_many = || ExecError::Invalid(format!("too many buckets: {estimate}"));
         let cap = u64::try_from(estimate).map_err(|_| too_many())?;
-        if cap > 1 << 40 || (max_buckets > 0 && cap > max_buckets.saturating_mul(2) + 2) {
+        if cap > 1 << 40
+            || (max_buckets > 0 && cap > max_buckets.saturating_mul(2).saturating_add(2))
+        {
             return Err(too_many());
         }
         let mut edges = Vec::with_capacity(usize::try_from(cap).unwrap_or(0).min(1 << 20));
@@ -216,7 +218,10 @@ mod tests {
         // Local midnights 2024-03-09..12 in Chicago: 24 h, 23 h (spring forward), 24 h.
         let w = zoned(MAR9 + 7 * H, MAR9 + 3 * D, D, "America/Chicago");
         let starts: Vec<i64> = (0..w.len).map(|b| w.bucket_start(b)).collect();
-        assert_eq!(starts, [MAR9 + 6 * H, MAR9 + D + 6 * H, MAR9 + 2 * D + 5 * H]);
+        assert_eq!(
+            starts,
+            [MAR9 + 6 * H, MAR9 + D + 6 * H, MAR9 + 2 * D + 5 * H]
+        );
         assert_eq!(w.index(MAR9 + 2 * D + 5 * H - 1), Some(1));
         assert_eq!(w.index(MAR9 + 2 * D + 5 * H), Some(2));
         assert_eq!(w.index(MAR9 + 6 * H - 1), None);
@@ -224,7 +229,10 @@ mod tests {
         // Fall back: 2024-11-03 lasts 25 hours, 05:00Z to 06:00Z the next day.
         let w = zoned(NOV2 + 12 * H, NOV2 + 2 * D + 12 * H, D, "America/Chicago");
         let starts: Vec<i64> = (0..w.len).map(|b| w.bucket_start(b)).collect();
-        assert_eq!(starts, [NOV2 + 5 * H, NOV2 + D + 5 * H, NOV2 + 2 * D + 6 * H]);
+        assert_eq!(
+            starts,
+            [NOV2 + 5 * H, NOV2 + D + 5 * H, NOV2 + 2 * D + 6 * H]
+        );
         assert_eq!(w.index(NOV2 + 2 * D + 6 * H - 1), Some(1));
     }
 
