@@ -88,7 +88,7 @@ fn execute_statement(
     ctx: &ExecContext,
 ) -> Result<Vec<Series>, ExecError> {
     match stmt {
-        Statement::Select(s) => select::execute_select(engine, s, ctx),
+        Statement::Select(s) => select::execute_select_statement(engine, s, ctx),
         Statement::CreateDatabase(s) => meta::create_database(engine, s),
         Statement::DropDatabase(s) => meta::drop_database(engine, &s.name),
         Statement::ShowDatabases => Ok(meta::show_databases(engine)),

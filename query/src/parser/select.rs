@@ -69,6 +69,9 @@ pub(crate) fn select_statement(i: &str) -> PResult<'_, SelectStatement> {
                 })
             })?;
             let (rest, ()) = must(symbol(")")(rest))?;
+            if crate::time::Zone::parse(&tz).is_none() {
+                return failure(arg, Kind::Plain(format!("unable to find time zone {tz}")));
+            }
             s.timezone = Some(tz);
             i = rest;
         }

@@ -782,6 +782,10 @@ fn errors_match_influxdb() {
             "expected string argument in tz()",
         ),
         (
+            "SELECT value FROM lat tz('Nowhere/Land')",
+            "unable to find time zone Nowhere/Land",
+        ),
+        (
             "SELECT value::badtype FROM lat",
             "found badtype, expected float, integer, unsigned, string, boolean, field, tag at line 1, char 15",
         ),

@@ -125,7 +125,8 @@ fn value_text(out: &mut String, v: &Value, format: TimeFormat) {
             }
         }
         Value::Str(s) => write!(out, "{s}"),
-        Value::Time(t) => match format {
+        // (InfluxDB's CSV prints every time as an integer: a tz() offset does not show.)
+        Value::Time(t) | Value::ZonedTime(t, _) => match format {
             TimeFormat::Rfc3339 => write!(out, "{t}"),
             TimeFormat::Epoch(div) => write!(out, "{}", t / div.max(1)),
         },

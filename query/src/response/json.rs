@@ -2,7 +2,7 @@
 
 use super::model::{Message, QueryResponse, Series, StatementResult, TimeFormat, Value};
 use super::number::write_go_float;
-use crate::time::write_rfc3339_nano;
+use crate::time::{write_rfc3339_nano, write_rfc3339_nano_in};
 
 /// Appends JSON tokens to a buffer, compact or indented like `json.MarshalIndent(v, "", "    ")`.
 pub struct JsonWriter<'a> {
@@ -133,6 +133,19 @@ impl<'a> JsonWriter<'a> {
         }
     }
 
+    /// A `tz()` time: RFC3339 with the zone offset, or the epoch integer.
+    pub fn zoned_time(&mut self, ts: i64, offset_secs: i32, format: TimeFormat) {
+        match format {
+            TimeFormat::Rfc3339 => {
+                self.value_prefix();
+                self.out.push(b'"');
+                write_rfc3339_nano_in(self.out, ts, offset_secs);
+                self.out.push(b'"');
+            }
+            TimeFormat::Epoch(div) => self.int(ts / div.max(1)),
+        }
+    }
+
     pub fn value(&mut self, v: &Value, format: TimeFormat) {
         match v {
             Value::Null => self.null(),
@@ -142,6 +155,7 @@ impl<'a> JsonWriter<'a> {
             Value::Float(f) => self.float(*f),
             Value::Str(s) => self.string(s),
             Value::Time(t) => self.time(*t, format),
+            Value::ZonedTime(t, off) => self.zoned_time(*t, *off, format),
         }
     }
 }
@@ -447,6 +461,28 @@ mod tests {
             ],
             error: None,
         }
+    }
+
+    #[test]
+    fn zoned_times_print_their_offset_or_the_epoch() {
+        let t = 1_704_067_200_000_000_000;
+        let body = |format| {
+            let mut v = Vec::new();
+            let mut w = JsonWriter::new(&mut v, false);
+            w.begin_array();
+            w.value(&Value::ZonedTime(t, -6 * 3600), format);
+            w.value(&Value::ZonedTime(t, 0), format);
+            w.end_array();
+            String::from_utf8(v).unwrap_or_default()
+        };
+        assert_eq!(
+            body(TimeFormat::Rfc3339),
+            r#"["2023-12-31T18:00:00-06:00","2024-01-01T00:00:00Z"]"#
+        );
+        assert_eq!(
+            body(TimeFormat::Epoch(1_000_000_000)),
+            "[1704067200,1704067200]"
+        );
     }
 
     #[test]

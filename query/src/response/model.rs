@@ -13,6 +13,20 @@ pub enum Value {
     Str(String),
     /// A time, printed per the request's [`TimeFormat`].
     Time(Timestamp),
+    /// A time of a statement with `tz()`: the instant and the zone's UTC offset at it, in seconds
+    /// east of UTC. RFC3339 output shows the local time with that offset
+    /// (`2023-12-31T18:00:00-06:00`); `epoch` and CSV output print the instant as [`Value::Time`].
+    ZonedTime(Timestamp, i32),
+}
+
+impl Value {
+    /// The instant of a [`Value::Time`] or [`Value::ZonedTime`].
+    pub fn as_time(&self) -> Option<Timestamp> {
+        match self {
+            Value::Time(t) | Value::ZonedTime(t, _) => Some(*t),
+            _ => None,
+        }
+    }
 }
 
 /// One series of a statement's result (Go's `models.Row`).

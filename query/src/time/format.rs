@@ -8,8 +8,32 @@ use super::civil::civil_from_days;
 /// Appends `ts` as Go's `time.RFC3339Nano` in UTC: `2024-01-01T00:00:00Z`,
 /// `1970-01-01T00:00:00.00000001Z` (fraction trimmed of trailing zeros, omitted when zero).
 pub fn write_rfc3339_nano(out: &mut Vec<u8>, ts: i64) {
-    let secs = ts.div_euclid(NANOS_PER_SECOND);
-    let nanos = ts.rem_euclid(NANOS_PER_SECOND) as u32;
+    write_rfc3339_nano_in(out, ts, 0);
+}
+
+/// Appends `ts` as Go's `time.RFC3339Nano` of the instant in a zone `offset_secs` east of UTC:
+/// the local wall-clock time and `±hh:mm` (`2023-12-31T18:00:00-06:00`), `Z` for offset 0.
+/// (Go prints `±hh:mm`; a zone's seconds part, found only in historical LMT offsets, is dropped.)
+pub fn write_rfc3339_nano_in(out: &mut Vec<u8>, ts: i64, offset_secs: i32) {
+    let offset_ns = i128::from(offset_secs) * i128::from(NANOS_PER_SECOND);
+    // The wall clock may lie outside i64 near the ends of the range: work in i128 there.
+    let local = i128::from(ts) + offset_ns;
+    let secs = i64::try_from(local.div_euclid(i128::from(NANOS_PER_SECOND))).unwrap_or(0);
+    let nanos = local.rem_euclid(i128::from(NANOS_PER_SECOND)) as u32;
+    write_civil(out, secs, nanos);
+    if offset_secs == 0 {
+        out.push(b'Z');
+    } else {
+        out.push(if offset_secs < 0 { b'-' } else { b'+' });
+        let m = offset_secs.unsigned_abs() / 60;
+        push_digits(out, m / 60, 2);
+        out.push(b':');
+        push_digits(out, m % 60, 2);
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]` of `secs` seconds and `nanos` ns after the epoch.
+fn write_civil(out: &mut Vec<u8>, secs: i64, nanos: u32) {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u32;
     let (y, m, d) = civil_from_days(days);
@@ -35,7 +59,6 @@ pub fn write_rfc3339_nano(out: &mut Vec<u8>, ts: i64) {
         out.push(b'.');
         push_digits(out, frac, digits);
     }
-    out.push(b'Z');
 }
 
 /// Appends `v` zero-padded to `width` digits (more digits when `v` needs them).
@@ -154,6 +177,35 @@ mod tests {
         ];
         for (ts, want) in cases {
             assert_eq!(rfc(ts), want, "ts={ts}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_nano_in_a_zone_matches_go() {
+        let rfc_in = |ts: i64, off: i32| {
+            let mut v = Vec::new();
+            write_rfc3339_nano_in(&mut v, ts, off);
+            String::from_utf8(v).unwrap_or_default()
+        };
+        let jan1 = 1_704_067_200_000_000_000;
+        let cases = [
+            (jan1, -6 * 3600, "2023-12-31T18:00:00-06:00"),
+            (
+                jan1 + 10_500_000_000,
+                -6 * 3600,
+                "2023-12-31T18:00:10.5-06:00",
+            ),
+            (
+                jan1 - 1_800_000_000_000,
+                19_800,
+                "2024-01-01T05:00:00+05:30",
+            ),
+            (jan1, 0, "2024-01-01T00:00:00Z"),
+            (0, 3600, "1970-01-01T01:00:00+01:00"),
+            (i64::MAX, 3600, "2262-04-12T00:47:16.854775807+01:00"),
+        ];
+        for (ts, off, want) in cases {
+            assert_eq!(rfc_in(ts, off), want, "ts={ts} off={off}");
         }
     }
 

@@ -14,6 +14,7 @@
 
 mod call;
 mod holt_winters;
+mod integral;
 mod reduce;
 mod scalar;
 mod select;
@@ -25,6 +26,7 @@ mod ta_tests;
 #[cfg(test)]
 mod tests;
 
+pub use integral::integral_buckets;
 pub use reduce::{reduce, reduce_grouped};
 pub use scalar::{eval_binary, eval_math, math_arity};
 pub use select::SAMPLE_SEED;

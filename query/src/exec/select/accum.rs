@@ -426,6 +426,39 @@ impl Accumulator {
     }
 }
 
+impl Accumulator {
+    /// The points of `slots` (buckets in time order) of a collecting accumulator, each slot's
+    /// sorted by (time, series) and concatenated; `None` without any (or for a vectorized one).
+    /// `integral()` over GROUP BY time reads a whole output series at once.
+    pub fn group_points(&self, slots: impl Iterator<Item = usize>) -> Option<Points> {
+        let State::Collect(c) = &self.state else {
+            return None;
+        };
+        let mut out: Option<Points> = None;
+        for col in slots.filter_map(|s| c.get(s)) {
+            let Some(values) = &col.values else {
+                continue;
+            };
+            let mut order: Vec<usize> = (0..col.times.len().min(values.len())).collect();
+            order.sort_by_key(|&i| (col.times[i], col.series[i]));
+            let times = order.iter().map(|&i| col.times[i]);
+            match &mut out {
+                None => {
+                    out = Some(Points {
+                        times: times.collect(),
+                        values: permute(values, &order),
+                    })
+                }
+                Some(p) => {
+                    p.times.extend(times);
+                    append_values(&mut p.values, permute(values, &order));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Whether `(v, t, id)` beats the current selection `(cur, ct, cid)`: min/max prefer the
 /// earlier point on equal values, first/last the earliest/latest time (ties: the lower series).
 #[inline]

@@ -17,14 +17,17 @@ use crate::ast::{Expr, Fill, Literal, NamePattern, SelectStatement, SortOrder, S
 use crate::exec::condition::{eval_time, select_condition};
 use crate::exec::error::ExecError;
 use crate::exec::executor::ExecContext;
-use crate::exec::functions::{AggregateFn, TransformContext};
+use crate::exec::functions::{AggregateFn, Reduced, TransformContext, integral_buckets};
 use crate::exec::store::Store;
 use crate::response::{Series, Value};
+use crate::time::Zone;
 
 /// The GROUP BY clause, resolved once per statement.
 struct Dimensions {
     /// `time(interval, offset)`; `None` without one (or for `time(0s)`).
     time: Option<(i64, i64)>,
+    /// The `tz()` zone buckets align to.
+    zone: Option<Zone>,
     tags: Vec<TagDim>,
 }
 
@@ -32,6 +35,46 @@ enum TagDim {
     Name(String),
     All,
     Regex(regex::Regex),
+}
+
+/// A SELECT statement as the executor runs it: [`execute_select`], then, with `tz()`, every
+/// time of the result carries the zone's offset at that instant (the response shows local
+/// times). Subqueries and `INTO` read the plain UTC results of [`execute_select`].
+pub(crate) fn execute_select_statement(
+    engine: &dyn Store,
+    s: &SelectStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
+    let mut out = execute_select(engine, s, ctx)?;
+    if let (None, Some(zone)) = (&s.into, zone_of(s)?) {
+        if !zone.is_utc() {
+            localize(&mut out, zone);
+        }
+    }
+    Ok(out)
+}
+
+/// The statement's `tz()` zone (the parser has validated the name already).
+fn zone_of(s: &SelectStatement) -> Result<Option<Zone>, ExecError> {
+    match &s.timezone {
+        None => Ok(None),
+        Some(name) => Zone::parse(name)
+            .map(Some)
+            .ok_or_else(|| ExecError::Invalid(format!("unable to find time zone {name}"))),
+    }
+}
+
+/// Every time value becomes a [`Value::ZonedTime`] in `zone`.
+fn localize(series: &mut [Series], zone: Zone) {
+    for v in series
+        .iter_mut()
+        .flat_map(|s| s.values.iter_mut())
+        .flat_map(|row| row.iter_mut())
+    {
+        if let Value::Time(t) = *v {
+            *v = Value::ZonedTime(t, zone.offset_secs(t));
+        }
+    }
 }
 
 pub(crate) fn execute_select(
@@ -49,11 +92,6 @@ pub(crate) fn execute_select(
     }
     if super::subquery::has_subquery(s) {
         return super::subquery::execute_subqueries(engine, s, ctx);
-    }
-    if let Some(tz) = &s.timezone {
-        if tz != "UTC" {
-            return Err(ExecError::Unsupported(format!("tz('{tz}')")));
-        }
     }
     let dims = dimensions(s, ctx)?;
     let mut out = Vec::new();
@@ -96,6 +134,7 @@ pub(crate) fn execute_select(
 fn dimensions(s: &SelectStatement, ctx: &ExecContext) -> Result<Dimensions, ExecError> {
     let mut d = Dimensions {
         time: None,
+        zone: zone_of(s)?,
         tags: Vec::new(),
     };
     let mut seen_time = false;
@@ -267,7 +306,7 @@ fn select_measurement(
     let mut min_time = min_time;
     if let Some((interval, offset)) = dims.time {
         if plan.has_transform() && sc.tags.has_lower_bound {
-            keep_from = Window::new(min_time, min_time, interval, offset)?.start;
+            keep_from = Window::zoned(min_time, min_time, interval, offset, dims.zone, 0)?.start;
             min_time = keep_from.saturating_sub(interval);
         }
     }
@@ -327,7 +366,14 @@ fn select_measurement(
                     None => return Ok(Vec::new()),
                 }
             };
-            let w = Window::new(start, max_time, interval, offset)?;
+            let w = Window::zoned(
+                start,
+                max_time,
+                interval,
+                offset,
+                dims.zone,
+                ctx.limits.max_select_buckets,
+            )?;
             ctx.limits.check_buckets(w.len as u64)?;
             w
         }
@@ -461,7 +507,7 @@ fn aggregate(
     meta: &SeriesMeta<'_>,
     dims: &Dimensions,
 ) -> Result<Vec<Series>, ExecError> {
-    let w = shared.window;
+    let w = &shared.window;
     let ngroups = meta.out_tags.len();
     let nslots = ngroups
         .checked_mul(w.len)
@@ -492,6 +538,8 @@ fn aggregate(
     let accs = a.accs;
     let fill_opt = s.fill.clone().unwrap_or(Fill::Null);
     let single_selector = specs.len() == 1 && specs[0].call.func.is_selector();
+    // integral() alone is never filled: InfluxDB emits only the buckets its reducer closed.
+    let integral_only = specs.iter().all(|s| s.call.func == AggregateFn::Integral);
     let multi = specs.len() == 1
         && matches!(
             specs[0].call.func,
@@ -529,6 +577,10 @@ fn aggregate(
             let group_of: Option<&dyn Fn(u32) -> u32> = tag_groups
                 .as_ref()
                 .map(|_| &group_of as &dyn Fn(u32) -> u32);
+            if spec.call.func == AggregateFn::Integral && dims.time.is_some() {
+                results.push(integral_per_bucket(spec, acc, w, g)?);
+                continue;
+            }
             let mut per_bucket = Vec::with_capacity(w.len);
             for b in 0..w.len {
                 per_bucket.push(if acc.count(slot(b)) == 0 {
@@ -604,11 +656,14 @@ fn aggregate(
             }
             for b in 0..w.len {
                 let empty = results.iter().all(|r| r[b].is_empty());
-                if empty && (fill_opt == Fill::None || dims.time.is_none()) {
+                if empty && (fill_opt == Fill::None || dims.time.is_none() || integral_only) {
                     continue;
                 }
                 let t = if dims.time.is_some() {
                     w.bucket_start(b)
+                } else if integral_only {
+                    // (InfluxDB's integral reducer stamps its window start, 0 without one.)
+                    0
                 } else if single_selector {
                     results[0][b]
                         .first()
@@ -641,6 +696,35 @@ fn aggregate(
         }
     }
     Ok(out)
+}
+
+/// `integral()` over GROUP BY time for output group `g`: the streaming reducer runs over the
+/// group's points of every bucket (`functions::integral_buckets`); buckets it does not emit stay
+/// empty.
+fn integral_per_bucket(
+    spec: &super::plan::AggSpec,
+    acc: &super::accum::Accumulator,
+    w: &Window,
+    g: usize,
+) -> Result<Vec<Vec<(Reduced, Option<u32>)>>, ExecError> {
+    let mut per_bucket = vec![Vec::new(); w.len];
+    let Some(points) = acc.group_points((0..w.len).map(|b| g * w.len + b)) else {
+        return Ok(per_bucket);
+    };
+    let unit = spec.call.number.unwrap_or(1e9);
+    for (start, sum) in integral_buckets(&points, unit, &|t| w.bounds(t))? {
+        if let Some(cell) = w.index(start).and_then(|b| per_bucket.get_mut(b)) {
+            cell.push((
+                Reduced {
+                    value: Value::Float(sum),
+                    time: None,
+                    index: None,
+                },
+                None,
+            ));
+        }
+    }
+    Ok(per_bucket)
 }
 
 /// The scanned cells of the points a lone selector picked, when fields stand beside it

@@ -146,7 +146,7 @@ pub(super) struct RowRef<'a> {
 
 fn value_cell(v: &Value) -> Cell<'_> {
     match v {
-        Value::Null | Value::Time(_) => Cell::Null,
+        Value::Null | Value::Time(_) | Value::ZonedTime(..) => Cell::Null,
         Value::Float(x) => Cell::Float(*x),
         Value::Int(x) => Cell::Int(*x),
         Value::UInt(x) => Cell::UInt(*x),

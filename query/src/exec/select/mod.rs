@@ -38,5 +38,9 @@ mod misc_tests;
 mod subquery_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tz_tests;
 
+#[cfg(test)]
 pub(crate) use execute::execute_select;
+pub(crate) use execute::execute_select_statement;

@@ -86,7 +86,7 @@ impl<'a> AggSink<'a> {
         let n = batch.timestamps.len().min(batch.series.len());
         let sh = self.shared;
         sh.check(n)?;
-        let w = sh.window;
+        let w = &sh.window;
         self.slots.clear();
         for i in 0..n {
             let (out, _) = sh.row_group(batch, i);

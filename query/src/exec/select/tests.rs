@@ -537,3 +537,31 @@ fn transformations_and_math() {
         "aggregate function required inside the call to derivative"
     );
 }
+
+#[test]
+fn integral_per_bucket_interpolates_edges_and_skips_unclosed_buckets() {
+    // InfluxDB 1.6.7's answer (corpus agg-159): no row for the empty 00:08 bucket, whatever fill.
+    for fill in ["", " fill(0)"] {
+        let r = run(&format!(
+            "SELECT integral(value) FROM lat WHERE {RANGE} GROUP BY time(2m){fill}"
+        ));
+        assert_eq!(
+            times(&r),
+            [at(0, 0), at(2, 0), at(4, 0), at(6, 0), at(10, 0)],
+            "{fill}"
+        );
+        assert_eq!(
+            col(&r, 1),
+            floats(&[
+                886.25,
+                3197.596153846154,
+                4462.528846153846,
+                8946.285714285714,
+                8749.464285714286
+            ])
+        );
+    }
+    // Without GROUP BY time the row is stamped at the epoch, even with a lower time bound.
+    let r = run("SELECT integral(value) FROM lat WHERE time >= '2024-01-01T00:01:00Z'");
+    assert_eq!(times(&r), [0]);
+}
