@@ -22,6 +22,7 @@
 mod accum;
 mod emit;
 mod execute;
+mod explain;
 mod filter;
 mod into;
 mod plan;
@@ -30,8 +31,12 @@ mod subquery;
 mod window;
 
 #[cfg(test)]
+mod explain_tests;
+#[cfg(test)]
 mod subquery_tests;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use execute::execute_select;
+pub use explain::Trace;
+pub(crate) use explain::execute_explain;
