@@ -180,3 +180,16 @@ fn explain_analyze_of_raw_rows_counts_points_after_the_tag_predicate() {
     assert_eq!(line(&lines, "├── output_rows"), "├── output_rows: 2");
     assert_eq!(line(&lines, "├── rows"), "├── rows: none (raw rows)");
 }
+
+#[test]
+fn explain_shows_the_row_filter_and_an_open_range() {
+    let (_, lines) = lines("EXPLAIN SELECT value FROM lat WHERE value > 3 AND host = 'a'");
+    assert_eq!(line(&lines, "TIME RANGE"), "TIME RANGE: -inf .. +inf");
+    assert_eq!(line(&lines, "TAG PREDICATE"), "TAG PREDICATE: host = 'a'");
+    assert_eq!(line(&lines, "ROW FILTER"), "ROW FILTER: value > 3");
+    assert_eq!(
+        line(&lines, "NUMBER OF SERIES"),
+        "NUMBER OF SERIES: 1 in 1 groups (1 output series after SLIMIT/SOFFSET)"
+    );
+    assert!(!lines.iter().any(|l| l.contains("LIMITS")), "{lines:#?}");
+}
