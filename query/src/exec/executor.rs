@@ -22,6 +22,8 @@ pub struct ExecContext {
     pub interrupt: super::limits::Interrupt,
     /// The server's running queries (`SHOW QUERIES`, `KILL QUERY`); `None` outside a server.
     pub manager: Option<super::manager::QueryManager>,
+    /// Set by `EXPLAIN [ANALYZE]`: the SELECT pipeline records its plan, timings and counts here.
+    pub trace: Option<std::sync::Arc<super::Trace>>,
 }
 
 /// Executes `statements` in order; see the module invariants for error handling.
@@ -104,11 +106,7 @@ fn execute_statement(
         Statement::ShowRetentionPolicies(s) => {
             meta::show_retention_policies(engine, s.database.as_ref(), ctx)
         }
-        Statement::Explain(s) => Err(ExecError::Unsupported(if s.analyze {
-            "EXPLAIN ANALYZE".to_owned()
-        } else {
-            "EXPLAIN".to_owned()
-        })),
+        Statement::Explain(s) => select::execute_explain(engine, s, ctx),
         Statement::ShowQueries => Ok(vec![manager(ctx)?.show()]),
         Statement::KillQuery(k) => manager(ctx)?.kill(k.query_id).map(|()| Vec::new()),
         Statement::Unsupported(u) => {

@@ -37,4 +37,5 @@ pub use executor::{ExecContext, execute, execute_each};
 pub use limits::{Interrupt, QueryLimits};
 pub use manager::{ManagerConfig, QueryHandle, QueryManager, go_duration};
 pub use mem_store::MemStore;
+pub use select::Trace;
 pub use store::Store;

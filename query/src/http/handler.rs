@@ -217,6 +217,7 @@ async fn query(
         limits: st.limits,
         interrupt: handle.interrupt(),
         manager: Some(st.manager.clone()),
+        trace: None,
     };
     let store = Arc::clone(&st.store);
     let chunked = params.get("chunked") == Some("true");

@@ -28,6 +28,8 @@ mod statement;
 #[cfg(test)]
 mod params_tests;
 #[cfg(test)]
+mod roundtrip_tests;
+#[cfg(test)]
 mod schema_tests;
 #[cfg(test)]
 mod tests;

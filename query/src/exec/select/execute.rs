@@ -2,13 +2,15 @@
 //! two sinks, merge) → result series.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use roaring::RoaringBitmap;
 use tsdb::{IndexScope, ScanRequest, ScanSink, SeriesGroups};
 
 use super::accum::SKIP;
 use super::emit::{Rows, apply_transforms, cast, eval, fill, order_and_limit};
+use super::explain::{Trace, measurement_trace};
 use super::filter::compile_cond;
 use super::plan::{Leaf, Plan, Schema, compile};
 use super::sink::{AggSink, MinTimeSink, PickSink, RawSink, Shared};
@@ -264,6 +266,7 @@ fn select_measurement(
     measurement: &str,
     copies: usize,
 ) -> Result<Vec<Series>, ExecError> {
+    let started = Instant::now();
     let fields = engine.field_keys(db, rp, measurement)?;
     let tag_keys = engine.tag_keys(db, measurement)?;
     let group_keys = group_keys(dims, &tag_keys);
@@ -318,9 +321,27 @@ fn select_measurement(
         min_time,
         max_time,
     };
+    let selecting = Instant::now();
     let groups = engine.group_series(&scope, measurement, &sc.tags.predicate, &fine_keys)?;
+    let selected = Instant::now();
     ctx.limits.check_series(groups.series.len())?;
     let (out_of, out_tags) = output_groups(&groups, group_keys.len(), s);
+    if let Some(trace) = &ctx.trace {
+        trace.push(measurement_trace(
+            (&scope, measurement),
+            &sc,
+            &plan,
+            &group_keys,
+            dims.time,
+            &groups,
+            out_tags.len(),
+            s,
+            [started, selecting, selected],
+        ));
+        if !trace.analyze {
+            return Ok(Vec::new());
+        }
+    }
     let tags_of: Vec<Vec<String>> = groups
         .groups
         .iter()
@@ -400,11 +421,16 @@ fn select_measurement(
         keep_from,
         copies,
     };
-    if plan.is_aggregate() {
+    let running = Instant::now();
+    let result = if plan.is_aggregate() {
         aggregate(engine, s, &plan, &req, &shared, &meta, dims)
     } else {
         raw(engine, s, &plan, &req, &shared, &meta)
+    };
+    if let (Some(trace), Ok(series)) = (&ctx.trace, &result) {
+        trace.finish(running, window.len, points.load(Ordering::Relaxed), series);
     }
+    result
 }
 
 /// Fine groups → output groups (the distinct GROUP BY tag values), SLIMIT/SOFFSET applied.
@@ -493,8 +519,13 @@ fn scan_two<S: ScanSink>(
     req: &ScanRequest,
     mut a: S,
     mut b: S,
+    trace: Option<&Trace>,
 ) -> Result<(S, S), ExecError> {
+    let started = Instant::now();
     engine.scan(req, &mut [&mut a, &mut b])?;
+    if let Some(t) = trace {
+        t.add_scan(started.elapsed());
+    }
     Ok((a, b))
 }
 
@@ -519,6 +550,7 @@ fn aggregate(
         req,
         AggSink::new(shared, specs.clone(), nslots),
         AggSink::new(shared, specs.clone(), nslots),
+        shared.ctx.trace.as_deref(),
     )?;
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
@@ -594,7 +626,7 @@ fn aggregate(
         if results.iter().all(|r| r.iter().all(Vec::is_empty)) {
             continue;
         }
-        let picked = pick_fields(engine, plan, req, &results)?;
+        let picked = pick_fields(engine, plan, req, &results, shared.ctx.trace.as_deref())?;
         let pick = |series: Option<u32>, time: Option<i64>, scan: usize, c| {
             series
                 .zip(time)
@@ -734,6 +766,7 @@ fn pick_fields(
     plan: &Plan,
     req: &ScanRequest,
     results: &[Vec<Vec<(crate::exec::functions::Reduced, Option<u32>)>>],
+    trace: Option<&Trace>,
 ) -> Result<HashMap<(u32, i64), Vec<Value>>, ExecError> {
     if !plan.leaves.iter().any(|l| matches!(l, Leaf::Field { .. })) {
         return Ok(HashMap::new());
@@ -759,6 +792,7 @@ fn pick_fields(
             wanted: &wanted,
             found: HashMap::new(),
         },
+        trace,
     )?;
     let mut found = a.found;
     for (k, v) in b.found {
@@ -791,6 +825,7 @@ fn raw(
         req,
         RawSink::new(shared, &selected),
         RawSink::new(shared, &selected),
+        shared.ctx.trace.as_deref(),
     )?;
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);

@@ -22,6 +22,7 @@
 mod accum;
 mod emit;
 mod execute;
+mod explain;
 mod filter;
 mod go_merge;
 mod into;
@@ -32,6 +33,8 @@ mod typecheck;
 mod union;
 mod window;
 
+#[cfg(test)]
+mod explain_tests;
 #[cfg(test)]
 mod misc_tests;
 #[cfg(test)]
@@ -44,3 +47,5 @@ mod tz_tests;
 #[cfg(test)]
 pub(crate) use execute::execute_select;
 pub(crate) use execute::execute_select_statement;
+pub use explain::Trace;
+pub(crate) use explain::execute_explain;
