@@ -281,7 +281,20 @@ fn select_with(
         prop::option::weighted(0.3, fill()),
         prop::option::weighted(0.2, prop::bool::ANY),
         (count(), count(), count(), count()),
-        prop::option::weighted(0.1, string_lit()),
+        // tz() names are checked at parse time: only zones that exist (and the UTC spellings).
+        prop::option::weighted(
+            0.1,
+            prop::sample::select(vec![
+                "UTC",
+                "",
+                "America/Chicago",
+                "Asia/Kolkata",
+                "Europe/Amsterdam",
+                "America/Argentina/Buenos_Aires",
+                "Etc/GMT+5",
+            ])
+            .prop_map(String::from),
+        ),
     )
         .prop_map(
             |(fields, into, sources, condition, dimensions, fill, order, limits, timezone)| {
