@@ -7,7 +7,11 @@
 //!    write winning per field (the same answer as [`Engine::read`]).
 //! 2. Within one batch, the rows of one series ascend in time; nothing is promised across batches or
 //!    between series (callers that need order sort or keep the earliest/latest themselves).
-//! 3. Each batch goes to exactly one sink; sinks are driven from at most `sinks.len()` threads at
+//! 3. Timestamps: with `ScanRequest::times` set every batch carries one per row. Without it, a
+//!    batch streamed from a row group that lies wholly inside the time range (and that no tombstone
+//!    touches) may come with empty `timestamps` — the time column is then not decoded at all; any
+//!    other batch still carries them. A batch has all its timestamps or none.
+//! 4. Each batch goes to exactly one sink; sinks are driven from at most `sinks.len()` threads at
 //!    once, each sink from one thread at a time. A sink returning `ControlFlow::Break` stops the whole
 //!    scan early (no error: the caller knows why it stopped).
 //!
@@ -45,9 +49,13 @@ pub struct ScanRequest {
     pub series: RoaringBitmap,
     /// Field names; a batch's `columns[i]` is `fields[i]` (`None` where the source lacks it).
     pub fields: Vec<String>,
+    /// Whether the sinks read timestamps (contract item 3); `false` lets whole row groups inside
+    /// the range skip decoding their time column.
+    pub times: bool,
 }
 
-/// Rows of one source chunk: `series[i]`, `timestamps[i]` and `columns[c]` row `i`.
+/// Rows of one source chunk: `series[i]`, `timestamps[i]` (when present, contract item 3) and
+/// `columns[c]` row `i`.
 #[derive(Debug)]
 pub struct ScanBatch<'a> {
     pub series: &'a [u32],
@@ -472,6 +480,7 @@ impl Ctx<'_> {
             hide: (!seg.hide.is_empty()).then_some(&hide as &dyn Fn(u32, Timestamp) -> bool),
             cache: Some(self.cache),
             candidates: Some(&self.req.series),
+            times: self.req.times,
         };
         let n = source
             .segment

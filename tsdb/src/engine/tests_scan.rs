@@ -22,6 +22,9 @@ fn config(dir: &std::path::Path) -> EngineConfig {
     c
 }
 
+/// The time recorded for a row of a batch without timestamps.
+const UNTIMED: i64 = i64::MIN;
+
 /// One row as compared: (series, time, field values rendered).
 type Row = (u32, i64, Vec<Option<String>>);
 
@@ -47,11 +50,20 @@ impl Collect {
 
 impl ScanSink for Collect {
     fn consume(&mut self, b: &ScanBatch<'_>) -> ControlFlow<()> {
-        assert_eq!(b.series.len(), b.timestamps.len());
-        for c in b.columns.iter().flatten() {
-            assert_eq!(c.len(), b.timestamps.len());
+        // Contract item 3: all timestamps or none (only when the request allows it).
+        let timed = !b.timestamps.is_empty();
+        if timed {
+            assert_eq!(b.series.len(), b.timestamps.len());
         }
-        for i in 0..b.timestamps.len() {
+        for c in b.columns.iter().flatten() {
+            assert_eq!(c.len(), b.series.len());
+        }
+        for i in 0..b.series.len() {
+            if !timed {
+                let vals = b.columns.iter().map(|c| render(c.as_ref(), i)).collect();
+                self.rows.push((b.series[i], UNTIMED, vals));
+                continue;
+            }
             if i > 0 && b.series[i] == b.series[i - 1] {
                 assert!(
                     b.timestamps[i] > b.timestamps[i - 1],
@@ -184,6 +196,7 @@ proptest! {
         range in (0i64..20, 0i64..20),
         drop_mask in any::<u8>(),
         sinks in 1usize..4,
+        times in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let e = Engine::open(config(dir.path())).unwrap();
@@ -207,10 +220,23 @@ proptest! {
             max_time: T0 + b * STEP,
             series,
             fields: vec!["f".into(), "nope".into(), "s".into(), "g".into()],
+            times: true,
         };
         let got = scan_rows(&e, &req, sinks);
         let want = read_rows(&e, &req);
-        prop_assert_eq!(got, want);
+        prop_assert!(!got.iter().any(|r| r.1 == UNTIMED));
+        prop_assert_eq!(got, want.clone());
+        // Without timestamps: the same rows (times aside); untimed ones only inside the range.
+        let untimed = ScanRequest { times, ..req.clone() };
+        let strip = |rows: Vec<Row>| {
+            let mut r: Vec<Row> = rows.into_iter().map(|(s, _, v)| (s, 0, v)).collect();
+            r.sort();
+            r
+        };
+        let got = scan_rows(&e, &untimed, sinks);
+        prop_assert!(times || got.iter().all(|r| r.1 == UNTIMED || (req.min_time..=req.max_time).contains(&r.1)));
+        prop_assert!(!times || !got.iter().any(|r| r.1 == UNTIMED));
+        prop_assert_eq!(strip(got), strip(want));
 
         let scope = IndexScope {
             database: "db".into(),
@@ -263,6 +289,7 @@ fn a_break_stops_the_scan() {
         max_time: i64::MAX,
         series: all_series(&e),
         fields: vec!["f".into()],
+        times: true,
     };
     let all = scan_rows(&e, &req, 1);
     assert_eq!(
@@ -340,6 +367,7 @@ fn group_series_of_a_few_series_among_many_uses_a_sparse_table() {
             max_time: i64::MAX,
             series: got.series.clone(),
             fields: vec!["f".into()],
+            times: true,
         };
         assert_eq!(scan_rows(&e, &req, 2), read_rows(&e, &req));
         assert_eq!(scan_rows(&e, &req, 1).len(), 3);

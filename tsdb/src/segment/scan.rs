@@ -64,6 +64,9 @@ pub struct GroupFilter<'a> {
     /// The selection as a bitmap (a superset of `series` is fine: candidates are checked against
     /// `series`); lets a sparse selection skip the runs it does not name.
     pub candidates: Option<&'a RoaringBitmap>,
+    /// Whether the caller reads timestamps; when not, a group wholly inside the time range with no
+    /// `hide` is copied without decoding its time column (`ScanBuf::timestamps` stays empty).
+    pub times: bool,
 }
 
 /// Walk the selection instead of the runs when it has fewer than 1/SPARSE_FACTOR of their count
@@ -187,6 +190,16 @@ impl Segment {
         if buf.ranges.is_empty() {
             return Ok(0);
         }
+        let inside = meta.min_time >= min && meta.max_time <= max;
+        if !filter.times && inside && filter.hide.is_none() {
+            let mut selected = 0;
+            for (r, id) in &buf.ranges {
+                buf.series.extend(std::iter::repeat_n(*id, r.len()));
+                selected += r.len();
+            }
+            self.copy_fields(g, rows, filter, buf, selected)?;
+            return Ok(selected);
+        }
         let time = self.decoded(filter.cache, g, 1, || {
             let mut ts = Vec::new();
             decode_timestamps(self.chunk(g, 1)?, runs, rows, &mut ts)
@@ -202,7 +215,7 @@ impl Segment {
                 ts.len()
             )));
         }
-        if meta.min_time < min || meta.max_time > max {
+        if !inside {
             for (r, _) in buf.ranges.iter_mut() {
                 let s = &ts[r.clone()];
                 let lo = s.partition_point(|&t| t < min);
@@ -237,6 +250,19 @@ impl Segment {
             buf.series.extend(std::iter::repeat_n(*id, r.len()));
             buf.timestamps.extend_from_slice(&ts[r.clone()]);
         }
+        self.copy_fields(g, rows, filter, buf, selected)?;
+        Ok(selected)
+    }
+
+    /// Copies the selected rows (`buf.ranges`, `selected` in all) of every requested field.
+    fn copy_fields(
+        &self,
+        g: usize,
+        rows: usize,
+        filter: &GroupFilter<'_>,
+        buf: &mut ScanBuf,
+        selected: usize,
+    ) -> Result<(), SegmentError> {
         buf.columns.resize_with(filter.fields.len(), || None);
         for (slot, &f) in buf.columns.iter_mut().zip(filter.fields) {
             let Some(f) = f else {
@@ -272,7 +298,7 @@ impl Segment {
             };
             copy_ranges(src, col, &buf.ranges, selected);
         }
-        Ok(selected)
+        Ok(())
     }
 
     /// Chunk `c` of row group `g`, from `cache` when given (and kept there), else decoded now.

@@ -131,10 +131,18 @@ impl Accumulator {
         self.ty = Some(ty);
         let len = slots
             .len()
-            .min(times.len())
-            .min(series.len())
             .min(col.present.len())
             .min(col.values.len());
+        // Only count/sum/mean may see a batch without timestamps (Plan::needs_times).
+        if matches!(self.state, State::Select(_) | State::Collect(_))
+            && (times.len() < len || series.len() < len)
+        {
+            return Err(ExecError::Engine(tsdb::EngineError::Storage(format!(
+                "{}: a scan batch of {len} rows with {} timestamps",
+                self.name,
+                times.len()
+            ))));
+        }
         let nslots = self.n.len();
         let present = &col.present;
         let live = |i: usize| {
@@ -142,22 +150,45 @@ impl Accumulator {
             (s < nslots && present.get(i)).then_some(s)
         };
         let n = &mut self.n;
+        // count/sum/mean walk runs of equal slots (rows come in runs of one series and bucket):
+        // one slot lookup and one store per run, the values folded in a register in row order
+        // (the same additions, in the same order, as row by row).
+        let all_present = present.all();
+        let runs = SlotRuns { slots, len, at: 0 };
         match (&mut self.state, &col.values) {
             (State::Count, _) => {
-                for i in 0..len {
-                    if let Some(s) = live(i) {
-                        n[s] += 1;
+                for (s, r) in runs {
+                    if s >= nslots {
+                        continue;
                     }
+                    n[s] += if all_present {
+                        r.len() as u64
+                    } else {
+                        r.filter(|&i| present.get(i)).count() as u64
+                    };
                 }
             }
             (State::Mean { s: sum }, vals) => {
                 macro_rules! mean {
                     ($v:expr) => {
-                        for i in 0..len {
-                            if let Some(s) = live(i) {
-                                n[s] += 1;
-                                sum[s] += $v[i] as f64;
+                        for (s, r) in runs {
+                            if s >= nslots {
+                                continue;
                             }
+                            if all_present {
+                                n[s] += r.len() as u64;
+                                sum[s] += sum_f64($v[r].iter().map(|&x| x as f64));
+                                continue;
+                            }
+                            let (mut k, mut acc) = (0u64, sum[s]);
+                            for i in r {
+                                if present.get(i) {
+                                    k += 1;
+                                    acc += $v[i] as f64;
+                                }
+                            }
+                            n[s] += k;
+                            sum[s] = acc;
                         }
                     };
                 }
@@ -174,15 +205,34 @@ impl Accumulator {
                         if $acc.len() != nslots {
                             $acc.resize(nslots, Default::default());
                         }
-                        for i in 0..len {
-                            if let Some(s) = live(i) {
-                                n[s] += 1;
-                                $acc[s] = $add($acc[s], $v[i]);
+                        for (s, r) in runs {
+                            if s >= nslots {
+                                continue;
                             }
+                            let (mut k, mut acc) = (0u64, $acc[s]);
+                            for i in r {
+                                if all_present || present.get(i) {
+                                    k += 1;
+                                    acc = $add(acc, $v[i]);
+                                }
+                            }
+                            n[s] += k;
+                            $acc[s] = acc;
                         }
                     }};
                 }
                 match vals {
+                    ColumnValues::Float(v) if all_present => {
+                        if f.len() != nslots {
+                            f.resize(nslots, 0.0);
+                        }
+                        for (s, r) in runs {
+                            if s < nslots {
+                                n[s] += r.len() as u64;
+                                f[s] += sum_f64(v[r].iter().copied());
+                            }
+                        }
+                    }
                     ColumnValues::Float(v) => sum!(f, v, |a: f64, b: f64| a + b),
                     ColumnValues::Integer(v) => sum!(si, v, i64::wrapping_add),
                     ColumnValues::Unsigned(v) => sum!(u, v, u64::wrapping_add),
@@ -456,6 +506,48 @@ impl Accumulator {
             }
         }
         out
+    }
+}
+
+/// The sum of `xs` in four interleaved lanes (x0+x4+…, x1+x5+…, …, then the lanes and the rest):
+/// four independent add chains instead of one. The rounding differs from a left-to-right fold by
+/// a few ulps at most, which InfluxDB's own order (per series, then merged) does too.
+#[inline]
+fn sum_f64(xs: impl ExactSizeIterator<Item = f64>) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let mut rest = 0.0;
+    let n = xs.len();
+    let full = n - n % 4;
+    for (i, x) in xs.enumerate() {
+        if i < full {
+            lanes[i % 4] += x;
+        } else {
+            rest += x;
+        }
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+}
+
+/// Runs of equal slots over `slots[..len]`: `(slot, rows)`.
+struct SlotRuns<'a> {
+    slots: &'a [u32],
+    len: usize,
+    at: usize,
+}
+
+impl Iterator for SlotRuns<'_> {
+    type Item = (usize, std::ops::Range<usize>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.at;
+        let s = *self.slots.get(start).filter(|_| start < self.len)?;
+        let mut end = start + 1;
+        while end < self.len && self.slots[end] == s {
+            end += 1;
+        }
+        self.at = end;
+        Some((s as usize, start..end))
     }
 }
 

@@ -374,6 +374,7 @@ fn select_measurement(
         max_time,
         series,
         fields: plan.scan_fields.clone(),
+        times: plan.needs_times(dims.time.is_some()),
     };
     let window = match dims.time {
         Some((interval, offset)) => {
@@ -781,6 +782,17 @@ fn pick_fields(
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
+    // The points are found by time.
+    let timed;
+    let req = if req.times {
+        req
+    } else {
+        timed = ScanRequest {
+            times: true,
+            ..req.clone()
+        };
+        &timed
+    };
     let (a, b) = scan_two(
         engine,
         req,

@@ -94,6 +94,17 @@ impl Plan {
             .any(|c| matches!(c.node, Node::Transform(..)))
     }
 
+    /// Whether the scan must deliver timestamps: buckets, raw rows and every accumulator but the
+    /// vectorized count/sum/mean read them; an aggregate of those three alone without GROUP BY
+    /// time lets whole row groups skip their time column.
+    pub fn needs_times(&self, group_by_time: bool) -> bool {
+        group_by_time
+            || !self.is_aggregate()
+            || self
+                .agg_specs()
+                .any(|a| !matches!(a.fast, Some(Fast::Count | Fast::Sum | Fast::Mean)))
+    }
+
     /// The aggregate specs, in order.
     pub fn agg_specs(&self) -> impl Iterator<Item = &AggSpec> {
         self.aggs.iter().filter_map(|&i| match self.leaves.get(i) {

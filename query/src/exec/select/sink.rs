@@ -37,16 +37,21 @@ impl Shared<'_> {
         self.ctx.limits.check_points(seen)
     }
 
-    /// The output group of row `i`, or [`SKIP`] when the row is filtered out.
+    /// The output group of row `i`, or [`SKIP`] when the row is filtered out. A batch without
+    /// timestamps lies inside the time range (the scan contract).
     #[inline]
     fn row_group(&self, batch: &ScanBatch<'_>, i: usize) -> (u32, u32) {
-        let t = batch.timestamps[i];
         let Some(g) = self.groups.group(batch.series[i]) else {
             return (SKIP, SKIP);
         };
         let out = self.out_of.get(g as usize).copied().unwrap_or(SKIP);
-        if out == SKIP || t < self.min_time || t > self.max_time {
+        if out == SKIP {
             return (SKIP, g);
+        }
+        if let Some(&t) = batch.timestamps.get(i) {
+            if t < self.min_time || t > self.max_time {
+                return (SKIP, g);
+            }
         }
         if let Some(c) = self.cond {
             let row = RowRef {
@@ -83,15 +88,52 @@ impl<'a> AggSink<'a> {
     }
 
     fn run(&mut self, batch: &ScanBatch<'_>) -> Result<(), ExecError> {
-        let n = batch.timestamps.len().min(batch.series.len());
+        let n = batch.series.len();
+        let timed = batch.timestamps.len() == n;
         let sh = self.shared;
+        if !timed && (!batch.timestamps.is_empty() || sh.window.len != 1) {
+            return Err(ExecError::Engine(tsdb::EngineError::Storage(
+                "a scan batch without timestamps reached a bucketed aggregate".into(),
+            )));
+        }
         sh.check(n)?;
         let w = &sh.window;
         self.slots.clear();
+        if !timed && sh.cond.is_none() {
+            // One bucket, no row filter: a series run maps to one slot.
+            let mut i = 0;
+            while i < n {
+                let id = batch.series[i];
+                let mut j = i + 1;
+                while j < n && batch.series[j] == id {
+                    j += 1;
+                }
+                let out = sh.row_group(batch, i).0;
+                self.slots.extend(std::iter::repeat_n(out, j - i));
+                i = j;
+            }
+            return self.feed(batch);
+        }
+        // Rows come in runs of one series: look the group up once per run.
+        let mut last: Option<(u32, u32)> = None;
         for i in 0..n {
-            let (out, _) = sh.row_group(batch, i);
+            let out = if timed || sh.cond.is_some() {
+                sh.row_group(batch, i).0
+            } else {
+                let id = batch.series[i];
+                match last {
+                    Some((l, o)) if l == id => o,
+                    _ => {
+                        let o = sh.row_group(batch, i).0;
+                        last = Some((id, o));
+                        o
+                    }
+                }
+            };
             let slot = if out == SKIP {
                 SKIP
+            } else if !timed {
+                out
             } else {
                 match w.index(batch.timestamps[i]) {
                     Some(b) => (out as usize * w.len + b) as u32,
@@ -100,6 +142,11 @@ impl<'a> AggSink<'a> {
             };
             self.slots.push(slot);
         }
+        self.feed(batch)
+    }
+
+    /// Every accumulator over the batch, with `self.slots` filled.
+    fn feed(&mut self, batch: &ScanBatch<'_>) -> Result<(), ExecError> {
         for (spec, acc) in self.specs.iter().zip(&mut self.accs) {
             if let Some(Some(col)) = batch.columns.get(spec.scan) {
                 acc.add(col, &self.slots, batch.timestamps, batch.series)?;
