@@ -83,8 +83,12 @@ fn batch() -> String {
     parts.push("SHOW TAG VALUES WITH KEY = \"dc\"".into());
     parts.push("DELETE FROM email_latency WHERE time < '2026-01-01T00:00:00Z'".into());
     parts.push("DROP SERIES FROM email_latency WHERE host = 'mx-old-001'".into());
-    parts.push("SELECT top(latency_ms, customer, 5) FROM email_latency WHERE time > now() - 10m".into());
-    parts.push("SELECT mean(*) INTO mail.autogen.downsampled FROM /^email_/ GROUP BY time(1h), *".into());
+    parts.push(
+        "SELECT top(latency_ms, customer, 5) FROM email_latency WHERE time > now() - 10m".into(),
+    );
+    parts.push(
+        "SELECT mean(*) INTO mail.autogen.downsampled FROM /^email_/ GROUP BY time(1h), *".into(),
+    );
     parts.push("DROP DATABASE \"mail\"".into());
     parts.join(";\n")
 }

@@ -90,9 +90,10 @@ impl SeriesGroups {
     pub fn group(&self, id: u32) -> Option<u32> {
         match &self.group_of {
             GroupTable::Dense(g) => g.get(id as usize).copied().filter(|&g| g != Self::NONE),
-            GroupTable::Sparse { ids, groups } => {
-                ids.binary_search(&id).ok().and_then(|k| groups.get(k).copied())
-            }
+            GroupTable::Sparse { ids, groups } => ids
+                .binary_search(&id)
+                .ok()
+                .and_then(|k| groups.get(k).copied()),
         }
     }
 }
@@ -148,7 +149,11 @@ impl Engine {
         };
         // Work on slots: the series id itself (dense), or its rank in the selection (sparse).
         let sparse = (max as u64) > selected.len().saturating_mul(SPARSE_IDS_PER_SERIES);
-        let ids: Vec<u32> = if sparse { selected.iter().collect() } else { Vec::new() };
+        let ids: Vec<u32> = if sparse {
+            selected.iter().collect()
+        } else {
+            Vec::new()
+        };
         let slots = if sparse { ids.len() } else { max as usize + 1 };
         let slot = |id: u32| -> Option<usize> {
             if sparse {

@@ -346,7 +346,10 @@ fn group_series_of_a_few_series_among_many_uses_a_sparse_table() {
         let keys: Vec<String> = keys.into_iter().map(String::from).collect();
         let got = e.group_series(&scope, "m", &pred, &keys).unwrap();
         assert_eq!(got.series.len(), 3);
-        assert!(matches!(got.group_of, GroupTable::Sparse { .. }), "{keys:?}");
+        assert!(
+            matches!(got.group_of, GroupTable::Sparse { .. }),
+            "{keys:?}"
+        );
         let read = ReadRequest {
             database: "db".into(),
             retention_policy: None,

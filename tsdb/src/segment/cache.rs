@@ -58,7 +58,9 @@ impl DecodedChunk {
     /// Bytes held by the decoded vectors (the cache weight).
     pub fn bytes(&self) -> u64 {
         let n = match self {
-            DecodedChunk::Series { ids, runs, starts } => 4 * (ids.len() + runs.len() + starts.len()),
+            DecodedChunk::Series { ids, runs, starts } => {
+                4 * (ids.len() + runs.len() + starts.len())
+            }
             DecodedChunk::Time(t) => 8 * t.len(),
             DecodedChunk::Field(c) => {
                 c.present.words().len() * 8

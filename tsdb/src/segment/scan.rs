@@ -155,7 +155,9 @@ impl Segment {
             Ok(DecodedChunk::series(ids, runs))
         })?;
         let DecodedChunk::Series { ids, runs, starts } = &*series else {
-            return Err(self.corrupt(format!("row group {g}: cached chunk 0 is not a series chunk")));
+            return Err(self.corrupt(format!(
+                "row group {g}: cached chunk 0 is not a series chunk"
+            )));
         };
         if ids.first() != Some(&meta.min_series) || ids.last() != Some(&meta.max_series) {
             return Err(self.corrupt(format!(

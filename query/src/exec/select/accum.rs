@@ -129,10 +129,7 @@ impl Accumulator {
             return Ok(());
         }
         self.ty = Some(ty);
-        let len = slots
-            .len()
-            .min(col.present.len())
-            .min(col.values.len());
+        let len = slots.len().min(col.present.len()).min(col.values.len());
         // Only count/sum/mean may see a batch without timestamps (Plan::needs_times).
         if matches!(self.state, State::Select(_) | State::Collect(_))
             && (times.len() < len || series.len() < len)

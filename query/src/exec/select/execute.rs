@@ -429,7 +429,12 @@ fn select_measurement(
         raw(engine, s, &plan, &req, &shared, &meta)
     };
     if let (Some(trace), Ok(series)) = (&ctx.trace, &result) {
-        trace.finish(running, shared.window.len, points.load(Ordering::Relaxed), series);
+        trace.finish(
+            running,
+            shared.window.len,
+            points.load(Ordering::Relaxed),
+            series,
+        );
     }
     result
 }
