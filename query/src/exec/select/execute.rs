@@ -202,14 +202,7 @@ fn resolve_sources(
         let Source::Measurement(m) = src else {
             return Err(ExecError::Unsupported("subqueries".into()));
         };
-        let db = m
-            .database
-            .clone()
-            .or_else(|| ctx.database.clone())
-            .ok_or(ExecError::DatabaseNameRequired)?;
-        if !engine.database_exists(&db) {
-            return Err(ExecError::DatabaseNotFound(db));
-        }
+        let db = existing_database(engine, m, ctx)?;
         let rp = m
             .retention_policy
             .clone()
@@ -932,4 +925,21 @@ fn tag_value(v: &str) -> Value {
     } else {
         Value::Str(v.to_owned())
     }
+}
+
+/// The database `m` names, or the request's (`db=`); it must exist.
+pub(super) fn existing_database(
+    engine: &dyn Store,
+    m: &crate::ast::MeasurementName,
+    ctx: &ExecContext,
+) -> Result<String, ExecError> {
+    let db = m
+        .database
+        .clone()
+        .or_else(|| ctx.database.clone())
+        .ok_or(ExecError::DatabaseNameRequired)?;
+    if !engine.database_exists(&db) {
+        return Err(ExecError::DatabaseNotFound(db));
+    }
+    Ok(db)
 }

@@ -86,14 +86,7 @@ pub(super) fn write_into(
     series: &[Series],
     ctx: &ExecContext,
 ) -> Result<Vec<Series>, ExecError> {
-    let db = target
-        .database
-        .clone()
-        .or_else(|| ctx.database.clone())
-        .ok_or(ExecError::DatabaseNameRequired)?;
-    if !engine.database_exists(&db) {
-        return Err(ExecError::DatabaseNotFound(db));
-    }
+    let db = super::execute::existing_database(engine, target, ctx)?;
     let measurement = match &target.name {
         NamePattern::Name(n) if n == SOURCE_MEASUREMENT => None,
         NamePattern::Name(n) => Some(n.as_str()),
