@@ -75,7 +75,9 @@ start_taildb() {
   SERVER_PID=$!
 }
 
-# InfluxDB 1.x with the tsi1 index, limits off, monitoring and CQs off, its dirs under $DATA.
+# InfluxDB 1.x with the tsi1 index, limits off, monitoring off, its dirs under $DATA. Continuous
+# queries are off unless INFLUX_CQ_ENABLED=true; INFLUX_LOG_LEVEL (default warn) sets the log level
+# (`info` logs every CQ run with its window).
 start_influxdb() {
   command -v influxd > /dev/null || { log "influxd not installed (apt-get install -y influxdb)"; return 1; }
   local port rpc; port=$(free_port); rpc=$(free_port)
@@ -102,7 +104,8 @@ ${INFLUX_DATA_EXTRA:-}
 [subscriber]
   enabled = false
 [continuous_queries]
-  enabled = false
+  enabled = ${INFLUX_CQ_ENABLED:-false}
+  log-enabled = true
 [http]
   enabled = true
   bind-address = "127.0.0.1:$port"
@@ -110,7 +113,7 @@ ${INFLUX_DATA_EXTRA:-}
   max-body-size = 0
   max-row-limit = 0
 [logging]
-  level = "warn"
+  level = "${INFLUX_LOG_LEVEL:-warn}"
 CONF
   mkdir -p "$DATA"
   influxd run -config "$DATA.conf" >> "$LOG" 2>&1 &

@@ -6,6 +6,7 @@
 mod admin;
 mod compat_corpus;
 mod limits;
+mod meta_session;
 mod output_formats;
 mod ping_health;
 mod schema_golden;

@@ -74,12 +74,22 @@ impl App {
     }
 
     fn build(max_body_size: usize, limits: tsdb::engine::SeriesLimits) -> App {
+        let app = App::build_empty(max_body_size, limits);
+        app.engine.create_database("db", None).expect("create db");
+        app
+    }
+
+    /// An application over an empty data directory (no database yet).
+    pub fn empty() -> App {
+        App::build_empty(25_000_000, tsdb::engine::SeriesLimits::default())
+    }
+
+    fn build_empty(max_body_size: usize, limits: tsdb::engine::SeriesLimits) -> App {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = EngineConfig::new(dir.path());
         config.background = false;
         config.limits = limits;
         let engine = Engine::open(config).expect("engine opens");
-        engine.create_database("db", None).expect("create db");
         let write = ingest::http::WriteConfig {
             max_body_size,
             ..Default::default()

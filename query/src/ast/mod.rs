@@ -9,14 +9,24 @@
 //! 3. The tree holds what the text says, nothing resolved: names are not checked against the
 //!    catalog and time expressions are not evaluated (that is `exec`'s job).
 
+mod continuous;
 mod expr;
 mod quote;
+mod retention;
 mod schema;
 mod select;
 mod statement;
 
+pub use continuous::{
+    BackfillContinuousQueryStatement, CreateContinuousQueryStatement, DropContinuousQueryStatement,
+    ShowContinuousQueryStatsStatement,
+};
 pub use expr::{BinaryOp, Expr, Literal, VarType};
 pub use quote::{KEYWORDS, is_keyword, quote_ident, quote_string};
+pub use retention::{
+    AlterRetentionPolicyStatement, CreateRetentionPolicyStatement, DropRetentionPolicyStatement,
+    DropShardStatement,
+};
 pub use schema::{
     CardinalityKind, DeleteStatement, DropMeasurementStatement, DropSeriesStatement,
     ShowCardinalityStatement, ShowFieldKeysStatement, ShowSeriesStatement, ShowTagKeysStatement,

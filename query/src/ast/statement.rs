@@ -3,8 +3,16 @@
 use std::fmt;
 
 use super::NamePattern;
+use super::continuous::{
+    BackfillContinuousQueryStatement, CreateContinuousQueryStatement, DropContinuousQueryStatement,
+    ShowContinuousQueryStatsStatement,
+};
 use super::expr::Expr;
 use super::quote::quote_ident;
+use super::retention::{
+    AlterRetentionPolicyStatement, CreateRetentionPolicyStatement, DropRetentionPolicyStatement,
+    DropShardStatement,
+};
 use super::schema::{
     DeleteStatement, DropMeasurementStatement, DropSeriesStatement, ShowCardinalityStatement,
     ShowFieldKeysStatement, ShowSeriesStatement, ShowTagKeysStatement, ShowTagValuesStatement,
@@ -21,6 +29,20 @@ pub enum Statement {
     ShowDatabases,
     ShowMeasurements(ShowMeasurementsStatement),
     ShowRetentionPolicies(ShowRetentionPoliciesStatement),
+    CreateRetentionPolicy(CreateRetentionPolicyStatement),
+    AlterRetentionPolicy(AlterRetentionPolicyStatement),
+    DropRetentionPolicy(DropRetentionPolicyStatement),
+    /// `SHOW SHARDS`.
+    ShowShards,
+    /// `SHOW SHARD GROUPS`.
+    ShowShardGroups,
+    DropShard(DropShardStatement),
+    CreateContinuousQuery(CreateContinuousQueryStatement),
+    DropContinuousQuery(DropContinuousQueryStatement),
+    /// `SHOW CONTINUOUS QUERIES`.
+    ShowContinuousQueries,
+    ShowContinuousQueryStats(ShowContinuousQueryStatsStatement),
+    BackfillContinuousQuery(BackfillContinuousQueryStatement),
     ShowTagKeys(ShowTagKeysStatement),
     ShowTagValues(ShowTagValuesStatement),
     ShowFieldKeys(ShowFieldKeysStatement),
@@ -47,6 +69,10 @@ impl Statement {
             Statement::ShowDatabases
             | Statement::ShowMeasurements(_)
             | Statement::ShowRetentionPolicies(_)
+            | Statement::ShowShards
+            | Statement::ShowShardGroups
+            | Statement::ShowContinuousQueries
+            | Statement::ShowContinuousQueryStats(_)
             | Statement::ShowTagKeys(_)
             | Statement::ShowTagValues(_)
             | Statement::ShowFieldKeys(_)
@@ -59,7 +85,14 @@ impl Statement {
             | Statement::DropDatabase(_)
             | Statement::DropSeries(_)
             | Statement::DropMeasurement(_)
-            | Statement::Delete(_) => false,
+            | Statement::Delete(_)
+            | Statement::CreateRetentionPolicy(_)
+            | Statement::AlterRetentionPolicy(_)
+            | Statement::DropRetentionPolicy(_)
+            | Statement::DropShard(_)
+            | Statement::CreateContinuousQuery(_)
+            | Statement::DropContinuousQuery(_)
+            | Statement::BackfillContinuousQuery(_) => false,
             Statement::Unsupported(u) => u.read_only,
         }
     }
@@ -192,6 +225,17 @@ impl fmt::Display for Statement {
                 }
                 Ok(())
             }
+            Statement::CreateRetentionPolicy(s) => write!(f, "{s}"),
+            Statement::AlterRetentionPolicy(s) => write!(f, "{s}"),
+            Statement::DropRetentionPolicy(s) => write!(f, "{s}"),
+            Statement::ShowShards => f.write_str("SHOW SHARDS"),
+            Statement::ShowShardGroups => f.write_str("SHOW SHARD GROUPS"),
+            Statement::DropShard(s) => write!(f, "{s}"),
+            Statement::CreateContinuousQuery(s) => write!(f, "{s}"),
+            Statement::DropContinuousQuery(s) => write!(f, "{s}"),
+            Statement::ShowContinuousQueries => f.write_str("SHOW CONTINUOUS QUERIES"),
+            Statement::ShowContinuousQueryStats(s) => write!(f, "{s}"),
+            Statement::BackfillContinuousQuery(s) => write!(f, "{s}"),
             Statement::ShowTagKeys(s) => write!(f, "{s}"),
             Statement::ShowTagValues(s) => write!(f, "{s}"),
             Statement::ShowFieldKeys(s) => write!(f, "{s}"),
