@@ -248,16 +248,7 @@ proptest! {
         for keys in [vec![], vec!["dc"], vec!["host", "dc"], vec!["dc", "zz", "host"]] {
             let keys: Vec<String> = keys.into_iter().map(String::from).collect();
             let got = e.group_series(&scope, "m", &pred, &keys).unwrap();
-            let read = ReadRequest {
-                database: "db".into(),
-                retention_policy: None,
-                measurement: "m".into(),
-                min_time: scope.min_time,
-                max_time: scope.max_time,
-                predicate: pred.clone(),
-                fields: Some(Vec::new()),
-            };
-            let want = groups_from_tags(&keys, e.selected_series_tags(&read).unwrap());
+            let want = expected_groups(&e, &scope, &pred, &keys);
             assert_same_groups(&got, &want);
         }
     }
@@ -350,16 +341,7 @@ fn group_series_of_a_few_series_among_many_uses_a_sparse_table() {
             matches!(got.group_of, GroupTable::Sparse { .. }),
             "{keys:?}"
         );
-        let read = ReadRequest {
-            database: "db".into(),
-            retention_policy: None,
-            measurement: "m".into(),
-            min_time: scope.min_time,
-            max_time: scope.max_time,
-            predicate: pred.clone(),
-            fields: Some(Vec::new()),
-        };
-        let want = groups_from_tags(&keys, e.selected_series_tags(&read).unwrap());
+        let want = expected_groups(&e, &scope, &pred, &keys);
         assert_same_groups(&got, &want);
         // The sparse selection also drives the scan's id-by-id run lookup.
         let req = ScanRequest {
@@ -396,4 +378,24 @@ fn group_series_many_keys_orders_combinations() {
     for id in &g.series {
         assert!(g.group(id).is_some());
     }
+}
+
+/// The groups `group_series` must return: the tags of the selected series of `m` in `scope`, grouped
+/// by `keys` the slow way.
+fn expected_groups(
+    e: &Engine,
+    scope: &IndexScope,
+    pred: &TagPredicate,
+    keys: &[String],
+) -> SeriesGroups {
+    let read = ReadRequest {
+        database: scope.database.clone(),
+        retention_policy: scope.retention_policy.clone(),
+        measurement: "m".into(),
+        min_time: scope.min_time,
+        max_time: scope.max_time,
+        predicate: pred.clone(),
+        fields: Some(Vec::new()),
+    };
+    groups_from_tags(keys, e.selected_series_tags(&read).unwrap())
 }
