@@ -153,6 +153,14 @@ impl App {
         serde_json::from_str(&resp.body).expect("query answers JSON")
     }
 
+    /// `POST /query` with `q` on database `db`, times as epoch nanoseconds.
+    pub async fn query_epoch(&self, q: &str) -> serde_json::Value {
+        let uri = format!("/query?db=db&epoch=ns&q={}", encode(q));
+        let resp = self.post(&uri, &[], Body::empty()).await;
+        assert_eq!(resp.status, StatusCode::OK, "query {q}: {}", resp.body);
+        serde_json::from_str(&resp.body).expect("query answers JSON")
+    }
+
     /// Every stored series of `measurement` in `db` (all time).
     pub fn read(&self, measurement: &str) -> Vec<SeriesData> {
         let req = ReadRequest {
