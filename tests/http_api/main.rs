@@ -8,6 +8,7 @@ mod compat_corpus;
 mod limits;
 mod meta_session;
 mod output_formats;
+mod retention;
 mod ping_health;
 mod schema_golden;
 mod stored_points;
