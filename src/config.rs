@@ -629,7 +629,13 @@ mod tests {
         );
         let bad = parse("[retention]\ncheck-interval = \"0s\"\n");
         assert!(
-            matches!(bad, Err(ConfigError::Invalid { key: "retention.check-interval", .. })),
+            matches!(
+                bad,
+                Err(ConfigError::Invalid {
+                    key: "retention.check-interval",
+                    ..
+                })
+            ),
             "{bad:?}"
         );
     }

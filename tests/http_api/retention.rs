@@ -38,7 +38,10 @@ async fn expired_shards_disappear_from_show_and_new_writes_work() {
     let t = now();
     app.write(
         "db=db",
-        &format!("cpu,host=early v=1 {}\ncpu,host=late v=2 {t}", t - 50 * 60 * 1_000_000_000),
+        &format!(
+            "cpu,host=early v=1 {}\ncpu,host=late v=2 {t}",
+            t - 50 * 60 * 1_000_000_000
+        ),
     )
     .await
     .assert_no_content();
@@ -51,7 +54,10 @@ async fn expired_shards_disappear_from_show_and_new_writes_work() {
     let shards = app.query("SHOW SHARDS").await;
     let rows = values(&shards);
     assert!(!rows.is_empty(), "{shards}");
-    assert!(rows.iter().all(|r| r[2] == "hour" && r[7] == ""), "{shards}");
+    assert!(
+        rows.iter().all(|r| r[2] == "hour" && r[7] == ""),
+        "{shards}"
+    );
     let r = app.query("SHOW TAG VALUES FROM cpu WITH KEY = host").await;
     assert_eq!(values(&r).len(), 2, "{r}");
 
@@ -94,7 +100,14 @@ async fn drop_shard_and_drop_retention_policy_over_http() {
     let groups = app.query("SHOW SHARD GROUPS").await;
     assert_eq!(
         values(&groups)[0],
-        json!([1, "db", "autogen", "2017-07-10T00:00:00Z", "2017-07-17T00:00:00Z", "2017-07-17T00:00:00Z"]),
+        json!([
+            1,
+            "db",
+            "autogen",
+            "2017-07-10T00:00:00Z",
+            "2017-07-17T00:00:00Z",
+            "2017-07-17T00:00:00Z"
+        ]),
         "{groups}"
     );
     assert_eq!(
@@ -106,11 +119,7 @@ async fn drop_shard_and_drop_retention_policy_over_http() {
     let r = app.query("SELECT count(v) FROM cpu").await;
     assert_eq!(values(&r)[0][1], json!(1), "{r}");
     let resp = app
-        .post(
-            "/query?q=DROP%20SHARD%20x",
-            &[],
-            axum::body::Body::empty(),
-        )
+        .post("/query?q=DROP%20SHARD%20x", &[], axum::body::Body::empty())
         .await;
     assert_eq!(resp.status, StatusCode::BAD_REQUEST);
     assert!(

@@ -132,7 +132,10 @@ impl ParseError {
             .next()
             .unwrap_or("");
         let in_comment = trimmed.contains("/*")
-            || trimmed.rsplit('\n').next().is_some_and(|l| l.contains("--"));
+            || trimmed
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.contains("--"));
         let after_number = at_eof
             && !in_comment
             && last_token.starts_with(|c: char| c.is_ascii_digit())

@@ -178,7 +178,10 @@ mod tests {
     use crate::parser::parse_statement;
 
     fn err(q: &str) -> String {
-        parse_statement(q).err().map(|e| e.to_string()).unwrap_or_default()
+        parse_statement(q)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     }
 
     fn round_trip(q: &str) -> Statement {
@@ -217,7 +220,10 @@ mod tests {
                 "ALTER RETENTION POLICY rp1 ON rpdb",
                 "found EOF, expected DURATION, REPLICATION, SHARD, DEFAULT at line 1, char 36",
             ),
-            ("DROP SHARD x", "found x, expected integer at line 1, char 12"),
+            (
+                "DROP SHARD x",
+                "found x, expected integer at line 1, char 12",
+            ),
         ];
         for (q, want) in cases {
             assert_eq!(err(q), want, "{q}");
@@ -270,13 +276,20 @@ mod tests {
             panic!("{s:?}")
         };
         assert_eq!(
-            (c.name.as_str(), c.database.as_str(), c.duration, c.replication),
+            (
+                c.name.as_str(),
+                c.database.as_str(),
+                c.duration,
+                c.replication
+            ),
             ("rp 7", "rpdb", 4 * 7 * 86_400_000_000_000, 1)
         );
         assert_eq!(c.shard_duration, Some(86_400_000_000_000));
         assert!(c.default);
         let s = round_trip("CREATE RETENTION POLICY rp ON db DURATION INF REPLICATION 3");
-        assert!(matches!(s, Statement::CreateRetentionPolicy(ref c) if c.duration == 0 && c.shard_duration.is_none() && !c.default));
+        assert!(
+            matches!(s, Statement::CreateRetentionPolicy(ref c) if c.duration == 0 && c.shard_duration.is_none() && !c.default)
+        );
         round_trip("CREATE RETENTION POLICY rp ON db DURATION 1d REPLICATION 1 SHARD DURATION 0s");
         let s = round_trip(
             "ALTER RETENTION POLICY rp2 ON rpdb DURATION 5d SHARD DURATION 3h REPLICATION 1 DEFAULT",
@@ -289,12 +302,19 @@ mod tests {
         assert_eq!(a.replication, Some(1));
         assert!(a.default);
         let s = round_trip("ALTER RETENTION POLICY rp1 ON rpdb DEFAULT");
-        assert!(matches!(s, Statement::AlterRetentionPolicy(ref a) if a.default && a.duration.is_none()));
+        assert!(
+            matches!(s, Statement::AlterRetentionPolicy(ref a) if a.default && a.duration.is_none())
+        );
         round_trip("ALTER RETENTION POLICY rp1 ON rpdb DURATION INF");
         round_trip("ALTER RETENTION POLICY DEFAULT ON db REPLICATION 2");
         let s = round_trip("DROP RETENTION POLICY \"my rp\" ON \"my db\"");
-        assert!(matches!(s, Statement::DropRetentionPolicy(ref d) if d.name == "my rp" && d.database == "my db"));
-        assert_eq!(round_trip("DROP SHARD 42"), Statement::DropShard(crate::ast::DropShardStatement { id: 42 }));
+        assert!(
+            matches!(s, Statement::DropRetentionPolicy(ref d) if d.name == "my rp" && d.database == "my db")
+        );
+        assert_eq!(
+            round_trip("DROP SHARD 42"),
+            Statement::DropShard(crate::ast::DropShardStatement { id: 42 })
+        );
         assert_eq!(round_trip("show shards"), Statement::ShowShards);
         assert_eq!(round_trip("SHOW SHARD GROUPS"), Statement::ShowShardGroups);
     }

@@ -7,15 +7,14 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex, RwLock};
 use roaring::RoaringBitmap;
 
+use super::retention::new_retention_policy;
 use super::types::{EngineConfig, EngineError, RetentionPolicyInfo, RetentionPolicySpec};
 use crate::catalog::SeriesCatalog;
 use crate::files::{META_FILE, WAL_DIR, database_dir, index_dir, series_dir, shard_dir};
 use crate::index::SeriesIndex;
-use super::retention::new_retention_policy;
 use crate::meta::MAX_NAME_LEN;
 use crate::meta::{
-    DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta,
-    new_shard_group_bounds,
+    DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta, new_shard_group_bounds,
 };
 use crate::model::{SeriesId, Timestamp};
 use crate::segment::ChunkCache;

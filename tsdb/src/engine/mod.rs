@@ -36,6 +36,6 @@ pub use types::{
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_schema;
-#[cfg(test)]
 mod tests_retention;
+#[cfg(test)]
+mod tests_schema;

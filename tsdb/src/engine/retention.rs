@@ -107,7 +107,9 @@ fn check_duration_floor(duration: i64) -> Result<(), EngineError> {
 
 /// A policy from a `CREATE RETENTION POLICY` / `CREATE DATABASE … WITH` spec (name `autogen` when
 /// unnamed), validated as InfluxDB does before it looks at the database; `default` is false.
-pub fn check_retention_policy(spec: &RetentionPolicySpec) -> Result<RetentionPolicyInfo, EngineError> {
+pub fn check_retention_policy(
+    spec: &RetentionPolicySpec,
+) -> Result<RetentionPolicyInfo, EngineError> {
     let name = spec.name.clone().unwrap_or_else(|| "autogen".to_string());
     validate_name("retention policy", &name)?;
     let duration = spec.duration.unwrap_or(0);
@@ -121,7 +123,8 @@ pub fn check_retention_policy(spec: &RetentionPolicySpec) -> Result<RetentionPol
             "retention policy replication factor must be at least 1".into(),
         ));
     }
-    let shard_group_duration = normalised_shard_duration(spec.shard_duration.unwrap_or(0), duration);
+    let shard_group_duration =
+        normalised_shard_duration(spec.shard_duration.unwrap_or(0), duration);
     check_durations(duration, shard_group_duration)?;
     Ok(RetentionPolicyInfo {
         name,
@@ -267,9 +270,8 @@ impl Engine {
             (r.shard_groups.iter().map(|g| g.id).collect(), true)
         })?;
         // The policy's directory, now empty unless a policy of the same name was created since.
-        let _ = std::fs::remove_dir(
-            database_dir(&self.config.data_dir, db).join(path_component(name)),
-        );
+        let _ =
+            std::fs::remove_dir(database_dir(&self.config.data_dir, db).join(path_component(name)));
         if dropped > 0 {
             self.flush()?;
         }

@@ -108,7 +108,11 @@ fn create_validates_as_influxdb() {
         "retention policy duration must be greater than the shard duration"
     );
     assert_eq!(
-        invalid(e.create_retention_policy("db", &spec("rp2", HOUR_NANOS, Some(2 * HOUR_NANOS)), false)),
+        invalid(e.create_retention_policy(
+            "db",
+            &spec("rp2", HOUR_NANOS, Some(2 * HOUR_NANOS)),
+            false
+        )),
         "retention policy duration must be greater than the shard duration"
     );
     // Duration checks come before the database lookup; then the database.
@@ -202,7 +206,15 @@ fn alter_validates_and_everything_persists() {
         .retention_policies("db")
         .unwrap()
         .into_iter()
-        .map(|r| (r.name, r.duration, r.shard_group_duration, r.replication, r.default))
+        .map(|r| {
+            (
+                r.name,
+                r.duration,
+                r.shard_group_duration,
+                r.replication,
+                r.default,
+            )
+        })
         .collect();
     assert_eq!(
         rps,
@@ -285,7 +297,10 @@ fn expiry_drops_old_groups_files_and_what_only_lived_there() {
     assert!(old_dir.exists());
     assert_eq!(measurements(&e), ["cpu", "gone"]);
     // Not yet: end + duration == now' is not before now'.
-    assert_eq!(e.enforce_retention_at(g_old.end + 2 * HOUR_NANOS).unwrap(), 0);
+    assert_eq!(
+        e.enforce_retention_at(g_old.end + 2 * HOUR_NANOS).unwrap(),
+        0
+    );
     assert_eq!(
         e.enforce_retention_at(g_old.end + 2 * HOUR_NANOS + 1)
             .unwrap(),
@@ -325,7 +340,10 @@ fn retention_of_one_hour_drops_everything_three_hours_later() {
     let out = write(
         &e,
         None,
-        &[("m", "early", now - 50 * 60 * 1_000_000_000), ("m", "late", now)],
+        &[
+            ("m", "early", now - 50 * 60 * 1_000_000_000),
+            ("m", "late", now),
+        ],
     );
     assert_eq!(out.dropped, 0);
     // Beyond the retention window: refused.
@@ -358,7 +376,11 @@ fn drop_shard_removes_one_group_and_a_restart_keeps_it_gone() {
         write(
             &e,
             None,
-            &[("cpu", "a", T0), ("cpu", "b", T0), ("cpu", "a", T0 + 2 * WEEK)],
+            &[
+                ("cpu", "a", T0),
+                ("cpu", "b", T0),
+                ("cpu", "a", T0 + 2 * WEEK),
+            ],
         );
         let groups = e.shard_groups();
         let first = groups.iter().find(|g| g.start <= T0 && T0 < g.end).unwrap();
@@ -417,12 +439,7 @@ fn a_scan_racing_a_drop_finishes_on_the_deleted_files() {
     // One more row in a memtable.
     write(&e, None, &[("cpu", "a", T0 + 3 * WEEK)]);
     let groups = e
-        .group_series(
-            &IndexScope::all_time("db"),
-            "cpu",
-            &TagPredicate::All,
-            &[],
-        )
+        .group_series(&IndexScope::all_time("db"), "cpu", &TagPredicate::All, &[])
         .unwrap();
     let req = ScanRequest {
         database: "db".into(),
