@@ -306,7 +306,7 @@ fn expiry_drops_old_groups_files_and_what_only_lived_there() {
             .unwrap(),
         1
     );
-    assert_eq!(e.shard_groups(), [g_new.clone()]);
+    assert_eq!(e.shard_groups(), std::slice::from_ref(g_new));
     assert!(!old_dir.exists());
     assert_eq!(measurements(&e), ["cpu"]);
     assert_eq!(hosts(&e, None, "cpu"), ["both", "new"]);
