@@ -49,6 +49,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub index: IndexConfig,
     pub coordinator: CoordinatorConfig,
+    pub retention: RetentionConfig,
 }
 
 /// `[http]`: the listener and the write endpoints.
@@ -136,6 +137,27 @@ impl Default for IndexConfig {
             catalog_merge_threshold: engine.catalog.merge_threshold,
             mutable_max_postings: engine.index.mutable_max_postings,
             max_segments: engine.index.max_segments,
+        }
+    }
+}
+
+/// `[retention]`: the background expiry of shard groups (InfluxDB's section and defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RetentionConfig {
+    /// Drop shard groups whose `end + duration` has passed.
+    pub enabled: bool,
+    /// How often to look for expired shard groups.
+    #[serde(with = "human_duration")]
+    pub check_interval: Duration,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        let engine = tsdb::EngineConfig::new(DEFAULT_DATA_DIR);
+        RetentionConfig {
+            enabled: engine.retention_enabled,
+            check_interval: engine.retention_check_interval,
         }
     }
 }
@@ -255,6 +277,13 @@ impl Config {
                 reason: "must be positive with wal-sync = \"periodic\"".into(),
             });
         }
+        if self.retention.enabled && self.retention.check_interval.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "retention.check-interval",
+                value: "0s".into(),
+                reason: "must be positive while retention is enabled".into(),
+            });
+        }
         if self.data.flush_interval.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "data.flush-interval",
@@ -283,6 +312,8 @@ impl Config {
         engine.flush_interval = self.data.flush_interval;
         engine.decoded_cache_max_bytes = self.data.decoded_cache_size.0;
         engine.compaction_min_segments = self.data.compaction_min_segments;
+        engine.retention_enabled = self.retention.enabled;
+        engine.retention_check_interval = self.retention.check_interval;
         engine.catalog.cache_entries = self.index.series_cache_entries;
         engine.catalog.merge_threshold = self.index.catalog_merge_threshold;
         engine.index.mutable_max_postings = self.index.mutable_max_postings;
@@ -583,6 +614,30 @@ mod tests {
         c.http.max_body_size = ByteSize(123);
         let back = parse(&c.to_toml()).ok();
         assert_eq!(back, Some(c));
+    }
+
+    #[test]
+    fn retention_section() {
+        let c = parse("").unwrap_or_default();
+        assert!(c.retention.enabled);
+        assert_eq!(c.retention.check_interval, Duration::from_secs(30 * 60));
+        let c = parse("[retention]\nenabled = false\ncheck-interval = \"5m\"\n").ok();
+        let e = c.as_ref().map(Config::engine_config);
+        assert_eq!(
+            e.map(|e| (e.retention_enabled, e.retention_check_interval)),
+            Some((false, Duration::from_secs(300)))
+        );
+        let bad = parse("[retention]\ncheck-interval = \"0s\"\n");
+        assert!(
+            matches!(
+                bad,
+                Err(ConfigError::Invalid {
+                    key: "retention.check-interval",
+                    ..
+                })
+            ),
+            "{bad:?}"
+        );
     }
 
     #[test]

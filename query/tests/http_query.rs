@@ -215,9 +215,9 @@ async fn database_errors_and_not_executed() {
         b.contains("\"values\":[[\"2024-01-01T00:00:00+01:00\","),
         "{b}"
     );
-    let b = select(&f, "SHOW SHARDS").await;
+    let b = select(&f, "SHOW USERS").await;
     assert!(
-        b.contains("\"error\":\"the statement SHOW SHARDS is not supported yet\""),
+        b.contains("\"error\":\"the statement SHOW USERS is not supported yet\""),
         "{b}"
     );
 }

@@ -9,6 +9,7 @@ mod limits;
 mod meta_session;
 mod output_formats;
 mod ping_health;
+mod retention;
 mod schema_golden;
 mod stored_points;
 mod support;

@@ -3,7 +3,7 @@
 use super::store::Store;
 
 use super::error::ExecError;
-use super::{meta, schema, select};
+use super::{meta, retention, schema, select};
 use crate::ast::Statement;
 use crate::response::{Message, Series, StatementResult};
 
@@ -112,15 +112,15 @@ fn execute_statement(
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }
-        // Parsed only once issue 5's retention and continuous-query work lands; until then the
-        // parser yields `Unsupported` for them and these arms are unreachable.
-        Statement::CreateRetentionPolicy(_)
-        | Statement::AlterRetentionPolicy(_)
-        | Statement::DropRetentionPolicy(_)
-        | Statement::ShowShards
-        | Statement::ShowShardGroups
-        | Statement::DropShard(_)
-        | Statement::CreateContinuousQuery(_)
+        Statement::CreateRetentionPolicy(s) => retention::create_retention_policy(engine, s),
+        Statement::AlterRetentionPolicy(s) => retention::alter_retention_policy(engine, s),
+        Statement::DropRetentionPolicy(s) => retention::drop_retention_policy(engine, s),
+        Statement::ShowShards => Ok(retention::show_shards(engine)),
+        Statement::ShowShardGroups => Ok(retention::show_shard_groups(engine)),
+        Statement::DropShard(s) => retention::drop_shard(engine, s.id),
+        // Parsed only once issue 5's continuous-query work lands; until then the parser yields
+        // `Unsupported` for them and these arms are unreachable.
+        Statement::CreateContinuousQuery(_)
         | Statement::DropContinuousQuery(_)
         | Statement::ShowContinuousQueries
         | Statement::ShowContinuousQueryStats(_)

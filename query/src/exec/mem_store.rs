@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
+use tsdb::engine::{
+    RetentionPolicyInfo, RetentionPolicySpec, RetentionPolicyUpdate, ShardGroupInfo,
+    check_retention_policy, check_retention_update,
+};
 use tsdb::{
     Column, EngineError, FieldType, FieldValue, IndexScope, PointBatch, ReadRequest, SeriesData,
     TagPredicate, WriteOutcome,
@@ -166,6 +169,86 @@ impl Store for MemStore {
             .find(|(n, _)| n == db)
             .map(|(_, rps)| rps.clone())
             .ok_or_else(|| EngineError::DatabaseNotFound(db.to_owned()))
+    }
+
+    /// Validated as the engine validates; a policy of the same name must be identical.
+    fn create_retention_policy(
+        &self,
+        db: &str,
+        spec: &RetentionPolicySpec,
+        make_default: bool,
+    ) -> Result<(), EngineError> {
+        let mut info = check_retention_policy(spec)?;
+        let mut inner = self.lock();
+        let rps = inner
+            .databases
+            .iter_mut()
+            .find(|(n, _)| n == db)
+            .map(|(_, rps)| rps)
+            .ok_or_else(|| EngineError::DatabaseNotFound(db.to_owned()))?;
+        if let Some(e) = rps.iter().find(|r| r.name == info.name) {
+            let same = (e.duration, e.shard_group_duration, e.replication)
+                == (info.duration, info.shard_group_duration, info.replication);
+            return match (same, make_default && !e.default) {
+                (false, _) => Err(EngineError::Invalid(
+                    "retention policy already exists".into(),
+                )),
+                (true, true) => Err(EngineError::Invalid(
+                    "retention policy conflicts with an existing policy".into(),
+                )),
+                (true, false) => Ok(()),
+            };
+        }
+        if make_default {
+            rps.iter_mut().for_each(|r| r.default = false);
+        }
+        info.default = make_default;
+        rps.push(info);
+        Ok(())
+    }
+
+    fn alter_retention_policy(
+        &self,
+        db: &str,
+        name: &str,
+        update: &RetentionPolicyUpdate,
+    ) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        let rps = inner
+            .databases
+            .iter_mut()
+            .find(|(n, _)| n == db)
+            .map(|(_, rps)| rps)
+            .ok_or_else(|| EngineError::DatabaseNotFound(db.to_owned()))?;
+        let pos = rps
+            .iter()
+            .position(|r| r.name == name)
+            .ok_or_else(|| EngineError::RetentionPolicyNotFound(name.to_owned()))?;
+        let new = check_retention_update(&rps[pos], update)?;
+        if update.make_default {
+            rps.iter_mut().for_each(|r| r.default = false);
+        }
+        rps[pos] = new;
+        Ok(())
+    }
+
+    /// Idempotent; drops the policy's points.
+    fn drop_retention_policy(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        if let Some((_, rps)) = inner.databases.iter_mut().find(|(n, _)| n == db) {
+            rps.retain(|r| r.name != name);
+        }
+        inner.points.retain(|p| p.db != db || p.rp != name);
+        Ok(())
+    }
+
+    /// The memory store has no shards.
+    fn shard_groups(&self) -> Vec<ShardGroupInfo> {
+        Vec::new()
+    }
+
+    fn drop_shard(&self, _id: u64) -> Result<(), EngineError> {
+        Ok(())
     }
 
     fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {

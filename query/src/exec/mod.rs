@@ -21,6 +21,7 @@ mod limits;
 mod manager;
 mod mem_store;
 mod meta;
+mod retention;
 mod schema;
 mod select;
 mod store;

@@ -1,7 +1,9 @@
 //! The storage operations statements need, as a trait: [`tsdb::Engine`] implements it, and
 //! [`super::MemStore`] is an in-memory stand-in for tests.
 
-use tsdb::engine::{RetentionPolicyInfo, RetentionPolicySpec};
+use tsdb::engine::{
+    RetentionPolicyInfo, RetentionPolicySpec, RetentionPolicyUpdate, ShardGroupInfo,
+};
 use tsdb::{
     Engine, EngineError, FieldType, IndexScope, PointBatch, ReadRequest, ScanBatch, ScanRequest,
     ScanSink, SeriesData, SeriesGroups, TagPredicate, Timestamp, WriteError, WriteOutcome,
@@ -19,6 +21,23 @@ pub trait Store: Send + Sync {
     ) -> Result<(), EngineError>;
     fn drop_database(&self, name: &str) -> Result<(), EngineError>;
     fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError>;
+    // Retention policies and shards: semantics on the same-named `tsdb::Engine` methods
+    // (`tsdb/src/engine/retention.rs`).
+    fn create_retention_policy(
+        &self,
+        db: &str,
+        spec: &RetentionPolicySpec,
+        make_default: bool,
+    ) -> Result<(), EngineError>;
+    fn alter_retention_policy(
+        &self,
+        db: &str,
+        name: &str,
+        update: &RetentionPolicyUpdate,
+    ) -> Result<(), EngineError>;
+    fn drop_retention_policy(&self, db: &str, name: &str) -> Result<(), EngineError>;
+    fn shard_groups(&self) -> Vec<ShardGroupInfo>;
+    fn drop_shard(&self, id: u64) -> Result<(), EngineError>;
     fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError>;
     fn field_keys(
         &self,
@@ -183,6 +202,31 @@ impl Store for Engine {
     }
     fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError> {
         Engine::retention_policies(self, db)
+    }
+    fn create_retention_policy(
+        &self,
+        db: &str,
+        spec: &RetentionPolicySpec,
+        make_default: bool,
+    ) -> Result<(), EngineError> {
+        Engine::create_retention_policy(self, db, spec, make_default)
+    }
+    fn alter_retention_policy(
+        &self,
+        db: &str,
+        name: &str,
+        update: &RetentionPolicyUpdate,
+    ) -> Result<(), EngineError> {
+        Engine::alter_retention_policy(self, db, name, update)
+    }
+    fn drop_retention_policy(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        Engine::drop_retention_policy(self, db, name)
+    }
+    fn shard_groups(&self) -> Vec<ShardGroupInfo> {
+        Engine::shard_groups(self)
+    }
+    fn drop_shard(&self, id: u64) -> Result<(), EngineError> {
+        Engine::drop_shard(self, id)
     }
     fn measurements(&self, db: &str) -> Result<Vec<String>, EngineError> {
         Engine::measurements(self, db)

@@ -125,9 +125,24 @@ impl ParseError {
                 '=', '~', '<', '>', '!', '(', ',', '+', '-', '*', '%', '&', '|', '^',
             ])
             && !trimmed.ends_with("--");
+        // (Nor after a duration literal: 1.6.7's scanner puts back the character after a
+        // duration's unit but consumes the EOF after a word: `DURATION 1h` EOF is at len + 1.)
+        let last_token = trimmed
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let in_comment = trimmed.contains("/*")
+            || trimmed
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.contains("--"));
+        let after_number = at_eof
+            && !in_comment
+            && last_token.starts_with(|c: char| c.is_ascii_digit())
+            && last_token.ends_with(|c: char| c.is_alphabetic());
         let char = prefix.get(line_start..).map_or(0, |s| s.chars().count())
             + 1
-            + usize::from(at_eof && !after_operator);
+            + usize::from(at_eof && !after_operator && !after_number);
         // …and a single-quoted string one character before its opening quote.
         // (1.6.7 reports an unterminated quoted identifier and an unterminated regex one character
         // before their opening character, too.)

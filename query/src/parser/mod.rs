@@ -21,6 +21,7 @@ mod json;
 mod lexical;
 mod meta;
 mod params;
+mod retention;
 mod schema;
 mod select;
 mod statement;

@@ -115,7 +115,8 @@ fn statement(i: &str) -> PResult<'_, Statement> {
             ))
         }
         "DELETE" => super::schema::delete(rest),
-        "GRANT" | "REVOKE" | "ALTER" | "SET" => Ok(unsupported(at, false)),
+        "ALTER" => super::retention::alter(rest),
+        "GRANT" | "REVOKE" | "SET" => Ok(unsupported(at, false)),
         _ => failure(at, Kind::Expected(STATEMENT_EXPECTED.to_vec())),
     }
 }

@@ -7,15 +7,15 @@ use std::thread::JoinHandle;
 use parking_lot::{Condvar, Mutex, RwLock};
 use roaring::RoaringBitmap;
 
+use super::retention::new_retention_policy;
 use super::types::{EngineConfig, EngineError, RetentionPolicyInfo, RetentionPolicySpec};
 use crate::catalog::SeriesCatalog;
 use crate::files::{META_FILE, WAL_DIR, database_dir, index_dir, series_dir, shard_dir};
 use crate::index::SeriesIndex;
+use crate::meta::MAX_NAME_LEN;
 use crate::meta::{
-    DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta,
-    default_shard_group_duration, shard_group_start,
+    DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta, new_shard_group_bounds,
 };
-use crate::meta::{HOUR_NANOS, MAX_NAME_LEN};
 use crate::model::{SeriesId, Timestamp};
 use crate::segment::ChunkCache;
 use crate::shard::Shard;
@@ -308,8 +308,7 @@ impl Engine {
             if let Some(g) = r.shard_group_for(t) {
                 return Ok::<_, EngineError>((*g, false));
             }
-            let start = shard_group_start(t, r.shard_group_duration);
-            let end = start.saturating_add(r.shard_group_duration);
+            let (start, end) = new_shard_group_bounds(t, r.shard_group_duration, &r.shard_groups);
             let g = ShardGroupMeta {
                 id: next,
                 start,
@@ -440,37 +439,4 @@ fn validate_name(what: &str, name: &str) -> Result<(), EngineError> {
         )));
     }
     Ok(())
-}
-
-/// Builds a retention policy from a `WITH …` spec, with InfluxDB's validation.
-pub(super) fn new_retention_policy(
-    spec: &RetentionPolicySpec,
-) -> Result<RetentionPolicyMeta, EngineError> {
-    let name = spec.name.clone().unwrap_or_else(|| "autogen".to_string());
-    validate_name("retention policy", &name)?;
-    let duration = spec.duration.unwrap_or(0);
-    if duration != 0 && duration < HOUR_NANOS {
-        return Err(EngineError::Invalid(
-            "retention policy duration must be at least 1h0m0s".into(),
-        ));
-    }
-    let mut sgd = match spec.shard_duration {
-        Some(d) if d > 0 => d,
-        _ => default_shard_group_duration(duration),
-    };
-    if sgd < HOUR_NANOS {
-        sgd = HOUR_NANOS;
-    }
-    if duration != 0 && duration < sgd {
-        return Err(EngineError::Invalid(
-            "retention policy duration must be greater than the shard duration".into(),
-        ));
-    }
-    Ok(RetentionPolicyMeta {
-        name,
-        duration,
-        shard_group_duration: sgd,
-        replication: spec.replication.unwrap_or(1),
-        shard_groups: Vec::new(),
-    })
 }

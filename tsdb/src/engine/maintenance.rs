@@ -1,12 +1,12 @@
-//! Background work: flushing memtables, compacting segments, dropping expired shards.
+//! Background work: flushing memtables, compacting segments, dropping expired shards (every
+//! `retention_check_interval`, `retention.rs`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::engine::{Engine, LiveSeries, storage};
+use super::engine::{Engine, storage};
 use super::types::EngineError;
-use super::write::now_nanos;
 use crate::shard::Shard;
 
 /// Largest number of rows one compaction merges (bounds its memory).
@@ -95,54 +95,6 @@ impl Engine {
         self.all_shards().iter().map(|s| s.segment_count()).sum()
     }
 
-    /// Removes shard groups whose end lies before `now - duration` of their retention policy.
-    pub fn enforce_retention(&self) -> Result<usize, EngineError> {
-        let now = now_nanos();
-        let expired: Vec<(String, String, u64)> = self.meta.read(|m| {
-            let mut v = Vec::new();
-            for d in &m.databases {
-                for r in &d.retention_policies {
-                    if r.duration == 0 {
-                        continue;
-                    }
-                    for g in &r.shard_groups {
-                        if g.end < now.saturating_sub(r.duration) {
-                            v.push((d.name.clone(), r.name.clone(), g.id));
-                        }
-                    }
-                }
-            }
-            v
-        });
-        if expired.is_empty() {
-            return Ok(0);
-        }
-        self.meta.update(|m| {
-            for d in &mut m.databases {
-                for r in &mut d.retention_policies {
-                    r.shard_groups.retain(|g| {
-                        !expired
-                            .iter()
-                            .any(|(db, rp, id)| db == &d.name && rp == &r.name && *id == g.id)
-                    });
-                }
-            }
-            Ok::<_, EngineError>(((), true))
-        })?;
-        for (db, _, id) in &expired {
-            if let Some(dbh) = self.database(db) {
-                let removed = dbh.shards.write().remove(id);
-                if let Some(shard) = removed {
-                    shard.delete_files().map_err(storage)?;
-                    // Series left without data disappear from the live sets and the index.
-                    *dbh.write_lock.lock() = LiveSeries::rebuild(&dbh.shards.read());
-                    dbh.maintain_index(true, true)?;
-                }
-            }
-        }
-        Ok(expired.len())
-    }
-
     /// Lets every database's series index write its mutable layer and merge segments when over
     /// its thresholds; `force_flush` writes any new series to a segment (flush, shutdown: a
     /// restart then opens segments instead of re-indexing), `force_merge` merges and purges.
@@ -196,7 +148,9 @@ pub(super) fn start_background(engine: &Arc<Engine>) {
                     }
                     last_index = Instant::now();
                 }
-                if last_retention.elapsed() >= Duration::from_secs(60) {
+                if engine.config.retention_enabled
+                    && last_retention.elapsed() >= engine.config.retention_check_interval
+                {
                     if let Err(e) = engine.enforce_retention() {
                         tracing::error!(error = %e, "retention enforcement failed");
                     }

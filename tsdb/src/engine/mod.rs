@@ -16,6 +16,7 @@ mod engine;
 mod limits;
 mod maintenance;
 mod read;
+mod retention;
 mod scan;
 mod schema;
 mod types;
@@ -23,6 +24,9 @@ mod wal_record;
 mod write;
 
 pub use engine::Engine;
+pub use retention::{
+    RetentionPolicyUpdate, ShardGroupInfo, check_retention_policy, check_retention_update,
+};
 pub use scan::{GroupTable, ScanBatch, ScanRequest, ScanSink, SeriesGroups, groups_from_tags};
 pub use types::{
     EngineConfig, EngineError, IndexScope, ReadRequest, RetentionPolicyInfo, RetentionPolicySpec,
@@ -31,5 +35,7 @@ pub use types::{
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_retention;
 #[cfg(test)]
 mod tests_schema;

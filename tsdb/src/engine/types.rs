@@ -29,6 +29,11 @@ pub struct EngineConfig {
     /// Bytes of decoded column chunks kept for later scans ([`crate::segment::ChunkCache`];
     /// 0 disables the cache).
     pub decoded_cache_max_bytes: u64,
+    /// Drop expired shard groups in the background (`[retention] enabled`).
+    pub retention_enabled: bool,
+    /// How often the background task looks for expired shard groups (`[retention]
+    /// check-interval`, InfluxDB's default 30 min).
+    pub retention_check_interval: Duration,
 }
 
 impl EngineConfig {
@@ -45,6 +50,8 @@ impl EngineConfig {
             compaction_min_segments: 4,
             background: true,
             decoded_cache_max_bytes: 256 << 20,
+            retention_enabled: true,
+            retention_check_interval: Duration::from_secs(30 * 60),
         }
     }
 }

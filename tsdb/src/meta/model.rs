@@ -76,9 +76,40 @@ pub fn default_shard_group_duration(duration: i64) -> i64 {
     }
 }
 
-/// Start of the shard group of width `duration` containing `t` (floor towards -inf, epoch aligned).
+/// Nanoseconds from Go's zero time (0001-01-01T00:00:00Z, a Monday) to the Unix epoch.
+const GO_ZERO_TO_UNIX_NANOS: i128 = 62_135_596_800 * 1_000_000_000;
+
+/// Start of the shard group of width `duration` containing `t`: Go's `t.Truncate(duration)`, which
+/// counts from year 1 rather than from the Unix epoch — so 7-day groups start on Mondays, as
+/// InfluxDB's do (hour and day widths divide the offset and align to the epoch as well).
 pub fn shard_group_start(t: Timestamp, duration: i64) -> Timestamp {
-    t.div_euclid(duration) * duration
+    if duration <= 0 {
+        return t;
+    }
+    let abs = i128::from(t) + GO_ZERO_TO_UNIX_NANOS;
+    let start = abs - abs.rem_euclid(i128::from(duration)) - GO_ZERO_TO_UNIX_NANOS;
+    i64::try_from(start).unwrap_or(Timestamp::MIN)
+}
+
+/// The `[start, end)` of a new shard group for `t` in a policy whose existing `groups` do not
+/// contain `t`: `[shard_group_start(t), +duration)`, shrunk so it overlaps none of them (after an
+/// `ALTER … SHARD DURATION` old and new widths may straddle), end capped at the largest time.
+pub fn new_shard_group_bounds(
+    t: Timestamp,
+    duration: i64,
+    groups: &[ShardGroupMeta],
+) -> (Timestamp, Timestamp) {
+    let mut start = shard_group_start(t, duration);
+    let mut end = start.saturating_add(duration.max(1));
+    for g in groups {
+        if g.end <= t && g.end > start {
+            start = g.end;
+        }
+        if g.start > t && g.start < end {
+            end = g.start;
+        }
+    }
+    (start, end)
 }
 
 #[cfg(test)]
@@ -100,10 +131,34 @@ mod tests {
         assert_eq!(shard_group_start(0, HOUR_NANOS), 0);
         assert_eq!(shard_group_start(HOUR_NANOS - 1, HOUR_NANOS), 0);
         assert_eq!(shard_group_start(-1, HOUR_NANOS), -HOUR_NANOS);
-        // 7-day groups are aligned to the epoch (a Thursday), as InfluxDB's are.
+        // 7-day groups start on Mondays, as InfluxDB's do (recorded: 2017-07-14 falls in the
+        // group starting 2017-07-10; 2024-01-01 is a Monday; the epoch's group starts 1969-12-29).
+        assert_eq!(
+            shard_group_start(1_500_000_000_000_000_000, 7 * DAY),
+            1_499_644_800_000_000_000
+        );
         assert_eq!(
             shard_group_start(1_704_067_200_000_000_000, 7 * DAY),
-            1_703_721_600_000_000_000
+            1_704_067_200_000_000_000
         );
+        assert_eq!(shard_group_start(0, 7 * DAY), -3 * DAY);
+        assert!(shard_group_start(Timestamp::MIN, 7 * DAY) <= Timestamp::MIN + 7 * DAY);
+    }
+
+    #[test]
+    fn new_groups_never_overlap_existing_ones() {
+        let g = |id, start, end| ShardGroupMeta { id, start, end };
+        // A 1 h group exists at [2h, 3h); a 1 d group for t = 5h must start after it.
+        let groups = [g(1, 2 * HOUR_NANOS, 3 * HOUR_NANOS)];
+        assert_eq!(
+            new_shard_group_bounds(5 * HOUR_NANOS, DAY, &groups),
+            (3 * HOUR_NANOS, DAY)
+        );
+        // …and for t = 1h it must end where the existing one starts.
+        assert_eq!(
+            new_shard_group_bounds(HOUR_NANOS, DAY, &groups),
+            (0, 2 * HOUR_NANOS)
+        );
+        assert_eq!(new_shard_group_bounds(HOUR_NANOS, DAY, &[]), (0, DAY));
     }
 }

@@ -23,7 +23,10 @@ impl Shard {
         if min > max {
             return Ok(());
         }
-        let _m = self.maintenance.lock();
+        let dropped = self.maintenance.lock();
+        if *dropped {
+            return Ok(());
+        }
         let covers_shard = min <= self.start && max >= self.end.saturating_sub(1);
         let hit =
             |id: u32, t: Timestamp| t >= min && t <= max && series.is_none_or(|s| s.contains(id));

@@ -63,8 +63,9 @@ pub struct Shard {
     pub end: Timestamp,
     pub(super) dir: PathBuf,
     pub(super) state: RwLock<State>,
-    /// Serialises flush, compaction and deletes of this shard (they all rewrite the manifest).
-    pub(super) maintenance: Mutex<()>,
+    /// Serialises flush, compaction and deletes of this shard (they all rewrite the manifest);
+    /// holds `true` once [`Shard::delete_files`] removed the shard, after which they do nothing.
+    pub(super) maintenance: Mutex<bool>,
 }
 
 impl Shard {
@@ -144,7 +145,7 @@ impl Shard {
             end,
             dir: dir.to_path_buf(),
             state: RwLock::new(state),
-            maintenance: Mutex::new(()),
+            maintenance: Mutex::new(false),
         };
         shard.refresh_presence_after_tombstones()?;
         Ok(shard)
@@ -186,7 +187,10 @@ impl Shard {
     /// Writes every frozen memtable to segments and publishes them. The caller has made the series
     /// ids they reference durable (catalog sync).
     pub fn flush_frozen(&self, opts: &SegmentOptions) -> Result<(), ShardError> {
-        let _m = self.maintenance.lock();
+        let dropped = self.maintenance.lock();
+        if *dropped {
+            return Ok(());
+        }
         loop {
             let Some(mem) = self.state.read().frozen.first().cloned() else {
                 return Ok(());
@@ -267,7 +271,10 @@ impl Shard {
         max_rows: u64,
         opts: &SegmentOptions,
     ) -> Result<usize, ShardError> {
-        let _m = self.maintenance.lock();
+        let dropped = self.maintenance.lock();
+        if *dropped {
+            return Ok(0);
+        }
         let candidates: Vec<(String, Vec<LiveSegment>)> = self
             .state
             .read()
@@ -466,8 +473,13 @@ impl Shard {
         Ok(())
     }
 
-    /// Deletes the shard's files (after it was removed from the metadata).
+    /// Deletes the shard's files (after it was removed from the metadata and the engine's shard
+    /// map). Waits for a flush, compaction or delete of the shard in progress; later ones do
+    /// nothing. Readers holding the shard keep working: its segments stay memory-mapped (an
+    /// unlinked file lives on while mapped) and its memtables in memory.
     pub fn delete_files(&self) -> Result<(), ShardError> {
+        let mut dropped = self.maintenance.lock();
+        *dropped = true;
         match std::fs::remove_dir_all(&self.dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
