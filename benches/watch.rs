@@ -7,15 +7,23 @@
 //!
 //! The WAL runs with `SyncMode::None` so the fsync does not hide the CPU cost being measured; the
 //! memtables are flushed outside the timed section every 100 batches. Throughput is in points.
+//!
+//! `watch_mark_5000` times the marking step alone over the same batches (it does not depend on
+//! the disk or on the other load of a shared machine as much as a whole write does), beside a
+//! naive marker that locks every watch for every point.
 #![allow(clippy::unwrap_used)]
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tsdb::wal::{SyncMode, WalOptions};
-use tsdb::{Engine, EngineConfig, FieldValue, MeasurementFilter, PointBatch, WatchSpec};
+use tsdb::watch::{BatchMarker, WatchRegistry};
+use tsdb::{
+    Engine, EngineConfig, FieldValue, MeasurementFilter, PointBatch, WatchSpec, WriteOrigin,
+};
 
 const POINTS: usize = 5_000;
 const SERIES: usize = 1_000;
@@ -132,5 +140,67 @@ fn write_cost(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, write_cost);
+/// The marking step alone (what `write` adds under the flush gate), over the same batches: the
+/// real `BatchMarker` beside a naive one that takes each watch's lock for every point.
+fn marking_only(c: &mut Criterion) {
+    let hosts: Vec<String> = (0..SERIES).map(|i| format!("mx-{i:04}")).collect();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("watches.tdb");
+    let reg = WatchRegistry::open(&path).unwrap();
+    let intervals = [10 * S, 60 * S, 3600 * S];
+    for k in 0..20 {
+        let id = format!("cq{k}");
+        reg.register(
+            &id,
+            WatchSpec {
+                database: "db".into(),
+                retention_policy: None,
+                measurements: MeasurementFilter::Names(vec!["latency".into()]),
+                interval: intervals[k % 3],
+                offset: 0,
+            },
+        )
+        .unwrap();
+        let w = reg.get(&id).unwrap();
+        w.begin_window(T0 - intervals[k % 3], T0);
+        w.set_floor(T0 - 7 * 24 * 3600 * S);
+    }
+    let ws = reg.for_database("db").unwrap();
+    let naive_sets: Vec<Mutex<BTreeSet<i64>>> =
+        (0..20).map(|_| Mutex::new(BTreeSet::new())).collect();
+    let mut g = c.benchmark_group("watch_mark_5000");
+    g.throughput(Throughput::Elements(POINTS as u64))
+        .sample_size(30);
+    for (name, late) in [("on_time", false), ("5pct_late", true)] {
+        let b = batch(&hosts, late);
+        g.bench_function(BenchmarkId::new("batch_marker", name), |bench| {
+            bench.iter(|| {
+                if let Some(mut m) = BatchMarker::new(&ws, "autogen", WriteOrigin::Client) {
+                    for p in &b.points {
+                        m.point(&p.measurement, p.timestamp);
+                    }
+                    m.finish();
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::new("naive_lock_per_point", name), |bench| {
+            bench.iter(|| {
+                for p in &b.points {
+                    for (w, set) in ws.iter().zip(&naive_sets) {
+                        let mut set = set.lock().unwrap();
+                        let st = w.status();
+                        let until = st.marking_until.unwrap_or(i64::MIN);
+                        if st.floor <= p.timestamp && p.timestamp < until {
+                            let iv = w.spec.interval;
+                            set.insert(p.timestamp.div_euclid(iv) * iv);
+                        }
+                    }
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, write_cost, marking_only);
 criterion_main!(benches);
