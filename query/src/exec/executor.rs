@@ -109,6 +109,18 @@ fn execute_statement(
         Statement::Explain(s) => select::execute_explain(engine, s, ctx),
         Statement::ShowQueries => Ok(vec![manager(ctx)?.show()]),
         Statement::KillQuery(k) => manager(ctx)?.kill(k.query_id).map(|()| Vec::new()),
+        Statement::CreateContinuousQuery(s) => {
+            crate::cq::create_continuous_query(engine, s).map(|_| Vec::new())
+        }
+        Statement::DropContinuousQuery(s) => {
+            crate::cq::drop_continuous_query(engine, s).map(|()| Vec::new())
+        }
+        Statement::ShowContinuousQueries => Ok(crate::cq::show_continuous_queries(engine)),
+        Statement::ShowContinuousQueryStats(_) | Statement::BackfillContinuousQuery(_) => {
+            Err(ExecError::Unsupported(
+                "continuous-query statistics and backfill outside a server".into(),
+            ))
+        }
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }
@@ -119,12 +131,7 @@ fn execute_statement(
         | Statement::DropRetentionPolicy(_)
         | Statement::ShowShards
         | Statement::ShowShardGroups
-        | Statement::DropShard(_)
-        | Statement::CreateContinuousQuery(_)
-        | Statement::DropContinuousQuery(_)
-        | Statement::ShowContinuousQueries
-        | Statement::ShowContinuousQueryStats(_)
-        | Statement::BackfillContinuousQuery(_) => Err(ExecError::Unsupported(format!(
+        | Statement::DropShard(_) => Err(ExecError::Unsupported(format!(
             "the statement {}",
             stmt.to_string()
                 .split(' ')

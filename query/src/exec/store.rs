@@ -162,6 +162,34 @@ pub trait Store: Send + Sync {
         min_time: Timestamp,
         max_time: Timestamp,
     ) -> Result<(), EngineError>;
+    // Continuous-query definitions (the normalized `CREATE CONTINUOUS QUERY` text), kept by the
+    // store's meta data. The defaults keep none (a store without CQ support).
+    /// Stores CQ `name` of `db` with its normalized text; re-creating with the identical text is
+    /// a no-op, a different text is InfluxDB's `continuous query already exists`.
+    fn create_continuous_query(
+        &self,
+        db: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<(), EngineError> {
+        let _ = (name, query);
+        Err(EngineError::Invalid(format!(
+            "continuous queries are not supported by this store (database {db})"
+        )))
+    }
+    /// Removes CQ `name` of `db`; an unknown name (or database) is not an error.
+    fn drop_continuous_query(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        let _ = (db, name);
+        Ok(())
+    }
+    /// Every database (in the order of [`Store::databases`]) with its CQs `(name, text)` in
+    /// creation order.
+    fn continuous_queries(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.databases()
+            .into_iter()
+            .map(|d| (d, Vec::new()))
+            .collect()
+    }
 }
 
 impl Store for Engine {

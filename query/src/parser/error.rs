@@ -122,7 +122,7 @@ impl ParseError {
         let trimmed = input.trim_end();
         let after_operator = at_eof
             && trimmed.ends_with([
-                '=', '~', '<', '>', '!', '(', ',', '+', '-', '*', '%', '&', '|', '^',
+                '=', '~', '<', '>', '!', '(', ')', ',', '+', '-', '*', '%', '&', '|', '^',
             ])
             && !trimmed.ends_with("--");
         let char = prefix.get(line_start..).map_or(0, |s| s.chars().count())

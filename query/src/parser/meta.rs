@@ -75,6 +75,7 @@ pub(crate) fn show<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
             }
             Ok((rest, Statement::ShowRetentionPolicies(s)))
         }
+        "CONTINUOUS" => super::continuous::show_continuous(rest),
         w if SHOW_EXPECTED.contains(&w) => Ok(unsupported(start, true)),
         _ => failure(at, Kind::Expected(SHOW_EXPECTED.to_vec())),
     }
@@ -129,6 +130,7 @@ pub(crate) fn create<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
             let (rest, s) = create_database(rest)?;
             Ok((rest, Statement::CreateDatabase(s)))
         }
+        Some((w, rest)) if w == "CONTINUOUS" => super::continuous::create_continuous_query(rest),
         Some((w, _)) if CREATE_EXPECTED.contains(&w.as_str()) => Ok(unsupported(start, false)),
         _ => failure(at, Kind::Expected(CREATE_EXPECTED.to_vec())),
     }
@@ -206,6 +208,7 @@ pub(crate) fn drop<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
         }
         Some((w, rest)) if w == "SERIES" => super::schema::drop_series(rest),
         Some((w, rest)) if w == "MEASUREMENT" => super::schema::drop_measurement(rest),
+        Some((w, rest)) if w == "CONTINUOUS" => super::continuous::drop_continuous_query(rest),
         Some((w, _)) if DROP_EXPECTED.contains(&w.as_str()) => Ok(unsupported(start, false)),
         _ => failure(at, Kind::Expected(DROP_EXPECTED.to_vec())),
     }
