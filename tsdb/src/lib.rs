@@ -19,12 +19,15 @@ pub mod model;
 pub mod segment;
 pub mod shard;
 pub mod wal;
+pub mod watch;
 
 pub use engine::{
     Engine, EngineConfig, EngineError, IndexScope, ReadRequest, ScanBatch, ScanRequest, ScanSink,
     SeriesData, SeriesGroups, WriteError, WriteOutcome,
 };
 pub use index::{TagPredicate, TagRegex};
+pub use meta::ContinuousQueryMeta;
 pub use model::{
     Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp,
 };
+pub use watch::{MeasurementFilter, WatchSpec, WatchStatus, WriteOrigin};

@@ -9,7 +9,9 @@ use roaring::RoaringBitmap;
 
 use super::types::{EngineConfig, EngineError, RetentionPolicyInfo, RetentionPolicySpec};
 use crate::catalog::SeriesCatalog;
-use crate::files::{META_FILE, WAL_DIR, database_dir, index_dir, series_dir, shard_dir};
+use crate::files::{
+    META_FILE, WAL_DIR, WATCHES_FILE, database_dir, index_dir, series_dir, shard_dir,
+};
 use crate::index::SeriesIndex;
 use crate::meta::{
     DatabaseMeta, MetaError, MetaStore, RetentionPolicyMeta, ShardGroupMeta,
@@ -20,6 +22,7 @@ use crate::model::{SeriesId, Timestamp};
 use crate::segment::ChunkCache;
 use crate::shard::Shard;
 use crate::wal::Wal;
+use crate::watch::WatchRegistry;
 
 /// What the write path knows of a database's series, under its write lock.
 #[derive(Default)]
@@ -85,6 +88,8 @@ pub struct Engine {
     pub(super) background: Mutex<Option<JoinHandle<()>>>,
     /// Decoded column chunks shared by every scan.
     pub(super) chunk_cache: ChunkCache,
+    /// Late-write watches (`crate::watch`).
+    pub(super) watches: WatchRegistry,
 }
 
 impl From<MetaError> for EngineError {
@@ -113,9 +118,14 @@ impl Engine {
         for db in &metas {
             databases.insert(db.name.clone(), Arc::new(open_database(&config, db)?));
         }
+        // Watch state before the replay, which marks late points (`crate::watch` invariant 4).
+        let watches = WatchRegistry::open(&root.join(WATCHES_FILE)).map_err(storage)?;
+        if watches.retain(|w| databases.contains_key(&w.spec.database)) {
+            tracing::info!("dropped the watches of databases that no longer exist");
+        }
         // Replay the WAL into the memtables before anyone can write.
         let dbs_for_replay = databases.clone();
-        let mut replayer = super::write::Replayer::new(&meta, dbs_for_replay);
+        let mut replayer = super::write::Replayer::new(&meta, &watches, dbs_for_replay);
         let (wal, stats) = Wal::open(
             &root.join(WAL_DIR),
             config.wal.clone(),
@@ -147,6 +157,7 @@ impl Engine {
             stop: (Mutex::new(false), Condvar::new()),
             background: Mutex::new(None),
             chunk_cache,
+            watches,
         });
         if engine.config.background {
             super::maintenance::start_background(&engine);
@@ -196,6 +207,7 @@ impl Engine {
                 name: name.to_string(),
                 default_rp: rp.name.clone(),
                 retention_policies: vec![rp.clone()],
+                continuous_queries: Vec::new(),
             };
             m.databases.push(db.clone());
             Ok((Some(db), true))
@@ -223,6 +235,10 @@ impl Engine {
             Ok::<_, EngineError>(((), m.databases.len() != before))
         })?;
         let removed = self.databases.write().remove(name);
+        // Its watches go with it (their points are gone).
+        if self.watches.remove_database(name) {
+            self.persist_watches()?;
+        }
         if removed.is_some() {
             let dir = database_dir(&self.config.data_dir, name);
             if let Err(e) = std::fs::remove_dir_all(&dir) {

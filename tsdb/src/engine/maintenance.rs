@@ -41,6 +41,12 @@ impl Engine {
         for s in &shards {
             s.flush_frozen(&self.config.segment).map_err(storage)?;
         }
+        // Every mark of a point in the WAL segments about to go was made inside the gate section
+        // that the freeze above waited for: persist them before the WAL is truncated
+        // (`crate::watch` invariant 3).
+        if !self.watches.is_empty() {
+            self.persist_watches()?;
+        }
         self.wal.remove_before(next_wal_segment).map_err(storage)?;
         // New series go to an index segment too, so a restart opens it instead of re-indexing.
         self.maintain_index(true, false)?;

@@ -12,6 +12,7 @@
 //! 4. Points dropped at validation (type conflict, `time` tag or field, beyond retention) never reach
 //!    the WAL; the rest of the batch is written.
 
+mod continuous_queries;
 mod engine;
 mod limits;
 mod maintenance;
@@ -20,6 +21,7 @@ mod scan;
 mod schema;
 mod types;
 mod wal_record;
+mod watch;
 mod write;
 
 pub use engine::Engine;
@@ -33,3 +35,5 @@ pub use types::{
 mod tests;
 #[cfg(test)]
 mod tests_schema;
+#[cfg(test)]
+mod tests_watch;

@@ -10,6 +10,7 @@ use crate::memtable::Memtable;
 use crate::meta::{MetaStore, RetentionPolicyMeta};
 use crate::model::{FieldType, FieldValue, PointBatch, SeriesId, Timestamp, series_key_into};
 use crate::shard::{Presence, Shard};
+use crate::watch::{BatchMarker, WatchRegistry, WriteOrigin};
 use roaring::RoaringBitmap;
 
 pub(super) fn now_nanos() -> Timestamp {
@@ -94,6 +95,17 @@ impl Engine {
         db: &str,
         rp: Option<&str>,
         batch: &PointBatch<'_>,
+    ) -> Result<WriteOutcome, WriteError> {
+        self.write_inner(db, rp, batch, WriteOrigin::Client)
+    }
+
+    /// The write path behind [`Engine::write`] and [`Engine::write_as`].
+    pub(super) fn write_inner(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+        origin: WriteOrigin<'_>,
     ) -> Result<WriteOutcome, WriteError> {
         if self.is_closed() {
             return Err(WriteError::Storage("engine is closed".into()));
@@ -269,6 +281,21 @@ impl Engine {
                     });
                 }
                 self.mem_bytes.fetch_add(grew, Ordering::Relaxed);
+                // Late-write marks: after the memtable apply, inside the flush gate
+                // (`crate::watch` invariants 1 and 3). One branch when no watch exists.
+                if !self.watches.is_empty() {
+                    if let Some(ws) = self.watches.for_database(db) {
+                        if let Some(mut marker) = BatchMarker::new(&ws, &rpm.name, origin) {
+                            for keep in &ok {
+                                for &j in keep {
+                                    let p = &batch.points[accepted[j as usize] as usize];
+                                    marker.point(&p.measurement, p.timestamp);
+                                }
+                            }
+                            marker.finish();
+                        }
+                    }
+                }
                 // The new series now have data: count them and index them.
                 let mut to_index: Vec<(u32, &str)> = Vec::new();
                 for &j in &new_series {
@@ -318,15 +345,22 @@ impl Engine {
 /// Applies WAL records to the memtables while the engine opens.
 pub(super) struct Replayer<'e> {
     meta: &'e MetaStore,
+    /// Replayed points mark late buckets exactly like the write path (`crate::watch` inv. 4).
+    watches: &'e WatchRegistry,
     databases: BTreeMap<String, Arc<Database>>,
     bytes: usize,
     skipped: u64,
 }
 
 impl<'e> Replayer<'e> {
-    pub fn new(meta: &'e MetaStore, databases: BTreeMap<String, Arc<Database>>) -> Self {
+    pub fn new(
+        meta: &'e MetaStore,
+        watches: &'e WatchRegistry,
+        databases: BTreeMap<String, Arc<Database>>,
+    ) -> Self {
         Replayer {
             meta,
+            watches,
             databases,
             bytes: 0,
             skipped: 0,
@@ -379,6 +413,10 @@ impl<'e> Replayer<'e> {
             .resolve(&keys, &mut ids)
             .map_err(|e| e.to_string())?;
         let shards = dbh.shards.read();
+        let ws = self.watches.for_database(db);
+        let mut marker = ws
+            .as_deref()
+            .and_then(|ws| BatchMarker::new(ws, &rpm.name, WriteOrigin::Client));
         for (p, id) in points.iter().zip(ids) {
             let Some(shard) = rpm
                 .shard_group_for(p.timestamp)
@@ -387,6 +425,9 @@ impl<'e> Replayer<'e> {
                 self.skipped += 1;
                 continue;
             };
+            if let Some(m) = marker.as_mut() {
+                m.point(p.measurement, p.timestamp);
+            }
             shard.with_write(|schema, mem, presence| {
                 let _ = validate_point(schema, p.measurement, &to_cow_fields(&p.fields));
                 self.bytes += apply_point(
@@ -398,6 +439,9 @@ impl<'e> Replayer<'e> {
                     p.fields.iter().map(|(k, v)| (*k, v)),
                 );
             });
+        }
+        if let Some(m) = marker {
+            m.finish();
         }
         Ok(())
     }

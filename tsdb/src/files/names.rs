@@ -2,6 +2,8 @@ use std::path::{Path, PathBuf};
 
 /// The database/RP/shard-group catalog (`docs/format/meta.md`).
 pub const META_FILE: &str = "meta.tdb";
+/// Late-write watch state (`docs/format/watches.md`).
+pub const WATCHES_FILE: &str = "watches.tdb";
 /// Directory of WAL segments (`docs/format/wal.md`).
 pub const WAL_DIR: &str = "wal";
 /// Directory holding one sub-directory per database.

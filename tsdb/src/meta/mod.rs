@@ -14,7 +14,7 @@ mod model;
 mod store;
 
 pub use model::{
-    DAY, DatabaseMeta, HOUR_NANOS, MAX_NAME_LEN, MetaData, RetentionPolicyMeta, ShardGroupMeta,
-    default_shard_group_duration, shard_group_start,
+    ContinuousQueryMeta, DAY, DatabaseMeta, HOUR_NANOS, MAX_NAME_LEN, MetaData,
+    RetentionPolicyMeta, ShardGroupMeta, default_shard_group_duration, shard_group_start,
 };
 pub use store::{MetaError, MetaStore};

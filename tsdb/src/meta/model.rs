@@ -19,6 +19,17 @@ pub struct DatabaseMeta {
     pub name: String,
     pub default_rp: String,
     pub retention_policies: Vec<RetentionPolicyMeta>,
+    /// Continuous queries in creation order (absent in files written before issue 5).
+    #[serde(default)]
+    pub continuous_queries: Vec<ContinuousQueryMeta>,
+}
+
+/// A continuous query's definition as InfluxDB's meta store keeps it: its name and the statement's
+/// text (tsdb stores the text only; the query crate parses it).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContinuousQueryMeta {
+    pub name: String,
+    pub query: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -84,6 +95,21 @@ pub fn shard_group_start(t: Timestamp, duration: i64) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_without_continuous_queries_key_still_reads() {
+        let old = r#"{"name":"db","default_rp":"autogen","retention_policies":[]}"#;
+        let d: DatabaseMeta = serde_json::from_str(old).unwrap();
+        assert!(d.continuous_queries.is_empty());
+        let mut d2 = d.clone();
+        d2.continuous_queries.push(ContinuousQueryMeta {
+            name: "cq".into(),
+            query: "CREATE CONTINUOUS QUERY cq ON db BEGIN SELECT count(v) INTO x FROM m GROUP BY time(1m) END".into(),
+        });
+        let back: DatabaseMeta =
+            serde_json::from_str(&serde_json::to_string(&d2).unwrap()).unwrap();
+        assert_eq!(back, d2);
+    }
 
     #[test]
     fn shard_group_durations_match_influxdb() {

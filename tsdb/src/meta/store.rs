@@ -97,6 +97,7 @@ mod tests {
                 name: "db".into(),
                 default_rp: "autogen".into(),
                 retention_policies: vec![],
+                continuous_queries: vec![],
             });
             Ok(((), true))
         })
