@@ -16,14 +16,24 @@
 //!    `time >= start AND time < end` (1.6.7's `SetTimeRange`), executed by the normal executor
 //!    against the CQ's database; its INTO write count is its result.
 
+mod clock;
 mod schedule;
+mod service;
 mod statements;
+mod stats;
 
 #[cfg(test)]
 mod schedule_tests;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Decision, Timing};
+pub use service::{
+    CHUNK_BUCKETS, ContinuousQueryService, RunKind, RunRecord, ServiceConfig, run_window, watch_id,
+    watch_spec,
+};
 pub(crate) use statements::{
-    create_continuous_query, drop_continuous_query, show_continuous_queries,
+    backfill_statement, create_continuous_query, drop_continuous_query, show_continuous_queries,
+    show_stats_statement,
 };
 pub use statements::{normalize, parse_stored, with_time_range};
+pub use stats::{CqStats, STATS_COLUMNS, stats_series};

@@ -43,6 +43,9 @@ pub struct Decision {
     pub window: Option<(i64, i64)>,
     /// Whether the CQ was due (its LastRun moved), even when the window was empty.
     pub due: bool,
+    /// When due: the window's start (also when the window is empty; restart backfill fills up
+    /// to it).
+    pub start: Option<i64>,
 }
 
 impl Timing {
@@ -145,6 +148,7 @@ impl Timing {
                         last_run,
                         window: None,
                         due: false,
+                        start: None,
                     };
                 }
                 next
@@ -167,6 +171,7 @@ impl Timing {
             last_run: Some(new_last),
             window: (end > start).then_some((start, end)),
             due: true,
+            start: Some(start),
         }
     }
 }

@@ -4,12 +4,15 @@
 
 use tsdb::EngineError;
 
+use super::ContinuousQueryService;
 use crate::ast::{
-    BinaryOp, CreateContinuousQueryStatement, DropContinuousQueryStatement, Expr, Literal,
-    MeasurementName, SelectStatement, Source, Statement,
+    BackfillContinuousQueryStatement, BinaryOp, CreateContinuousQueryStatement,
+    DropContinuousQueryStatement, Expr, Literal, MeasurementName, SelectStatement,
+    ShowContinuousQueryStatsStatement, Source, Statement,
 };
-use crate::exec::{ExecError, Store};
+use crate::exec::{ExecContext, ExecError, Store, select_condition};
 use crate::response::{Series, Value};
+use crate::time::format_go_duration;
 
 /// Fills `db.rp.` into INTO and every FROM measurement (subquery sources too) as 1.6.7's
 /// statement normalization does: a missing database is the CQ's, a missing retention policy
@@ -133,12 +136,17 @@ fn is_time(e: &Expr) -> bool {
 pub(crate) fn create_continuous_query(
     store: &dyn Store,
     s: &CreateContinuousQueryStatement,
+    ctx: &ExecContext,
 ) -> Result<String, ExecError> {
     if !store.database_exists(&s.database) {
         return Err(ExecError::DatabaseNotFound(s.database.clone()));
     }
     let text = normalize(store, s)?.to_string();
     store.create_continuous_query(&s.database, &s.name, &text)?;
+    // Register its watch now (the service would on its next pass otherwise).
+    if let Some(svc) = &ctx.continuous_queries {
+        svc.sync();
+    }
     Ok(text)
 }
 
@@ -146,12 +154,84 @@ pub(crate) fn create_continuous_query(
 pub(crate) fn drop_continuous_query(
     store: &dyn Store,
     s: &DropContinuousQueryStatement,
+    ctx: &ExecContext,
 ) -> Result<(), ExecError> {
     if !store.database_exists(&s.database) {
         return Ok(());
     }
     store.drop_continuous_query(&s.database, &s.name)?;
+    if let Some(svc) = &ctx.continuous_queries {
+        svc.sync();
+    }
     Ok(())
+}
+
+fn service(ctx: &ExecContext) -> Result<&ContinuousQueryService, ExecError> {
+    ctx.continuous_queries.as_deref().ok_or_else(|| {
+        ExecError::Unsupported("continuous-query statistics and backfill outside a server".into())
+    })
+}
+
+/// `SHOW CONTINUOUS QUERY STATS [ON db]`.
+pub(crate) fn show_stats_statement(
+    store: &dyn Store,
+    s: &ShowContinuousQueryStatsStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
+    if let Some(db) = &s.database {
+        if !store.database_exists(db) {
+            return Err(ExecError::DatabaseNotFound(db.clone()));
+        }
+    }
+    Ok(super::stats_series(
+        &service(ctx)?.all_stats(),
+        s.database.as_deref(),
+    ))
+}
+
+/// `BACKFILL CONTINUOUS QUERY name ON db WHERE time >= a AND time < b`: one row `name`,
+/// `windows`, `points_written`, `duration`.
+pub(crate) fn backfill_statement(
+    store: &dyn Store,
+    s: &BackfillContinuousQueryStatement,
+    ctx: &ExecContext,
+) -> Result<Vec<Series>, ExecError> {
+    if !store.database_exists(&s.database) {
+        return Err(ExecError::DatabaseNotFound(s.database.clone()));
+    }
+    let cond = select_condition(Some(&s.condition), ctx.now, &|_| false)?;
+    if cond.residual.is_some()
+        || !cond.tags.has_lower_bound
+        || cond.tags.max_time == i64::MAX
+        || !matches!(cond.tags.predicate, tsdb::TagPredicate::All)
+    {
+        return Err(ExecError::Invalid(
+            "BACKFILL needs a time range and nothing else: WHERE time >= <start> AND time < <end>"
+                .into(),
+        ));
+    }
+    let (windows, written, took) = service(ctx)?.backfill(
+        &s.database,
+        &s.name,
+        cond.tags.min_time,
+        cond.tags.max_time.saturating_add(1),
+    )?;
+    let int = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    Ok(vec![Series {
+        name: Some("backfill".to_owned()),
+        tags: Vec::new(),
+        columns: ["name", "windows", "points_written", "duration"]
+            .map(String::from)
+            .to_vec(),
+        values: vec![vec![
+            Value::Str(s.name.clone()),
+            int(windows),
+            int(written),
+            Value::Str(format_go_duration(
+                i64::try_from(took.as_nanos()).unwrap_or(i64::MAX),
+            )),
+        ]],
+    }])
 }
 
 /// `SHOW CONTINUOUS QUERIES`: one series per database (every database, in the store's order),
