@@ -24,6 +24,8 @@ mod stats;
 
 #[cfg(test)]
 mod schedule_tests;
+#[cfg(test)]
+mod service_tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Decision, Timing};

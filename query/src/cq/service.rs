@@ -291,6 +291,7 @@ impl ContinuousQueryService {
         let dirty = self.engine.take_dirty_buckets(&id);
         // Ranges computed successfully in this pass (repair skips them).
         let mut covered: Vec<(i64, i64)> = Vec::new();
+        let ranged = ranged_select(&select);
         if let (Some(from), Some(to)) = (backfill_from, decision.start) {
             for (s, e) in chunks(&timing, from, to) {
                 self.engine.begin_window(&id, s, e);
@@ -298,7 +299,7 @@ impl ContinuousQueryService {
                     db,
                     name,
                     &id,
-                    &select,
+                    &ranged,
                     RunKind::Backfill,
                     s,
                     e,
@@ -343,7 +344,7 @@ impl ContinuousQueryService {
                             db,
                             name,
                             &id,
-                            &select,
+                            &ranged,
                             RunKind::Repair,
                             cs,
                             ce,
@@ -458,7 +459,7 @@ impl ContinuousQueryService {
             let e = cqs.get(&(db.to_owned(), name.to_owned())).ok_or_else(|| {
                 ExecError::Invalid(format!("continuous query not found: {name} on {db}"))
             })?;
-            (e.timing, e.stmt.select.clone())
+            (e.timing, ranged_select(&e.stmt.select))
         };
         if b <= a {
             return Ok((0, 0, Duration::ZERO));
@@ -598,6 +599,18 @@ pub fn run_window(
             _ => 0,
         });
     Ok(written)
+}
+
+/// The SELECT that repair and backfill run over a range of several windows: without a `fill()`
+/// of its own it gets `fill(none)`, so that an empty bucket inside the range writes nothing —
+/// exactly what the one-window regular run of that bucket would have written (a series without
+/// points in a window has no rows; `count` would otherwise write 0 for every empty bucket).
+fn ranged_select(select: &SelectStatement) -> SelectStatement {
+    let mut s = select.clone();
+    if s.fill.is_none() {
+        s.fill = Some(crate::ast::Fill::None);
+    }
+    s
 }
 
 /// `[from, to)` cut at window boundaries into pieces of at most [`CHUNK_BUCKETS`] windows.
