@@ -55,6 +55,13 @@ pub struct WatchStatus {
 /// reachable for times within one interval of `Timestamp::MIN`). `interval` must be `> 0`.
 #[inline]
 pub fn bucket_start(t: Timestamp, interval: i64, offset: i64) -> Timestamp {
+    // i64 fast path (i128 division is a library call); exact whenever nothing overflows.
+    if let Some(d) = t.checked_sub(offset) {
+        let k = d.div_euclid(interval);
+        if let Some(s) = k.checked_mul(interval).and_then(|x| x.checked_add(offset)) {
+            return s;
+        }
+    }
     let d = (t as i128) - (offset as i128);
     let k = d.div_euclid(interval as i128);
     let s = (offset as i128) + k * (interval as i128);

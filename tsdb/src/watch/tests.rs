@@ -276,6 +276,47 @@ fn state_file_refuses_inconsistent_bodies() {
     }
 }
 
+/// The example body of `docs/format/watches.md` (version 1) keeps decoding.
+#[test]
+fn documented_version_1_body_decodes() {
+    let json = r#"{"watches":[
+  {"id":"telegraf.cpu_1m",
+   "spec":{"database":"telegraf","retention_policy":null,
+           "measurements":{"names":["cpu"]},"interval":60000000000,"offset":0},
+   "confirmed_until":1700000060000000000,
+   "floor":1699395260000000000,
+   "marked_total":17,
+   "runs":[[1699999800000000000,3],[1700000040000000000,1]]}]}"#;
+    let bytes = crate::files::encode_framed(b"TAILWTCH", 1, json.as_bytes());
+    let ws = decode_watches(Path::new("w"), &bytes).unwrap();
+    assert_eq!(ws.len(), 1);
+    assert_eq!(
+        ws[0].spec.measurements,
+        MeasurementFilter::Names(vec!["cpu".into()])
+    );
+    let m = 60_000_000_000i64;
+    assert_eq!(
+        ws[0].buckets,
+        vec![
+            1_699_999_800_000_000_000,
+            1_699_999_800_000_000_000 + m,
+            1_699_999_800_000_000_000 + 2 * m,
+            1_700_000_040_000_000_000
+        ]
+    );
+    // And what we write has the documented shape.
+    let out = encode_watches(Path::new("w"), &ws).unwrap();
+    let text = String::from_utf8_lossy(&out[crate::files::FRAMED_HEADER_LEN..]).into_owned();
+    assert!(
+        text.contains(r#""measurements":{"names":["cpu"]}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""runs":[[1699999800000000000,3],[1700000040000000000,1]]"#),
+        "{text}"
+    );
+}
+
 #[test]
 fn registry_persists_and_reopens_with_dirty_and_in_flight_as_dirty() {
     let dir = tempfile::tempdir().unwrap();
