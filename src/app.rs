@@ -30,13 +30,26 @@ pub fn router(
     write: ingest::http::WriteConfig,
     query: query::http::QueryConfig,
 ) -> Router {
+    let cq = query.continuous_queries.clone();
     Router::new()
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
+        .route("/metrics", get(move || metrics(cq.clone())))
         .merge(ingest::http::router(Arc::clone(&engine), write))
         .merge(query::http::router(Arc::clone(&engine), query))
         .merge(crate::admin::router(engine))
         .layer(middleware::from_fn(influxdb_headers))
+}
+
+/// `GET /metrics`: Prometheus text exposition of the continuous-query service's registry.
+async fn metrics(cq: Option<Arc<query::cq::ContinuousQueryService>>) -> Response {
+    let body = cq.map(|s| s.metrics_text()).unwrap_or_default();
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    resp
 }
 
 #[derive(serde::Deserialize)]

@@ -50,6 +50,35 @@ pub struct Config {
     pub index: IndexConfig,
     pub coordinator: CoordinatorConfig,
     pub retention: RetentionConfig,
+    #[serde(rename = "continuous_queries")]
+    pub continuous_queries: ContinuousQueriesConfig,
+}
+
+/// `[continuous_queries]`: the continuous-query service (InfluxDB 1.x's section name).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContinuousQueriesConfig {
+    /// Run continuous queries at all.
+    pub enabled: bool,
+    /// One info line per executed window; errors are logged regardless.
+    pub log_enabled: bool,
+    /// How often the scheduler checks which CQs are due.
+    #[serde(with = "human_duration")]
+    pub run_interval: Duration,
+    /// Late-data repair and restart backfill reach no further back than this.
+    #[serde(with = "human_duration")]
+    pub max_lookback: Duration,
+}
+
+impl Default for ContinuousQueriesConfig {
+    fn default() -> Self {
+        ContinuousQueriesConfig {
+            enabled: true,
+            log_enabled: true,
+            run_interval: Duration::from_secs(1),
+            max_lookback: Duration::from_secs(7 * 86_400),
+        }
+    }
 }
 
 /// `[http]`: the listener and the write endpoints.
@@ -284,6 +313,13 @@ impl Config {
                 reason: "must be positive while retention is enabled".into(),
             });
         }
+        if self.continuous_queries.run_interval.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "continuous_queries.run-interval",
+                value: "0s".into(),
+                reason: "must be positive".into(),
+            });
+        }
         if self.data.flush_interval.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "data.flush-interval",
@@ -340,6 +376,17 @@ impl Config {
                 max_select_buckets: c.max_select_buckets,
             },
         )
+    }
+
+    /// The continuous-query service's settings.
+    pub fn continuous_queries_config(&self) -> query::cq::ServiceConfig {
+        let c = &self.continuous_queries;
+        query::cq::ServiceConfig {
+            enabled: c.enabled,
+            log_enabled: c.log_enabled,
+            run_interval: c.run_interval,
+            max_lookback: i64::try_from(c.max_lookback.as_nanos()).unwrap_or(i64::MAX),
+        }
     }
 
     pub fn write_config(&self) -> ingest::http::WriteConfig {

@@ -7,6 +7,8 @@
 //!    executor.
 //! 3. On SIGTERM or SIGINT the server stops accepting, lets in-flight requests finish, then closes the
 //!    engine (which syncs the WAL) before the process exits.
+//! 4. The continuous-query service starts after the engine opened and stops (its running pass
+//!    finished) before the engine closes.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -54,14 +56,25 @@ pub async fn serve(
     tracing::info!("listening on http://{addr}");
     on_listening(addr);
 
+    let cq = start_continuous_queries(&engine, &config).await?;
     let app = crate::app::router(Arc::clone(&engine), config.write_config(), {
         let (manager, limits) = config.query_config();
-        query::http::QueryConfig { manager, limits }
+        query::http::QueryConfig {
+            manager,
+            limits,
+            continuous_queries: Some(Arc::clone(&cq)),
+        }
     });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    tracing::info!("stopped accepting requests; closing the engine");
+    tracing::info!("stopped accepting requests; stopping continuous queries, closing the engine");
+    {
+        let cq = Arc::clone(&cq);
+        tokio::task::spawn_blocking(move || cq.stop())
+            .await
+            .context("continuous-query stop task failed")?;
+    }
     close_engine(engine).await?;
     served.context("http server failed")?;
     tracing::info!("shutdown complete");
@@ -84,6 +97,27 @@ async fn open_engine(config: &Config) -> anyhow::Result<Arc<Engine>> {
     })
     .await
     .context("engine open task failed")?
+}
+
+/// The continuous-query service over the opened engine; its scheduler thread runs when
+/// `[continuous_queries] enabled` (the service exists either way: statements reach it).
+async fn start_continuous_queries(
+    engine: &Arc<Engine>,
+    config: &Config,
+) -> anyhow::Result<Arc<query::cq::ContinuousQueryService>> {
+    let service = query::cq::ContinuousQueryService::new(
+        Arc::clone(engine),
+        Arc::new(query::cq::SystemClock),
+        config.continuous_queries_config(),
+    );
+    if config.continuous_queries.enabled {
+        let s = Arc::clone(&service);
+        tokio::task::spawn_blocking(move || s.start())
+            .await
+            .context("continuous-query start task failed")?
+            .context("cannot start the continuous-query thread")?;
+    }
+    Ok(service)
 }
 
 async fn close_engine(engine: Arc<Engine>) -> anyhow::Result<()> {

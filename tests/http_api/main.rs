@@ -5,6 +5,7 @@
 
 mod admin;
 mod compat_corpus;
+mod cq_late_data;
 mod limits;
 mod meta_session;
 mod output_formats;

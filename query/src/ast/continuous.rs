@@ -66,7 +66,13 @@ impl fmt::Display for CreateContinuousQueryStatement {
                 write!(f, " FOR {}", format_influxql_duration(d))?;
             }
         }
-        write!(f, " BEGIN {} END", self.select)
+        // 1.6.7 prints the SELECT's `tz()` clause upper case inside a CQ (`TZ('…')`); it is the
+        // last clause of the SELECT.
+        let select = self.select.to_string();
+        match (&self.select.timezone, select.rfind(" tz(")) {
+            (Some(_), Some(p)) => write!(f, " BEGIN {} TZ({} END", &select[..p], &select[p + 4..]),
+            _ => write!(f, " BEGIN {select} END"),
+        }
     }
 }
 

@@ -103,6 +103,8 @@ impl fmt::Display for MeasurementName {
             f.write_char('.')?;
         }
         match &self.name {
+            // INTO's "each row's own measurement" target.
+            NamePattern::Name(n) if n == ":MEASUREMENT" => f.write_str(n),
             NamePattern::Name(n) => quote_ident(f, n),
             NamePattern::Regex(r) => write!(f, "{}", Literal::Regex(r.clone())),
         }

@@ -24,6 +24,12 @@ pub struct ExecContext {
     pub manager: Option<super::manager::QueryManager>,
     /// Set by `EXPLAIN [ANALYZE]`: the SELECT pipeline records its plan, timings and counts here.
     pub trace: Option<std::sync::Arc<super::Trace>>,
+    /// Set when a continuous query runs: the watch id its INTO writes carry
+    /// ([`tsdb::WriteOrigin::Watch`]), so its output does not mark its own watch.
+    pub write_origin: Option<String>,
+    /// The server's continuous-query service (`SHOW CONTINUOUS QUERY STATS`, `BACKFILL`, watch
+    /// registration at CREATE/DROP); `None` outside a server.
+    pub continuous_queries: Option<std::sync::Arc<crate::cq::ContinuousQueryService>>,
 }
 
 /// Executes `statements` in order; see the module invariants for error handling.
@@ -109,6 +115,15 @@ fn execute_statement(
         Statement::Explain(s) => select::execute_explain(engine, s, ctx),
         Statement::ShowQueries => Ok(vec![manager(ctx)?.show()]),
         Statement::KillQuery(k) => manager(ctx)?.kill(k.query_id).map(|()| Vec::new()),
+        Statement::CreateContinuousQuery(s) => {
+            crate::cq::create_continuous_query(engine, s, ctx).map(|_| Vec::new())
+        }
+        Statement::DropContinuousQuery(s) => {
+            crate::cq::drop_continuous_query(engine, s, ctx).map(|()| Vec::new())
+        }
+        Statement::ShowContinuousQueries => Ok(crate::cq::show_continuous_queries(engine)),
+        Statement::ShowContinuousQueryStats(s) => crate::cq::show_stats_statement(engine, s, ctx),
+        Statement::BackfillContinuousQuery(s) => crate::cq::backfill_statement(engine, s, ctx),
         Statement::Unsupported(u) => {
             Err(ExecError::Unsupported(format!("the statement {}", u.kind)))
         }
@@ -118,20 +133,6 @@ fn execute_statement(
         Statement::ShowShards => Ok(retention::show_shards(engine)),
         Statement::ShowShardGroups => Ok(retention::show_shard_groups(engine)),
         Statement::DropShard(s) => retention::drop_shard(engine, s.id),
-        // Parsed only once issue 5's continuous-query work lands; until then the parser yields
-        // `Unsupported` for them and these arms are unreachable.
-        Statement::CreateContinuousQuery(_)
-        | Statement::DropContinuousQuery(_)
-        | Statement::ShowContinuousQueries
-        | Statement::ShowContinuousQueryStats(_)
-        | Statement::BackfillContinuousQuery(_) => Err(ExecError::Unsupported(format!(
-            "the statement {}",
-            stmt.to_string()
-                .split(' ')
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(" ")
-        ))),
     }
 }
 

@@ -29,6 +29,8 @@ struct MemPoint {
 struct Inner {
     databases: Vec<(String, Vec<RetentionPolicyInfo>)>,
     points: Vec<MemPoint>,
+    /// `(database, name, text)` in creation order.
+    continuous_queries: Vec<(String, String, String)>,
 }
 
 /// An in-memory store (see the module doc).
@@ -158,6 +160,7 @@ impl Store for MemStore {
         let mut inner = self.lock();
         inner.databases.retain(|(n, _)| n != name);
         inner.points.retain(|p| p.db != name);
+        inner.continuous_queries.retain(|(d, _, _)| d != name);
         Ok(())
     }
 
@@ -543,6 +546,56 @@ impl Store for MemStore {
                 && predicate.matches(&p.tags))
         });
         Ok(())
+    }
+
+    fn create_continuous_query(
+        &self,
+        db: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        Self::check_db(&inner, db)?;
+        match inner
+            .continuous_queries
+            .iter()
+            .find(|(d, n, _)| d == db && n == name)
+        {
+            Some((_, _, q)) if q == query => Ok(()),
+            Some(_) => Err(EngineError::Invalid(
+                "continuous query already exists".to_owned(),
+            )),
+            None => {
+                inner
+                    .continuous_queries
+                    .push((db.to_owned(), name.to_owned(), query.to_owned()));
+                Ok(())
+            }
+        }
+    }
+
+    fn drop_continuous_query(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        self.lock()
+            .continuous_queries
+            .retain(|(d, n, _)| !(d == db && n == name));
+        Ok(())
+    }
+
+    fn continuous_queries(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let inner = self.lock();
+        inner
+            .databases
+            .iter()
+            .map(|(db, _)| {
+                let cqs = inner
+                    .continuous_queries
+                    .iter()
+                    .filter(|(d, _, _)| d == db)
+                    .map(|(_, n, q)| (n.clone(), q.clone()))
+                    .collect();
+                (db.clone(), cqs)
+            })
+            .collect()
     }
 }
 

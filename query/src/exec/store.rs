@@ -6,8 +6,8 @@ use tsdb::engine::{
 };
 use tsdb::{
     Engine, EngineError, FieldType, IndexScope, PointBatch, ReadRequest, ScanBatch, ScanRequest,
-    ScanSink, SeriesData, SeriesGroups, TagPredicate, Timestamp, WriteError, WriteOutcome,
-    engine::groups_from_tags,
+    ScanSink, SeriesData, SeriesGroups, TagPredicate, Timestamp, WriteError, WriteOrigin,
+    WriteOutcome, engine::groups_from_tags,
 };
 
 /// What the executor asks of storage (the subset of [`tsdb::Engine`]'s API it uses).
@@ -56,6 +56,19 @@ pub trait Store: Send + Sync {
         rp: Option<&str>,
         batch: &PointBatch<'_>,
     ) -> Result<WriteOutcome, EngineError>;
+    /// [`Store::write_points`] on behalf of `origin`: a continuous query's INTO write carries its
+    /// watch id so that it does not mark its own watch ([`tsdb::Engine::write_as`]). The default
+    /// ignores the origin.
+    fn write_points_as(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+        origin: WriteOrigin<'_>,
+    ) -> Result<WriteOutcome, EngineError> {
+        let _ = origin;
+        self.write_points(db, rp, batch)
+    }
     /// [`tsdb::Engine::group_series`]. The default numbers series by their position among all
     /// series keys of the measurement (so [`Store::scan`]'s default agrees) and reads through
     /// [`Store::read`]: fine for test stores, far too slow for a real one.
@@ -181,6 +194,34 @@ pub trait Store: Send + Sync {
         min_time: Timestamp,
         max_time: Timestamp,
     ) -> Result<(), EngineError>;
+    // Continuous-query definitions (the normalized `CREATE CONTINUOUS QUERY` text), kept by the
+    // store's meta data. The defaults keep none (a store without CQ support).
+    /// Stores CQ `name` of `db` with its normalized text; re-creating with the identical text is
+    /// a no-op, a different text is InfluxDB's `continuous query already exists`.
+    fn create_continuous_query(
+        &self,
+        db: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<(), EngineError> {
+        let _ = (name, query);
+        Err(EngineError::Invalid(format!(
+            "continuous queries are not supported by this store (database {db})"
+        )))
+    }
+    /// Removes CQ `name` of `db`; an unknown name (or database) is not an error.
+    fn drop_continuous_query(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        let _ = (db, name);
+        Ok(())
+    }
+    /// Every database (in the order of [`Store::databases`]) with its CQs `(name, text)` in
+    /// creation order.
+    fn continuous_queries(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.databases()
+            .into_iter()
+            .map(|d| (d, Vec::new()))
+            .collect()
+    }
 }
 
 impl Store for Engine {
@@ -252,6 +293,19 @@ impl Store for Engine {
         batch: &PointBatch<'_>,
     ) -> Result<WriteOutcome, EngineError> {
         Engine::write(self, db, rp, batch).map_err(|e| match e {
+            WriteError::DatabaseNotFound(d) => EngineError::DatabaseNotFound(d),
+            WriteError::RetentionPolicyNotFound(r) => EngineError::RetentionPolicyNotFound(r),
+            WriteError::Storage(m) => EngineError::Storage(m),
+        })
+    }
+    fn write_points_as(
+        &self,
+        db: &str,
+        rp: Option<&str>,
+        batch: &PointBatch<'_>,
+        origin: WriteOrigin<'_>,
+    ) -> Result<WriteOutcome, EngineError> {
+        Engine::write_as(self, db, rp, batch, origin).map_err(|e| match e {
             WriteError::DatabaseNotFound(d) => EngineError::DatabaseNotFound(d),
             WriteError::RetentionPolicyNotFound(r) => EngineError::RetentionPolicyNotFound(r),
             WriteError::Storage(m) => EngineError::Storage(m),
@@ -338,6 +392,23 @@ impl Store for Engine {
         max_time: Timestamp,
     ) -> Result<(), EngineError> {
         Engine::delete_points(self, db, measurement, predicate, min_time, max_time)
+    }
+    fn create_continuous_query(
+        &self,
+        db: &str,
+        name: &str,
+        query: &str,
+    ) -> Result<(), EngineError> {
+        Engine::create_continuous_query(self, db, name, query)
+    }
+    fn drop_continuous_query(&self, db: &str, name: &str) -> Result<(), EngineError> {
+        Engine::drop_continuous_query(self, db, name)
+    }
+    fn continuous_queries(&self) -> Vec<(String, Vec<(String, String)>)> {
+        Engine::continuous_queries(self)
+            .into_iter()
+            .map(|(db, cqs)| (db, cqs.into_iter().map(|c| (c.name, c.query)).collect()))
+            .collect()
     }
 }
 

@@ -59,6 +59,8 @@ impl Format {
 pub struct QueryConfig {
     pub manager: ManagerConfig,
     pub limits: QueryLimits,
+    /// The continuous-query service statements reach through `ExecContext`.
+    pub continuous_queries: Option<Arc<crate::cq::ContinuousQueryService>>,
 }
 
 #[derive(Clone)]
@@ -66,6 +68,7 @@ struct AppState {
     store: Arc<dyn Store>,
     limits: QueryLimits,
     manager: QueryManager,
+    continuous_queries: Option<Arc<crate::cq::ContinuousQueryService>>,
 }
 
 /// The query routes, to be merged into the server's router.
@@ -81,6 +84,7 @@ pub fn router_with_store(store: Arc<dyn Store>, config: QueryConfig) -> Router {
             store,
             limits: config.limits,
             manager: QueryManager::new(config.manager),
+            continuous_queries: config.continuous_queries,
         })
 }
 
@@ -218,6 +222,8 @@ async fn query(
         interrupt: handle.interrupt(),
         manager: Some(st.manager.clone()),
         trace: None,
+        write_origin: None,
+        continuous_queries: st.continuous_queries.clone(),
     };
     let store = Arc::clone(&st.store);
     let chunked = params.get("chunked") == Some("true");

@@ -122,7 +122,7 @@ impl ParseError {
         let trimmed = input.trim_end();
         let after_operator = at_eof
             && trimmed.ends_with([
-                '=', '~', '<', '>', '!', '(', ',', '+', '-', '*', '%', '&', '|', '^',
+                '=', '~', '<', '>', '!', '(', ')', ',', '+', '-', '*', '%', '&', '|', '^',
             ])
             && !trimmed.ends_with("--");
         // (Nor after a duration literal: 1.6.7's scanner puts back the character after a

@@ -15,6 +15,7 @@
 //!    query yields a per-statement error rather than failing the whole request.
 //! 6. Bound parameters (`$name`) are substituted token by token before parsing (see `params`).
 
+mod continuous;
 mod error;
 mod expr;
 mod json;
@@ -26,6 +27,8 @@ mod schema;
 mod select;
 mod statement;
 
+#[cfg(test)]
+mod continuous_tests;
 #[cfg(test)]
 mod params_tests;
 #[cfg(test)]

@@ -13,6 +13,12 @@ use crate::ast::{
 
 /// `SELECT …` (entered at the SELECT keyword).
 pub(crate) fn select_statement(i: &str) -> PResult<'_, SelectStatement> {
+    select_statement_into(i, false)
+}
+
+/// `SELECT …`; with `into_required` (a continuous query's) a missing INTO is an error
+/// (`found FROM, expected INTO`).
+pub(crate) fn select_statement_into(i: &str, into_required: bool) -> PResult<'_, SelectStatement> {
     let (i, ()) = keyword("SELECT")(i)?;
     let mut s = SelectStatement::default();
     let (i, fields) = must(field_list(i))?;
@@ -22,6 +28,8 @@ pub(crate) fn select_statement(i: &str) -> PResult<'_, SelectStatement> {
         let (rest, target) = must(measurement_name(rest, false))?;
         s.into = Some(target);
         i = rest;
+    } else if into_required {
+        return must(keyword("INTO")(i)).map(|(r, ())| (r, s));
     }
     let (i, ()) = must(keyword("FROM")(i))?;
     let (mut i, sources) = must(sources(i))?;
@@ -155,6 +163,13 @@ pub(crate) fn measurement_name(i: &str, allow_regex: bool) -> PResult<'_, Measur
         if allow_regex && cur.starts_with('/') {
             let (rest, re) = regex_lit(cur)?;
             segments.push(Some(NamePattern::Regex(re)));
+            cur = rest;
+            break;
+        }
+        if !allow_regex && !segments.is_empty() && cur.starts_with(':') {
+            // `[db.]rp.:MEASUREMENT`: each row's own measurement (INTO only).
+            let (rest, ()) = must(keyword("MEASUREMENT")(&cur[1..]))?;
+            segments.push(Some(NamePattern::Name(":MEASUREMENT".to_owned())));
             cur = rest;
             break;
         }

@@ -116,6 +116,8 @@ fn statement(i: &str) -> PResult<'_, Statement> {
         }
         "DELETE" => super::schema::delete(rest),
         "ALTER" => super::retention::alter(rest),
+        // taildb's extension (not in InfluxDB's list of expected statement keywords).
+        "BACKFILL" => super::continuous::backfill(rest),
         "GRANT" | "REVOKE" | "SET" => Ok(unsupported(at, false)),
         _ => failure(at, Kind::Expected(STATEMENT_EXPECTED.to_vec())),
     }

@@ -8,7 +8,8 @@
 //!    columns whose value is not null; a row without any such column writes nothing.
 //! 2. Columns that are tags of the source but not grouped by arrive as plain columns, so they are
 //!    written as (string) fields, as InfluxDB does.
-//! 3. All rows go to storage in one batch through [`Store::write_points`]; points it drops
+//! 3. All rows go to storage in one batch through [`Store::write_points_as`] (origin: the
+//!    continuous query's watch when one runs the statement); points it drops
 //!    (retention, type conflicts) make the statement fail with InfluxDB's `partial write: …`
 //!    text after the rest were written.
 
@@ -101,7 +102,11 @@ pub(super) fn write_into(
     let outcome = if batch.is_empty() {
         tsdb::WriteOutcome::default()
     } else {
-        engine.write_points(&db, target.retention_policy.as_deref(), &batch)?
+        let origin = match &ctx.write_origin {
+            Some(id) => tsdb::WriteOrigin::Watch(id),
+            None => tsdb::WriteOrigin::Client,
+        };
+        engine.write_points_as(&db, target.retention_policy.as_deref(), &batch, origin)?
     };
     if outcome.dropped > 0 {
         return Err(ExecError::Invalid(format!(
