@@ -90,7 +90,8 @@ pub fn generated(seed: u64, history_h: i64, live_s: i64, rate: i64) -> Stream {
     let mut events = Vec::new();
     let mut t = h0;
     while t < start {
-        let line = event_line(&mut rng, t + rng.below(NS / 2));
+        let jitter = rng.below(NS / 2);
+        let line = event_line(&mut rng, t + jitter);
         events.push(Event {
             arrival: start,
             line,
@@ -108,7 +109,8 @@ pub fn generated(seed: u64, history_h: i64, live_s: i64, rate: i64) -> Stream {
             } else {
                 0
             };
-            let line = event_line(&mut rng, arrival - rng.below(NS) - lag);
+            let jitter = rng.below(NS);
+            let line = event_line(&mut rng, arrival - jitter - lag);
             events.push(Event { arrival, line });
         }
     }
@@ -140,7 +142,10 @@ pub fn from_dir(dir: &str) -> Stream {
 
 /// The CQ of one rollup.
 pub fn cq_text(db: &str, name: &str) -> String {
-    let sel: Vec<String> = AGGS.iter().map(|a| format!("{a}(latency_ms) AS {a}")).collect();
+    let sel: Vec<String> = AGGS
+        .iter()
+        .map(|a| format!("{a}(latency_ms) AS {a}"))
+        .collect();
     format!(
         "CREATE CONTINUOUS QUERY cq_{name} ON {db} BEGIN SELECT {} INTO {db}.autogen.mail_{name} \
          FROM {db}.autogen.mail GROUP BY time({name}), * END",
@@ -261,12 +266,16 @@ pub async fn run_stream(app: &App, stream: &Stream) -> Outcome {
         body.push_str(&e.line);
         body.push('\n');
         if body.len() > 4 << 20 {
-            app.write("db=db&precision=ns", &body).await.assert_no_content();
+            app.write("db=db&precision=ns", &body)
+                .await
+                .assert_no_content();
             body.clear();
         }
     }
     if !body.is_empty() {
-        app.write("db=db&precision=ns", &body).await.assert_no_content();
+        app.write("db=db&precision=ns", &body)
+            .await
+            .assert_no_content();
     }
     for (name, _) in CQS {
         let created = app.query(&cq_text("db", name)).await;
@@ -296,7 +305,9 @@ pub async fn run_stream(app: &App, stream: &Stream) -> Outcome {
             body.push_str(&e.line);
             body.push('\n');
         }
-        app.write("db=db&precision=ns", &body).await.assert_no_content();
+        app.write("db=db&precision=ns", &body)
+            .await
+            .assert_no_content();
         clock.set(now);
         svc.tick(now);
     }
@@ -311,7 +322,10 @@ pub async fn run_stream(app: &App, stream: &Stream) -> Outcome {
     let mut repairs = Vec::new();
     for (name, step) in CQS {
         let end = now / step * step;
-        let sel: Vec<String> = AGGS.iter().map(|a| format!("{a}(latency_ms) AS {a}")).collect();
+        let sel: Vec<String> = AGGS
+            .iter()
+            .map(|a| format!("{a}(latency_ms) AS {a}"))
+            .collect();
         let raw = rows(
             &app.query_epoch(&format!(
                 "SELECT {} FROM mail WHERE time >= {} AND time < {end} GROUP BY time({name}), * fill(none)",
@@ -368,7 +382,10 @@ async fn late_data_rollups_equal_raw_recomputation() {
         assert!(c.buckets > 0, "{name}: nothing compared\n{text}");
         assert_eq!(c.bad(), 0, "{name} rollup differs from raw\n{text}");
         // Only dirty windows are recomputed: at most one bucket per late event, never everything.
-        assert!(*repaired > 0 && *repair_runs > 0, "{name}: no repair ran\n{text}");
+        assert!(
+            *repaired > 0 && *repair_runs > 0,
+            "{name}: no repair ran\n{text}"
+        );
         assert!(
             *repaired as usize <= o.late_events,
             "{name}: {repaired} buckets repaired for {} late events\n{text}",
@@ -387,7 +404,11 @@ async fn late_data_replay_of_the_influxdb_stream() {
     let stream = from_dir(&dir);
     let began = std::time::Instant::now();
     let o = run_stream(&app, &stream).await;
-    println!("{}replayed in {:.1} s", report(&o), began.elapsed().as_secs_f64());
+    println!(
+        "{}replayed in {:.1} s",
+        report(&o),
+        began.elapsed().as_secs_f64()
+    );
     for (name, c) in &o.comparisons {
         assert_eq!(c.bad(), 0, "{name}");
     }

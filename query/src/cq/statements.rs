@@ -58,7 +58,7 @@ fn normalize_measurement(
     }
     let policies = store.retention_policies(&db)?;
     if m.retention_policy.is_none() {
-        m.retention_policy = policies.iter().find(|p| p.default).map(|p| p.name.clone());
+        m.retention_policy = Some(store.default_retention_policy(&db)?);
     }
     let rp = m.retention_policy.clone().unwrap_or_default();
     if !policies.iter().any(|p| p.name == rp) {

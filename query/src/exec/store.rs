@@ -21,6 +21,15 @@ pub trait Store: Send + Sync {
     ) -> Result<(), EngineError>;
     fn drop_database(&self, name: &str) -> Result<(), EngineError>;
     fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError>;
+    /// The name `db`'s default retention policy has, even when that policy was dropped.
+    fn default_retention_policy(&self, db: &str) -> Result<String, EngineError> {
+        Ok(self
+            .retention_policies(db)?
+            .into_iter()
+            .find(|p| p.default)
+            .map(|p| p.name)
+            .unwrap_or_default())
+    }
     // Retention policies and shards: semantics on the same-named `tsdb::Engine` methods
     // (`tsdb/src/engine/retention.rs`).
     fn create_retention_policy(
@@ -243,6 +252,9 @@ impl Store for Engine {
     }
     fn retention_policies(&self, db: &str) -> Result<Vec<RetentionPolicyInfo>, EngineError> {
         Engine::retention_policies(self, db)
+    }
+    fn default_retention_policy(&self, db: &str) -> Result<String, EngineError> {
+        Engine::default_retention_policy(self, db)
     }
     fn create_retention_policy(
         &self,

@@ -281,6 +281,16 @@ impl Engine {
         })
     }
 
+    /// The name of `db`'s default retention policy — possibly one that no longer exists (1.6.7
+    /// keeps pointing at a dropped default, and so do we).
+    pub fn default_retention_policy(&self, db: &str) -> Result<String, EngineError> {
+        self.meta.read(|m| {
+            m.database(db)
+                .map(|d| d.default_rp.clone())
+                .ok_or_else(|| EngineError::DatabaseNotFound(db.to_string()))
+        })
+    }
+
     /// Resolves `rp` (default RP when `None` or empty) of `db`.
     pub(super) fn resolve_rp(
         &self,

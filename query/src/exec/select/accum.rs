@@ -33,12 +33,12 @@ struct Selected {
 enum State {
     Count,
     Sum {
-        f: Vec<f64>,
+        f: Vec<Dd>,
         i: Vec<i64>,
         u: Vec<u64>,
     },
     Mean {
-        s: Vec<f64>,
+        s: Vec<Dd>,
     },
     Select(Option<Selected>),
     Collect(Vec<Collected>),
@@ -86,7 +86,7 @@ impl Accumulator {
                 u: Vec::new(),
             },
             Some(Fast::Mean) => State::Mean {
-                s: vec![0.0; slots],
+                s: vec![Dd::default(); slots],
             },
             Some(Fast::Min | Fast::Max | Fast::First | Fast::Last) => State::Select(None),
             None => State::Collect(vec![Collected::default(); slots]),
@@ -174,14 +174,14 @@ impl Accumulator {
                             }
                             if all_present {
                                 n[s] += r.len() as u64;
-                                sum[s] += sum_f64($v[r].iter().map(|&x| x as f64));
+                                sum[s] = sum[s].merge(sum_f64($v[r].iter().map(|&x| x as f64)));
                                 continue;
                             }
                             let (mut k, mut acc) = (0u64, sum[s]);
                             for i in r {
                                 if present.get(i) {
                                     k += 1;
-                                    acc += $v[i] as f64;
+                                    acc = acc.add($v[i] as f64);
                                 }
                             }
                             n[s] += k;
@@ -221,16 +221,16 @@ impl Accumulator {
                 match vals {
                     ColumnValues::Float(v) if all_present => {
                         if f.len() != nslots {
-                            f.resize(nslots, 0.0);
+                            f.resize(nslots, Dd::default());
                         }
                         for (s, r) in runs {
                             if s < nslots {
                                 n[s] += r.len() as u64;
-                                f[s] += sum_f64(v[r].iter().copied());
+                                f[s] = f[s].merge(sum_f64(v[r].iter().copied()));
                             }
                         }
                     }
-                    ColumnValues::Float(v) => sum!(f, v, |a: f64, b: f64| a + b),
+                    ColumnValues::Float(v) => sum!(f, v, |a: Dd, b: f64| a.add(b)),
                     ColumnValues::Integer(v) => sum!(si, v, i64::wrapping_add),
                     ColumnValues::Unsigned(v) => sum!(u, v, u64::wrapping_add),
                     _ => {}
@@ -325,7 +325,7 @@ impl Accumulator {
             (State::Count, State::Count) => {}
             (State::Mean { s }, State::Mean { s: o }) => {
                 for (a, b) in s.iter_mut().zip(o) {
-                    *a += b;
+                    *a = a.merge(b);
                 }
             }
             (
@@ -336,7 +336,7 @@ impl Accumulator {
                     u: ou,
                 },
             ) => {
-                merge_vec(f, of, |a, b| a + b);
+                merge_vec(f, of, Dd::merge);
                 merge_vec(i, oi, i64::wrapping_add);
                 merge_vec(u, ou, u64::wrapping_add);
             }
@@ -421,12 +421,12 @@ impl Accumulator {
         match &self.state {
             State::Count => one(Value::Int(n as i64), None, None),
             _ if n == 0 => Ok(Vec::new()),
-            State::Mean { s } => one(Value::Float(s[slot] / n as f64), None, None),
+            State::Mean { s } => one(Value::Float(s[slot].value() / n as f64), None, None),
             State::Sum { f, i, u } => one(
                 match self.ty {
                     Some(FieldType::Integer) => Value::Int(i.get(slot).copied().unwrap_or(0)),
                     Some(FieldType::Unsigned) => Value::UInt(u.get(slot).copied().unwrap_or(0)),
-                    _ => Value::Float(f.get(slot).copied().unwrap_or(0.0)),
+                    _ => Value::Float(f.get(slot).map_or(0.0, |d| d.value())),
                 },
                 None,
                 None,
@@ -506,23 +506,75 @@ impl Accumulator {
     }
 }
 
-/// The sum of `xs` in four interleaved lanes (x0+x4+…, x1+x5+…, …, then the lanes and the rest):
-/// four independent add chains instead of one. The rounding differs from a left-to-right fold by
-/// a few ulps at most, which InfluxDB's own order (per series, then merged) does too.
+/// A float sum as an unevaluated pair `hi + lo` (double-double): every addition is error-free
+/// (Knuth's TwoSum), so the rounded result [`Dd::value`] does not depend on the order or grouping
+/// of the additions — how rows are split into batches, row groups, memtables, segments or scan
+/// threads — unless the exact sum lies within about n·2⁻¹⁰⁶ of a rounding boundary. A rollup of
+/// a window then equals the same sum recomputed over any wider range, bit for bit (issue 5's
+/// late-data acceptance), where a plain left-to-right float sum differs in the last ulp.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct Dd {
+    hi: f64,
+    lo: f64,
+}
+
+impl Dd {
+    /// `(a + b, the rounding error of a + b)`, exactly.
+    #[inline]
+    fn two_sum(a: f64, b: f64) -> (f64, f64) {
+        let s = a + b;
+        let bb = s - a;
+        (s, (a - (s - bb)) + (b - bb))
+    }
+
+    #[inline]
+    pub(super) fn add(self, x: f64) -> Dd {
+        let (hi, e) = Dd::two_sum(self.hi, x);
+        Dd {
+            hi,
+            lo: self.lo + e,
+        }
+    }
+
+    #[inline]
+    pub(super) fn merge(self, o: Dd) -> Dd {
+        let (hi, e) = Dd::two_sum(self.hi, o.hi);
+        Dd {
+            hi,
+            lo: self.lo + o.lo + e,
+        }
+    }
+
+    /// The sum, rounded once (an infinite `hi` is the answer: its error term is NaN).
+    #[inline]
+    pub(super) fn value(self) -> f64 {
+        if self.hi.is_finite() {
+            self.hi + self.lo
+        } else {
+            self.hi
+        }
+    }
+}
+
+/// The sum of `xs` in four interleaved double-double lanes (x0+x4+…, x1+x5+…, …, then the lanes
+/// and the rest): four independent add chains instead of one, exact up to [`Dd`]'s bound.
 #[inline]
-fn sum_f64(xs: impl ExactSizeIterator<Item = f64>) -> f64 {
-    let mut lanes = [0.0f64; 4];
-    let mut rest = 0.0;
+fn sum_f64(xs: impl ExactSizeIterator<Item = f64>) -> Dd {
+    let mut lanes = [Dd::default(); 4];
+    let mut rest = Dd::default();
     let n = xs.len();
     let full = n - n % 4;
     for (i, x) in xs.enumerate() {
         if i < full {
-            lanes[i % 4] += x;
+            lanes[i % 4] = lanes[i % 4].add(x);
         } else {
-            rest += x;
+            rest = rest.add(x);
         }
     }
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest
+    lanes[0]
+        .merge(lanes[1])
+        .merge(lanes[2].merge(lanes[3]))
+        .merge(rest)
 }
 
 /// Runs of equal slots over `slots[..len]`: `(slot, rows)`.
@@ -568,6 +620,49 @@ fn better<T: PartialOrd>(kind: Fast, v: &T, t: i64, id: u32, cur: &T, ct: i64, c
         Fast::First => earlier,
         Fast::Last => t > ct || (t == ct && id < cid),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod dd_tests {
+    use super::{Dd, sum_f64};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any split of the values into batches and any order of merging gives the same sum.
+        #[test]
+        fn sum_does_not_depend_on_batching(
+            xs in prop::collection::vec(0.0f64..1e4, 1..400),
+            cuts in prop::collection::vec(0usize..400, 0..6),
+        ) {
+            let xs: Vec<f64> = xs.iter().map(|x| (x * 1000.0).round() / 1000.0).collect();
+            let whole = sum_f64(xs.iter().copied()).value();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % xs.len()).collect();
+            cuts.sort_unstable();
+            let mut parts = Vec::new();
+            let mut at = 0;
+            for c in cuts.into_iter().chain([xs.len()]) {
+                parts.push(sum_f64(xs[at..c.max(at)].iter().copied()));
+                at = c.max(at);
+            }
+            let forward = parts.iter().fold(Dd::default(), |a, b| a.merge(*b)).value();
+            let backward = parts.iter().rev().fold(Dd::default(), |a, b| a.merge(*b)).value();
+            let one_by_one = xs.iter().rev().fold(Dd::default(), |a, &x| a.add(x)).value();
+            prop_assert_eq!(whole, forward);
+            prop_assert_eq!(whole, backward);
+            prop_assert_eq!(whole, one_by_one);
+        }
+    }
+
+    #[test]
+    fn plain_float_sum_would_differ() {
+        // 0.1 + 0.2 + 0.3 left to right is 0.6000000000000001; the exact sum rounds to 0.6.
+        let xs = [0.1, 0.2, 0.3];
+        assert_eq!(sum_f64(xs.iter().copied()).value(), 0.6);
+        assert_eq!(
+            sum_f64([f64::INFINITY, 1.0].into_iter()).value(),
+            f64::INFINITY
+        );
     }
 }
 
