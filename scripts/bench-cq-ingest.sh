@@ -64,7 +64,7 @@ for r in $(seq 1 "$ROUNDS"); do
     fi
     report=$("$TAILDB" loadgen --url "$BASE" --db bench --lines "$LINES" --rate "$RATE" --start now+10s \
       --workers "$WORKERS" --json)
-    lps=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["lines_failed"] == 0, r; print(f"{r[\"lines_per_s\"]:.0f}")' "$report")
+    lps=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["lines_failed"] == 0, r; print(round(r["lines_per_s"]))' "$report")
     stats=""
     if [ "$mode" = cq20 ]; then
       stats=$(curl -s -XPOST "$BASE/query" --data-urlencode "q=SHOW CONTINUOUS QUERY STATS" | head -c 2000)

@@ -541,7 +541,7 @@ impl Ctx<'_> {
             &merged
         };
         let types = &snap.field_types;
-        let order = rows.sorted_order();
+        let order = rows.sorted_keys_within(min, max);
         let mut pos = 0;
         while pos < order.len() {
             buf.series.clear();

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use crate::model::{BitVec, Column, FieldType, FieldValue, SeriesId, Timestamp};
+use crate::model::{BitVec, Column, ColumnValues, FieldType, FieldValue, SeriesId, Timestamp};
 use crate::segment::SeriesRows;
 
 /// Values of one column; strings are dictionary coded.
@@ -293,22 +293,28 @@ impl RowSet {
         }
     }
 
-    /// Row indices sorted by (series, time, arrival): the order [`RowSet::append_merged`] walks.
-    pub fn sorted_order(&self) -> Vec<u32> {
+    /// `(series, time, row)` of every row with `min <= time <= max`, sorted: the order
+    /// [`RowSet::append_merged`] walks (arrival order breaks ties, so the newest duplicate is
+    /// last). Rows outside the range are left out before sorting — a narrow read (a continuous
+    /// query's 10-second window) sorts its rows, not the whole memtable — and duplicates of one
+    /// (series, time) share their time, so they are all in or all out. The keys carry series and
+    /// time so the merge walks them sequentially instead of gathering them row by row.
+    pub fn sorted_keys_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
         let mut keys: Vec<(u32, Timestamp, u32)> = (0..self.series.len())
+            .filter(|&i| (min..=max).contains(&self.timestamps[i]))
             .map(|i| (self.series[i], self.timestamps[i], i as u32))
             .collect();
         keys.sort_unstable();
-        keys.into_iter().map(|k| k.2).collect()
+        keys
     }
 
     /// Appends merged rows (duplicates of one (series, time) merged, the later row winning per
-    /// field) to flat outputs, walking `order` (from [`RowSet::sorted_order`]) from `*pos` until
+    /// field) to flat outputs, walking `order` (from [`RowSet::sorted_keys_within`]) from `*pos` until
     /// at least `limit` rows were appended or the end; `columns[i]` receives this set's column
     /// `map[i]` (left alone when either is `None`). Advances `*pos`.
     pub fn append_merged(
         &self,
-        order: &[u32],
+        order: &[(u32, Timestamp, u32)],
         pos: &mut usize,
         limit: usize,
         series: &mut Vec<u32>,
@@ -316,48 +322,75 @@ impl RowSet {
         columns: &mut [Option<Column>],
         map: &[Option<usize>],
     ) {
+        // Pass 1: the output rows, each a span of `order` holding one (series, time).
         let n = order.len();
         let mut i = *pos;
-        let mut added = 0;
-        while i < n && added < limit {
-            let first = order[i] as usize;
-            let (s, t) = (self.series[first], self.timestamps[first]);
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(limit.min(n - i.min(n)));
+        while i < n && spans.len() < limit {
+            let (s, t, _) = order[i];
             let mut j = i + 1;
-            while j < n
-                && self.series[order[j] as usize] == s
-                && self.timestamps[order[j] as usize] == t
-            {
+            while j < n && order[j].0 == s && order[j].1 == t {
                 j += 1;
             }
             series.push(s);
             timestamps.push(t);
-            for (out, m) in columns.iter_mut().zip(map) {
-                let (Some(out), Some(c)) = (out.as_mut(), *m) else {
-                    continue;
-                };
-                let col = &self.columns[c];
-                let winner = if j == i + 1 {
-                    Some(first).filter(|&r| col.present.get(r))
-                } else {
-                    order[i..j]
-                        .iter()
-                        .rev()
-                        .map(|&r| r as usize)
-                        .find(|&r| col.present.get(r))
-                };
-                match winner.and_then(|r| col.get(r)) {
-                    Some(v) => {
-                        if !out.push(&v) {
-                            out.push_absent();
-                        }
-                    }
-                    None => out.push_absent(),
-                }
-            }
-            added += 1;
+            spans.push((i, j));
             i = j;
         }
         *pos = i;
+        // Pass 2, column by column: the newest present value of each span (typed loops for the
+        // numeric and boolean columns; strings go through `FieldValue`).
+        for (out, m) in columns.iter_mut().zip(map) {
+            let (Some(out), Some(c)) = (out.as_mut(), *m) else {
+                continue;
+            };
+            let col = &self.columns[c];
+            let winner = |(a, b): (usize, usize)| -> Option<usize> {
+                if b == a + 1 {
+                    Some(order[a].2 as usize).filter(|&r| col.present.get(r))
+                } else {
+                    order[a..b]
+                        .iter()
+                        .rev()
+                        .map(|k| k.2 as usize)
+                        .find(|&r| col.present.get(r))
+                }
+            };
+            macro_rules! typed {
+                ($dst:expr, $src:expr, $zero:expr) => {
+                    for &span in &spans {
+                        match winner(span) {
+                            Some(r) => {
+                                $dst.push($src[r]);
+                                out.present.push(true);
+                            }
+                            None => {
+                                $dst.push($zero);
+                                out.present.push(false);
+                            }
+                        }
+                    }
+                };
+            }
+            match (&mut out.values, &col.values) {
+                (ColumnValues::Float(d), MemValues::Float(v)) => typed!(d, v, 0.0),
+                (ColumnValues::Integer(d), MemValues::Integer(v)) => typed!(d, v, 0),
+                (ColumnValues::Unsigned(d), MemValues::Unsigned(v)) => typed!(d, v, 0),
+                (ColumnValues::Boolean(d), MemValues::Boolean(v)) => typed!(d, v, false),
+                _ => {
+                    for &span in &spans {
+                        match winner(span).and_then(|r| col.get(r)) {
+                            Some(v) => {
+                                if !out.push(&v) {
+                                    out.push_absent();
+                                }
+                            }
+                            None => out.push_absent(),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Sorts by (series, time), merges duplicates (later rows win per field) and returns the rows
