@@ -299,13 +299,44 @@ impl RowSet {
     /// query's 10-second window) sorts its rows, not the whole memtable — and duplicates of one
     /// (series, time) share their time, so they are all in or all out. The keys carry series and
     /// time so the merge walks them sequentially instead of gathering them row by row.
+    ///
+    /// Rows arrive mostly in time order per series, so when the series ids are dense enough the
+    /// keys are bucketed by series with a counting sort (stable: arrival order within a series)
+    /// and only the series whose rows are out of time order are sorted (stably, by time) — linear
+    /// instead of a comparison sort of every row.
     pub fn sorted_keys_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
         let mut keys: Vec<(u32, Timestamp, u32)> = (0..self.series.len())
             .filter(|&i| (min..=max).contains(&self.timestamps[i]))
             .map(|i| (self.series[i], self.timestamps[i], i as u32))
             .collect();
-        keys.sort_unstable();
-        keys
+        let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
+            return keys;
+        };
+        if top > 4 * keys.len() + 4096 {
+            keys.sort_unstable();
+            return keys;
+        }
+        let mut start = vec![0u32; top + 2];
+        for k in &keys {
+            start[k.0 as usize + 1] += 1;
+        }
+        for s in 1..start.len() {
+            start[s] += start[s - 1];
+        }
+        let mut out = vec![(0u32, 0 as Timestamp, 0u32); keys.len()];
+        let mut next = start.clone();
+        for k in &keys {
+            let at = &mut next[k.0 as usize];
+            out[*at as usize] = *k;
+            *at += 1;
+        }
+        for w in start.windows(2) {
+            let run = &mut out[w[0] as usize..w[1] as usize];
+            if run.windows(2).any(|p| p[0].1 > p[1].1) {
+                run.sort_by_key(|k| k.1);
+            }
+        }
+        out
     }
 
     /// Appends merged rows (duplicates of one (series, time) merged, the later row winning per
@@ -444,6 +475,29 @@ impl RowSet {
 mod tests {
     use super::*;
     use std::borrow::Cow;
+
+    #[test]
+    fn sorted_keys_match_a_plain_sort() {
+        // Dense and sparse series ids, out-of-order and duplicate times, a time window.
+        for (ids, spread) in [(50u32, 1_000i64), (5, 3), (1_000_000, 100)] {
+            let mut rs = RowSet::new();
+            let mut x: u64 = 7;
+            for _ in 0..5_000 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let s = ((x >> 33) % u64::from(ids)) as u32;
+                let t = ((x >> 13) % spread as u64) as i64;
+                rs.push_row(SeriesId(s), t);
+            }
+            for (min, max) in [(Timestamp::MIN, Timestamp::MAX), (spread / 4, spread / 2)] {
+                let mut want: Vec<(u32, Timestamp, u32)> = (0..rs.len())
+                    .filter(|&i| (min..=max).contains(&rs.timestamps[i]))
+                    .map(|i| (rs.series[i], rs.timestamps[i], i as u32))
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(rs.sorted_keys_within(min, max), want, "{ids} {spread}");
+            }
+        }
+    }
 
     #[test]
     fn duplicates_merge_fields_newest_wins() {
