@@ -483,7 +483,9 @@ mod tests {
             let mut rs = RowSet::new();
             let mut x: u64 = 7;
             for _ in 0..5_000 {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let s = ((x >> 33) % u64::from(ids)) as u32;
                 let t = ((x >> 13) % spread as u64) as i64;
                 rs.push_row(SeriesId(s), t);
