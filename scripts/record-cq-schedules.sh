@@ -8,15 +8,10 @@
 #   scripts/record-cq-schedules.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TMP="$(mktemp -d)"
-LOG="$TMP/influxdb.log"; DATA="$TMP/influxdb"; READY_MAX=60; STOP_MAX=60
 log() { echo "$(date +%H:%M:%S) $*" >&2; }
 # shellcheck source=lib/bench-common.sh
 . scripts/lib/bench-common.sh
-trap 'kill_server; rm -rf "$TMP"' EXIT
-influxd version | grep -q 'v1\.6\.7' || { echo "need InfluxDB 1.6.7, have: $(influxd version)" >&2; exit 1; }
-INFLUX_CQ_ENABLED=true INFLUX_LOG_LEVEL=info start_influxdb
-wait_ready "$READY_URL" || { log "influxdb did not start"; exit 1; }
+INFLUX_CQ_ENABLED=true INFLUX_LOG_LEVEL=info start_throwaway_influxdb
 python3 - "$BASE" "$LOG" query/tests/golden/cq-schedules.json <<'PY'
 import json, re, sys, time, urllib.parse, urllib.request
 from datetime import datetime, timezone

@@ -10,15 +10,10 @@
 # dir, tsi1). The replay is tests/http_api/meta_session.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TMP="$(mktemp -d)"
-LOG="$TMP/influxdb.log"; DATA="$TMP/influxdb"; READY_MAX=60; STOP_MAX=60
 log() { echo "$(date +%H:%M:%S) $*" >&2; }
 # shellcheck source=lib/bench-common.sh
 . scripts/lib/bench-common.sh
-trap 'kill_server; rm -rf "$TMP"' EXIT
-influxd version | grep -q 'v1\.6\.7' || { echo "need InfluxDB 1.6.7, have: $(influxd version)" >&2; exit 1; }
-start_influxdb
-wait_ready "$READY_URL" || { log "influxdb did not start"; exit 1; }
+start_throwaway_influxdb
 python3 - "$BASE" tests/compat/meta-session.txt tests/compat/meta-session.jsonl <<'PY'
 import json, sys, urllib.parse, urllib.request, urllib.error
 base, src, out = sys.argv[1:4]

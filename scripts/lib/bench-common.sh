@@ -132,3 +132,14 @@ start_victoriametrics() {
     -loggerLevel WARN >> "$LOG" 2>&1 &
   SERVER_PID=$!
 }
+
+# For the recording scripts: a throw-away InfluxDB 1.6.7 (start_influxdb) with its data in a temp
+# dir removed on exit; sets TMP, LOG, DATA, BASE and waits until it answers. The INFLUX_* variables
+# above pass through. Needs a `log` function.
+start_throwaway_influxdb() {
+  TMP="$(mktemp -d)"; LOG="$TMP/influxdb.log"; DATA="$TMP/influxdb"; READY_MAX=60; STOP_MAX=60
+  trap 'kill_server; rm -rf "$TMP"' EXIT
+  influxd version | grep -q 'v1\.6\.7' || { log "need InfluxDB 1.6.7, have: $(influxd version)"; exit 1; }
+  start_influxdb
+  wait_ready "$READY_URL" || { log "influxdb did not start"; exit 1; }
+}

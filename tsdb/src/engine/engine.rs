@@ -455,7 +455,8 @@ fn open_database(config: &EngineConfig, db: &DatabaseMeta) -> Result<Database, E
     })
 }
 
-fn validate_name(what: &str, name: &str) -> Result<(), EngineError> {
+/// A database or retention policy name: not empty, at most `MAX_NAME_LEN` bytes.
+pub(super) fn validate_name(what: &str, name: &str) -> Result<(), EngineError> {
     if name.is_empty() {
         return Err(EngineError::Invalid(format!("{what} name required")));
     }

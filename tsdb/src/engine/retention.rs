@@ -30,13 +30,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::engine::{Database, Engine, LiveSeries, storage};
+use super::engine::{Database, Engine, LiveSeries, storage, validate_name};
 use super::types::{EngineError, RetentionPolicyInfo, RetentionPolicySpec};
 use super::write::now_nanos;
 use crate::files::{database_dir, path_component};
-use crate::meta::{
-    DatabaseMeta, HOUR_NANOS, MAX_NAME_LEN, RetentionPolicyMeta, default_shard_group_duration,
-};
+use crate::meta::{DatabaseMeta, HOUR_NANOS, RetentionPolicyMeta, default_shard_group_duration};
 use crate::model::Timestamp;
 use crate::shard::Shard;
 
@@ -68,18 +66,6 @@ pub struct ShardGroupInfo {
     /// `end + duration` of the policy (`end` for infinite policies): the group is dropped once
     /// this lies in the past.
     pub expiry: Timestamp,
-}
-
-fn validate_name(what: &str, name: &str) -> Result<(), EngineError> {
-    if name.is_empty() {
-        return Err(EngineError::Invalid(format!("{what} name required")));
-    }
-    if name.len() > MAX_NAME_LEN {
-        return Err(EngineError::Invalid(format!(
-            "{what} name is too long (max {MAX_NAME_LEN} bytes)"
-        )));
-    }
-    Ok(())
 }
 
 /// InfluxDB's `normalisedShardDuration`: 0 → the default for `duration`, below 1 h → 1 h.
