@@ -142,6 +142,21 @@ fn write_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::
     Ok(())
 }
 
+impl SelectStatement {
+    /// Whether the field list has no function call at all (InfluxDB's `IsRawQuery`).
+    pub fn is_raw(&self) -> bool {
+        fn has_call(e: &Expr) -> bool {
+            match e {
+                Expr::Call { .. } => true,
+                Expr::Binary { lhs, rhs, .. } => has_call(lhs) || has_call(rhs),
+                Expr::Paren(e) => has_call(e),
+                _ => false,
+            }
+        }
+        !self.fields.iter().any(|f| has_call(&f.expr))
+    }
+}
+
 impl fmt::Display for SelectStatement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SELECT ")?;

@@ -37,7 +37,7 @@ pub(crate) fn create_continuous_query(i: &str) -> PResult<'_, Statement> {
     let (i, select) = must(select_statement_into(i, true))?;
     let select_text = &select_at[..select_at.len() - i.len()];
     let interval = group_by_interval(&select);
-    if is_raw(&select) {
+    if select.is_raw() {
         // InfluxDB 1.6.7 stores a raw CQ and then silently never runs it.
         return failure(
             select_at,
@@ -106,19 +106,6 @@ fn resample(i: &str) -> Result<(&str, Option<i64>, Option<i64>), nom::Err<PErr<'
         }));
     }
     Ok((i, every, for_))
-}
-
-/// Whether the field list has no function call at all (InfluxDB's `IsRawQuery`).
-pub(crate) fn is_raw(s: &SelectStatement) -> bool {
-    fn has_call(e: &Expr) -> bool {
-        match e {
-            Expr::Call { .. } => true,
-            Expr::Binary { lhs, rhs, .. } => has_call(lhs) || has_call(rhs),
-            Expr::Paren(e) => has_call(e),
-            _ => false,
-        }
-    }
-    !s.fields.iter().any(|f| has_call(&f.expr))
 }
 
 /// The `GROUP BY time(interval, …)` interval as written; `None` without a time dimension or

@@ -1,28 +1,8 @@
 //! Continuous-query statements: accepted forms, canonical printing and InfluxDB 1.6.7's error
 //! texts (the recorded meta session, lines 82–96 and 104).
 
-use super::{parse_query, parse_statement};
+use super::test_support::{err, one, round_trip};
 use crate::ast::Statement;
-
-fn one(s: &str) -> Statement {
-    parse_statement(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
-}
-
-fn err(s: &str) -> String {
-    match parse_query(s) {
-        Ok(v) => panic!("{s:?} parsed: {v:?}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-fn round_trip(s: &str) -> String {
-    let first = one(s);
-    let printed = first.to_string();
-    let second = one(&printed);
-    assert_eq!(second, first, "tree changed through {printed:?}");
-    assert_eq!(second.to_string(), printed);
-    printed
-}
 
 #[test]
 fn create_forms_print_canonically() {

@@ -36,6 +36,8 @@ mod roundtrip_tests;
 #[cfg(test)]
 mod schema_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 pub use error::ParseError;

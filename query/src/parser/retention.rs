@@ -175,21 +175,11 @@ fn replication(i: &str) -> PResult<'_, u32> {
 #[cfg(test)]
 mod tests {
     use crate::ast::Statement;
-    use crate::parser::parse_statement;
-
-    fn err(q: &str) -> String {
-        parse_statement(q)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-    }
+    use crate::parser::test_support::{self, err, one};
 
     fn round_trip(q: &str) -> Statement {
-        let s = parse_statement(q).unwrap_or_else(|e| panic!("{q}: {e}"));
-        let printed = s.to_string();
-        let again = parse_statement(&printed).unwrap_or_else(|e| panic!("{printed}: {e}"));
-        assert_eq!(s, again, "{q} printed as {printed}");
-        s
+        test_support::round_trip(q);
+        one(q)
     }
 
     #[test]

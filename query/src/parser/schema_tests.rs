@@ -1,24 +1,11 @@
 //! Parser tests of the schema exploration and delete statements.
 
-use super::{parse_query, parse_statement};
+use super::parse_query;
+use super::test_support::{one, round_trip};
 use crate::ast::{
     CardinalityKind, DropMeasurementStatement, MeasurementName, NamePattern,
     ShowTagValuesStatement, Statement, TagKeyMatch,
 };
-
-fn one(s: &str) -> Statement {
-    parse_statement(s).unwrap_or_else(|e| panic!("{s:?}: {e}"))
-}
-
-/// parse → Display → parse gives the same tree, and printing is a fixed point.
-fn round_trip(s: &str) -> String {
-    let first = one(s);
-    let printed = first.to_string();
-    let second = one(&printed);
-    assert_eq!(second, first, "tree changed through {printed:?}");
-    assert_eq!(second.to_string(), printed);
-    printed
-}
 
 #[test]
 fn every_form_round_trips_to_canonical_text() {

@@ -1,38 +1,14 @@
 //! Parser tests: accepted forms, canonical printing (round trip) and InfluxDB-worded errors.
 
+use super::test_support::{err, one, round_trip as assert_round_trip};
 use super::*;
 use crate::ast::*;
-
-fn one(s: &str) -> Statement {
-    match parse_statement(s) {
-        Ok(st) => st,
-        Err(e) => panic!("{s:?}: {e}"),
-    }
-}
 
 fn select(s: &str) -> SelectStatement {
     match one(s) {
         Statement::Select(s) => *s,
         other => panic!("not a select: {other:?}"),
     }
-}
-
-fn err(s: &str) -> String {
-    match parse_query(s) {
-        Ok(v) => panic!("{s:?} parsed: {v:?}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-/// `parse(s).to_string()` is canonical: printing, reparsing and printing again gives the same text
-/// and the same tree.
-fn assert_round_trip(s: &str) -> String {
-    let first = one(s);
-    let printed = first.to_string();
-    let second = one(&printed);
-    assert_eq!(second, first, "tree changed through {printed:?}");
-    assert_eq!(second.to_string(), printed);
-    printed
 }
 
 #[test]

@@ -163,15 +163,7 @@ fn bound(inner: &mut SelectStatement, (min, max): (Option<i64>, Option<i64>)) {
 /// of their series, as InfluxDB 1.6.7's do (the outer query may group by them): it runs grouped
 /// by `*` as well.
 fn keep_series_tags(inner: &mut SelectStatement) {
-    fn has_call(e: &Expr) -> bool {
-        match e {
-            Expr::Call { .. } => true,
-            Expr::Binary { lhs, rhs, .. } => has_call(lhs) || has_call(rhs),
-            Expr::Paren(e) => has_call(e),
-            _ => false,
-        }
-    }
-    let raw = !inner.fields.iter().any(|f| has_call(&f.expr));
+    let raw = inner.is_raw();
     let all = inner
         .dimensions
         .iter()
