@@ -18,6 +18,7 @@ pub mod mmap;
 pub mod model;
 pub mod segment;
 pub mod shard;
+pub mod sketch;
 pub mod wal;
 pub mod watch;
 
@@ -30,4 +31,5 @@ pub use meta::ContinuousQueryMeta;
 pub use model::{
     Column, ColumnValues, FieldType, FieldValue, Point, PointBatch, SeriesId, Timestamp,
 };
+pub use sketch::Sketch;
 pub use watch::{MeasurementFilter, WatchSpec, WatchStatus, WriteOrigin};

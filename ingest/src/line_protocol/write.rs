@@ -51,6 +51,10 @@ pub fn write_line<K: AsRef<str>, V: AsRef<str>, F: AsRef<str>>(
                 out.push('"');
                 Ok(())
             }
+            FieldValue::Sketch(s) => {
+                out.push_str(&s.to_text());
+                Ok(())
+            }
         };
     }
     if let Some(t) = timestamp {

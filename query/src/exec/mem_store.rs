@@ -350,6 +350,7 @@ impl Store for MemStore {
                         FieldValue::Integer(i) => FieldValue::Integer(*i),
                         FieldValue::Unsigned(u) => FieldValue::Unsigned(*u),
                         FieldValue::Boolean(b) => FieldValue::Boolean(*b),
+                        FieldValue::Sketch(s) => FieldValue::Sketch(s.clone()),
                     };
                     (k.to_string(), v)
                 })

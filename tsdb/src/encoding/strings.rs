@@ -137,7 +137,11 @@ pub fn decode_strings(bytes: &[u8], n: usize, out: &mut Vec<String>) -> Result<(
     }
 }
 
-fn lz4_block(what: &'static str, block: &[u8], raw_len: usize) -> Result<Vec<u8>, DecodeError> {
+pub(crate) fn lz4_block(
+    what: &'static str,
+    block: &[u8],
+    raw_len: usize,
+) -> Result<Vec<u8>, DecodeError> {
     if raw_len > block.len().saturating_mul(LZ4_MAX_RATIO).saturating_add(64) {
         return Err(DecodeError::invalid(
             what,

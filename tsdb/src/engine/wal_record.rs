@@ -80,6 +80,11 @@ pub fn put_field(out: &mut Vec<u8>, name: &str, v: &FieldValue<'_>) {
         FieldValue::Unsigned(x) => out.extend_from_slice(&x.to_le_bytes()),
         FieldValue::Boolean(b) => out.push(*b as u8),
         FieldValue::String(s) => put_str(out, s),
+        FieldValue::Sketch(s) => {
+            let bytes = s.to_bytes();
+            put_varint(out, bytes.len() as u64);
+            out.extend_from_slice(&bytes);
+        }
     }
 }
 
@@ -220,6 +225,13 @@ impl<'a> Reader<'a> {
                 FieldType::Unsigned => FieldValue::Unsigned(u64::from_le_bytes(self.eight()?)),
                 FieldType::Boolean => FieldValue::Boolean(self.u8()? != 0),
                 FieldType::String => FieldValue::String(Cow::Borrowed(self.str()?)),
+                FieldType::Sketch => {
+                    let n = self.varint()? as usize;
+                    let bytes = self.bytes(n)?;
+                    let s = crate::sketch::Sketch::decode(bytes)
+                        .map_err(|e| self.err(&format!("sketch field: {e}")))?;
+                    FieldValue::Sketch(std::sync::Arc::new(s))
+                }
             };
             fields.push((name, v));
         }

@@ -1,7 +1,9 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::model::{BitVec, Column, ColumnValues, FieldType, FieldValue, SeriesId, Timestamp};
 use crate::segment::SeriesRows;
+use crate::sketch::Sketch;
 
 /// Values of one column; strings are dictionary coded.
 #[derive(Clone, Debug)]
@@ -15,6 +17,8 @@ pub enum MemValues {
         lookup: HashMap<Box<str>, u32>,
     },
     Boolean(Vec<bool>),
+    /// Absent rows hold [`Sketch::empty_shared`].
+    Sketch(Vec<Arc<Sketch>>),
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +39,7 @@ impl MemColumn {
                 lookup: HashMap::new(),
             },
             FieldType::Boolean => MemValues::Boolean(vec![false; rows]),
+            FieldType::Sketch => MemValues::Sketch(vec![Sketch::empty_shared(); rows]),
         };
         MemColumn {
             values,
@@ -49,6 +54,7 @@ impl MemColumn {
             MemValues::Unsigned(_) => FieldType::Unsigned,
             MemValues::Str { .. } => FieldType::String,
             MemValues::Boolean(_) => FieldType::Boolean,
+            MemValues::Sketch(_) => FieldType::Sketch,
         }
     }
 
@@ -59,6 +65,7 @@ impl MemColumn {
             MemValues::Unsigned(v) => v.push(0),
             MemValues::Str { codes, .. } => codes.push(0),
             MemValues::Boolean(v) => v.push(false),
+            MemValues::Sketch(v) => v.push(Sketch::empty_shared()),
         }
         self.present.push(false);
     }
@@ -71,6 +78,10 @@ impl MemColumn {
             (MemValues::Integer(v), FieldValue::Integer(x)) => v[row] = *x,
             (MemValues::Unsigned(v), FieldValue::Unsigned(x)) => v[row] = *x,
             (MemValues::Boolean(v), FieldValue::Boolean(x)) => v[row] = *x,
+            (MemValues::Sketch(v), FieldValue::Sketch(x)) => {
+                added += 64 + 12 * x.bucket_count();
+                v[row] = x.clone();
+            }
             (
                 MemValues::Str {
                     codes,
@@ -109,6 +120,7 @@ impl MemColumn {
             (MemValues::Integer(d), MemValues::Integer(s)) => d[row] = s[src_row],
             (MemValues::Unsigned(d), MemValues::Unsigned(s)) => d[row] = s[src_row],
             (MemValues::Boolean(d), MemValues::Boolean(s)) => d[row] = s[src_row],
+            (MemValues::Sketch(d), MemValues::Sketch(s)) => d[row] = s[src_row].clone(),
             (MemValues::Str { .. }, MemValues::Str { codes, dict, .. }) => {
                 let v =
                     FieldValue::String(std::borrow::Cow::Borrowed(&dict[codes[src_row] as usize]));
@@ -130,6 +142,7 @@ impl MemColumn {
             MemValues::Integer(v) => FieldValue::Integer(v[row]),
             MemValues::Unsigned(v) => FieldValue::Unsigned(v[row]),
             MemValues::Boolean(v) => FieldValue::Boolean(v[row]),
+            MemValues::Sketch(v) => FieldValue::Sketch(v[row].clone()),
             MemValues::Str { codes, dict, .. } => {
                 FieldValue::String(std::borrow::Cow::Borrowed(&dict[codes[row] as usize]))
             }

@@ -1,5 +1,8 @@
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+
+use crate::sketch::Sketch;
 
 /// The type of a field, fixed per shard and measurement by the first write.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -10,6 +13,8 @@ pub enum FieldType {
     Unsigned = 3,
     String = 4,
     Boolean = 5,
+    /// A mergeable quantile sketch ([`Sketch`]).
+    Sketch = 6,
 }
 
 impl FieldType {
@@ -21,6 +26,7 @@ impl FieldType {
             FieldType::Unsigned => "unsigned",
             FieldType::String => "string",
             FieldType::Boolean => "boolean",
+            FieldType::Sketch => "sketch",
         }
     }
 
@@ -36,6 +42,7 @@ impl FieldType {
             3 => FieldType::Unsigned,
             4 => FieldType::String,
             5 => FieldType::Boolean,
+            6 => FieldType::Sketch,
             _ => return None,
         })
     }
@@ -55,6 +62,7 @@ pub enum FieldValue<'a> {
     Unsigned(u64),
     String(Cow<'a, str>),
     Boolean(bool),
+    Sketch(Arc<Sketch>),
 }
 
 impl FieldValue<'_> {
@@ -65,6 +73,7 @@ impl FieldValue<'_> {
             FieldValue::Unsigned(_) => FieldType::Unsigned,
             FieldValue::String(_) => FieldType::String,
             FieldValue::Boolean(_) => FieldType::Boolean,
+            FieldValue::Sketch(_) => FieldType::Sketch,
         }
     }
 
@@ -75,6 +84,7 @@ impl FieldValue<'_> {
             FieldValue::Unsigned(v) => FieldValue::Unsigned(v),
             FieldValue::String(s) => FieldValue::String(Cow::Owned(s.into_owned())),
             FieldValue::Boolean(v) => FieldValue::Boolean(v),
+            FieldValue::Sketch(v) => FieldValue::Sketch(v),
         }
     }
 }
@@ -167,6 +177,8 @@ pub enum ColumnValues {
     Unsigned(Vec<u64>),
     String(Vec<String>),
     Boolean(Vec<bool>),
+    /// Absent rows hold [`Sketch::empty_shared`].
+    Sketch(Vec<Arc<Sketch>>),
 }
 
 impl ColumnValues {
@@ -177,6 +189,7 @@ impl ColumnValues {
             FieldType::Unsigned => ColumnValues::Unsigned(Vec::new()),
             FieldType::String => ColumnValues::String(Vec::new()),
             FieldType::Boolean => ColumnValues::Boolean(Vec::new()),
+            FieldType::Sketch => ColumnValues::Sketch(Vec::new()),
         }
     }
 
@@ -187,6 +200,7 @@ impl ColumnValues {
             ColumnValues::Unsigned(_) => FieldType::Unsigned,
             ColumnValues::String(_) => FieldType::String,
             ColumnValues::Boolean(_) => FieldType::Boolean,
+            ColumnValues::Sketch(_) => FieldType::Sketch,
         }
     }
 
@@ -197,6 +211,7 @@ impl ColumnValues {
             ColumnValues::Unsigned(v) => v.len(),
             ColumnValues::String(v) => v.len(),
             ColumnValues::Boolean(v) => v.len(),
+            ColumnValues::Sketch(v) => v.len(),
         }
     }
 
@@ -212,6 +227,7 @@ impl ColumnValues {
             ColumnValues::Unsigned(v) => v.push(0),
             ColumnValues::String(v) => v.push(String::new()),
             ColumnValues::Boolean(v) => v.push(false),
+            ColumnValues::Sketch(v) => v.push(Sketch::empty_shared()),
         }
     }
 
@@ -223,6 +239,7 @@ impl ColumnValues {
             (ColumnValues::Unsigned(v), FieldValue::Unsigned(x)) => v.push(*x),
             (ColumnValues::String(v), FieldValue::String(x)) => v.push(x.to_string()),
             (ColumnValues::Boolean(v), FieldValue::Boolean(x)) => v.push(*x),
+            (ColumnValues::Sketch(v), FieldValue::Sketch(x)) => v.push(x.clone()),
             _ => return false,
         }
         true
@@ -236,6 +253,7 @@ impl ColumnValues {
             ColumnValues::Unsigned(v) => FieldValue::Unsigned(v[i]),
             ColumnValues::String(v) => FieldValue::String(Cow::Borrowed(v[i].as_str())),
             ColumnValues::Boolean(v) => FieldValue::Boolean(v[i]),
+            ColumnValues::Sketch(v) => FieldValue::Sketch(v[i].clone()),
         }
     }
 }

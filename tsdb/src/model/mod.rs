@@ -11,10 +11,12 @@
 //!    (the line-protocol parser) guarantee it, consumers rely on it.
 
 mod batch;
+mod dd;
 mod field;
 mod key;
 
 pub use batch::{Point, PointBatch};
+pub use dd::Dd;
 pub use field::{BitVec, Column, ColumnValues, FieldType, FieldValue};
 pub use key::{
     escape_measurement_into, escape_tag_into, parse_series_key, push_series_key, series_key,

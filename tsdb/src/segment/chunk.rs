@@ -3,10 +3,12 @@
 
 use crate::encoding::{
     ByteReader, DecodeError, EncodeError, TimeEncoding, decode_bits, decode_numbers,
-    decode_presence, decode_strings, decode_timestamps, encode_bits, encode_numbers,
-    encode_presence, encode_strings, encode_timestamps, put_blob, put_u32,
+    decode_presence, decode_sketches, decode_strings, decode_timestamps, encode_bits,
+    encode_numbers, encode_presence, encode_sketches, encode_strings, encode_timestamps, put_blob,
+    put_u32,
 };
 use crate::model::{BitVec, Column, ColumnValues, FieldType};
+use crate::sketch::Sketch;
 
 /// The timestamp transform the writer uses (the reader accepts every mode).
 pub const TIME_ENCODING: TimeEncoding = TimeEncoding::RunDelta;
@@ -50,6 +52,7 @@ impl FieldBuf {
             (ColumnValues::Unsigned(d), ColumnValues::Unsigned(s)) => pick(d, s, p, from, to),
             (ColumnValues::String(d), ColumnValues::String(s)) => pick(d, s, p, from, to),
             (ColumnValues::Boolean(d), ColumnValues::Boolean(s)) => pick(d, s, p, from, to),
+            (ColumnValues::Sketch(d), ColumnValues::Sketch(s)) => pick(d, s, p, from, to),
             _ => {}
         }
     }
@@ -161,6 +164,10 @@ pub fn encode_field_chunk(buf: &FieldBuf, out: &mut Vec<u8>) -> Result<(), Encod
             encode_bits(v.iter().copied(), out);
             Ok(())
         }
+        ColumnValues::Sketch(v) => {
+            encode_sketches(v, out);
+            Ok(())
+        }
     }
 }
 
@@ -200,6 +207,11 @@ pub fn decode_field_chunk(
             decode_bits("boolean values", rest, k, &mut v)?;
             ColumnValues::Boolean(spread(v, &present))
         }
+        FieldType::Sketch => {
+            let mut v = Vec::new();
+            decode_sketches(rest, k, &mut v)?;
+            ColumnValues::Sketch(spread_with(v, &present, Sketch::empty_shared))
+        }
     };
     Ok(Column { values, present })
 }
@@ -237,6 +249,11 @@ pub fn decode_field_chunk_into(
             decode_bits("boolean values", rest, k, v)?;
             spread_in_place(v, &present);
         }
+        ColumnValues::Sketch(v) => {
+            decode_sketches(rest, k, v)?;
+            let taken = std::mem::take(v);
+            *v = spread_with(taken, &present, Sketch::empty_shared);
+        }
     }
     col.present = present;
     Ok(())
@@ -249,13 +266,18 @@ fn spread_in_place<T: Default>(v: &mut Vec<T>, present: &BitVec) {
 
 /// Spreads the values of present rows (`v.len() == present.count_ones()`) over all rows in place,
 /// leaving the type's default in absent rows.
-fn spread<T: Default>(mut v: Vec<T>, present: &BitVec) -> Vec<T> {
+fn spread<T: Default>(v: Vec<T>, present: &BitVec) -> Vec<T> {
+    spread_with(v, present, T::default)
+}
+
+/// [`spread`] with `fill` making the absent rows' values.
+fn spread_with<T>(mut v: Vec<T>, present: &BitVec, fill: impl FnMut() -> T) -> Vec<T> {
     let n = present.len();
     if v.len() == n {
         return v;
     }
     let mut j = v.len();
-    v.resize_with(n, T::default);
+    v.resize_with(n, fill);
     // Invariant: before row i, slots 0..j hold the first j present values and slots j..=i hold
     // defaults; a present row takes the last unplaced value and leaves a default behind.
     for i in (0..n).rev() {

@@ -423,6 +423,11 @@ fn append_ranges(dst: &mut Column, mut src: Column, ranges: &[Range<usize>]) {
         (ColumnValues::Unsigned(d), ColumnValues::Unsigned(s)) => take(d, s, ranges),
         (ColumnValues::String(d), ColumnValues::String(s)) => take(d, s, ranges),
         (ColumnValues::Boolean(d), ColumnValues::Boolean(s)) => take(d, s, ranges),
+        (ColumnValues::Sketch(d), ColumnValues::Sketch(s)) => {
+            for r in ranges {
+                d.extend_from_slice(&s[r.clone()]);
+            }
+        }
         _ => {}
     }
     debug_assert_eq!(dst.present.len(), dst.values.len());

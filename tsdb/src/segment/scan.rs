@@ -101,6 +101,7 @@ fn clear_column(c: &mut Column) {
         ColumnValues::Unsigned(v) => v.clear(),
         ColumnValues::String(v) => v.clear(),
         ColumnValues::Boolean(v) => v.clear(),
+        ColumnValues::Sketch(v) => v.clear(),
     }
 }
 
@@ -343,6 +344,7 @@ fn copy_ranges(src: &Column, dst: &mut Column, ranges: &[(Range<usize>, u32)], n
         (ColumnValues::Unsigned(s), ColumnValues::Unsigned(d)) => copy(s, d, ranges),
         (ColumnValues::Boolean(s), ColumnValues::Boolean(d)) => copy(s, d, ranges),
         (ColumnValues::String(s), ColumnValues::String(d)) => copy(s, d, ranges),
+        (ColumnValues::Sketch(s), ColumnValues::Sketch(d)) => copy(s, d, ranges),
         // Types were checked equal by the caller.
         _ => {}
     }

@@ -17,13 +17,20 @@ struct ModelSeries {
     values: Vec<Vec<Option<FieldValue<'static>>>>,
 }
 
-const TYPES: [FieldType; 5] = [
+const TYPES: [FieldType; 6] = [
     FieldType::Float,
     FieldType::Integer,
     FieldType::Unsigned,
     FieldType::String,
     FieldType::Boolean,
+    FieldType::Sketch,
 ];
+
+fn sketch_of(xs: &[f64]) -> FieldValue<'static> {
+    let mut s = crate::sketch::Sketch::default();
+    s.extend_from(xs);
+    FieldValue::Sketch(std::sync::Arc::new(s))
+}
 
 fn fields() -> Vec<(String, FieldType)> {
     TYPES.iter().map(|t| (format!("f_{t}"), *t)).collect()
@@ -38,6 +45,9 @@ fn value_strategy(ty: FieldType) -> BoxedStrategy<Option<FieldValue<'static>>> {
             .prop_map(|s| FieldValue::String(s.into()))
             .boxed(),
         FieldType::Boolean => any::<bool>().prop_map(FieldValue::Boolean).boxed(),
+        FieldType::Sketch => proptest::collection::vec(0.01f64..1e4, 0..20)
+            .prop_map(|xs| sketch_of(&xs))
+            .boxed(),
     };
     prop_oneof![1 => Just(None), 4 => v.prop_map(Some)].boxed()
 }
@@ -232,6 +242,7 @@ fn small_model() -> Vec<ModelSeries> {
                                         FieldValue::String(["ok", "bounced"][i % 2].into())
                                     }
                                     FieldType::Boolean => FieldValue::Boolean(i % 3 == 0),
+                                    FieldType::Sketch => sketch_of(&[i as f64, 2.5]),
                                 })
                             })
                             .collect()

@@ -2,6 +2,7 @@
 //! arrays updated by column loops over a batch for `count`/`sum`/`mean`/`min`/`max`/`first`/
 //! `last`, and per-slot point lists for every other function (reduced by `functions::reduce_grouped`).
 
+use tsdb::model::Dd;
 use tsdb::{Column, ColumnValues, FieldType};
 
 use super::plan::{AggSpec, Fast};
@@ -70,6 +71,7 @@ fn type_error(name: &str, ty: FieldType) -> ExecError {
         FieldType::Integer => "integer",
         FieldType::Unsigned => "unsigned",
         FieldType::Float => "float",
+        FieldType::Sketch => "sketch",
     };
     ExecError::Invalid(format!(
         "unsupported {name} iterator type: *query.{iter}InterruptIterator"
@@ -236,6 +238,11 @@ impl Accumulator {
                     _ => {}
                 }
             }
+            (State::Select(_), ColumnValues::Sketch(_)) => {
+                return Err(ExecError::Invalid(
+                    "sketch fields are not supported by this query yet".into(),
+                ));
+            }
             (State::Select(sel), vals) => {
                 let kind = self.fast.unwrap_or(Fast::First);
                 let sel = sel.get_or_insert_with(|| Selected {
@@ -245,6 +252,7 @@ impl Accumulator {
                         ColumnValues::Unsigned(_) => SelVals::Unsigned(vec![0; nslots]),
                         ColumnValues::Boolean(_) => SelVals::Boolean(vec![false; nslots]),
                         ColumnValues::String(_) => SelVals::String(vec![String::new(); nslots]),
+                        ColumnValues::Sketch(_) => unreachable!("handled above"),
                     },
                     time: vec![0; nslots],
                     series: vec![0; nslots],
@@ -506,56 +514,6 @@ impl Accumulator {
     }
 }
 
-/// A float sum as an unevaluated pair `hi + lo` (double-double): every addition is error-free
-/// (Knuth's TwoSum), so the rounded result [`Dd::value`] does not depend on the order or grouping
-/// of the additions — how rows are split into batches, row groups, memtables, segments or scan
-/// threads — unless the exact sum lies within about n·2⁻¹⁰⁶ of a rounding boundary. A rollup of
-/// a window then equals the same sum recomputed over any wider range, bit for bit (issue 5's
-/// late-data acceptance), where a plain left-to-right float sum differs in the last ulp.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(super) struct Dd {
-    hi: f64,
-    lo: f64,
-}
-
-impl Dd {
-    /// `(a + b, the rounding error of a + b)`, exactly.
-    #[inline]
-    fn two_sum(a: f64, b: f64) -> (f64, f64) {
-        let s = a + b;
-        let bb = s - a;
-        (s, (a - (s - bb)) + (b - bb))
-    }
-
-    #[inline]
-    pub(super) fn add(self, x: f64) -> Dd {
-        let (hi, e) = Dd::two_sum(self.hi, x);
-        Dd {
-            hi,
-            lo: self.lo + e,
-        }
-    }
-
-    #[inline]
-    pub(super) fn merge(self, o: Dd) -> Dd {
-        let (hi, e) = Dd::two_sum(self.hi, o.hi);
-        Dd {
-            hi,
-            lo: self.lo + o.lo + e,
-        }
-    }
-
-    /// The sum, rounded once (an infinite `hi` is the answer: its error term is NaN).
-    #[inline]
-    pub(super) fn value(self) -> f64 {
-        if self.hi.is_finite() {
-            self.hi + self.lo
-        } else {
-            self.hi
-        }
-    }
-}
-
 /// The sum of `xs` in four interleaved double-double lanes (x0+x4+…, x1+x5+…, …, then the lanes
 /// and the rest): four independent add chains instead of one, exact up to [`Dd`]'s bound.
 #[inline]
@@ -682,6 +640,7 @@ fn empty_values(ty: FieldType) -> Values {
         FieldType::Unsigned => Values::Unsigned(Vec::new()),
         FieldType::String => Values::String(Vec::new()),
         FieldType::Boolean => Values::Boolean(Vec::new()),
+        FieldType::Sketch => Values::String(Vec::new()),
     }
 }
 

@@ -47,6 +47,7 @@ pub(super) fn cell(c: &Column, i: usize) -> Cell<'_> {
         ColumnValues::Unsigned(v) => v.get(i).map_or(Cell::Null, |x| Cell::UInt(*x)),
         ColumnValues::String(v) => v.get(i).map_or(Cell::Null, |x| Cell::Str(x)),
         ColumnValues::Boolean(v) => v.get(i).map_or(Cell::Null, |x| Cell::Bool(*x)),
+        ColumnValues::Sketch(_) => Cell::Null,
     }
 }
 

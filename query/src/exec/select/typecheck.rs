@@ -46,7 +46,7 @@ impl Ty {
             FieldType::Float => Ty::Float,
             FieldType::Integer => Ty::Integer,
             FieldType::Unsigned => Ty::Unsigned,
-            FieldType::String => Ty::String,
+            FieldType::String | FieldType::Sketch => Ty::String,
             FieldType::Boolean => Ty::Boolean,
         }
     }
