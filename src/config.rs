@@ -124,6 +124,9 @@ pub struct DataConfig {
     pub flush_interval: Duration,
     /// Bytes of decoded column chunks kept in memory for later queries (0 disables).
     pub decoded_cache_size: ByteSize,
+    /// Bytes of merged memtable rows kept for identical scans, e.g. the continuous queries of one
+    /// window (0 disables).
+    pub merged_rows_cache_size: ByteSize,
     /// Compact a shard's segments of one measurement once it has at least this many.
     pub compaction_min_segments: usize,
 }
@@ -139,6 +142,7 @@ impl Default for DataConfig {
             memtable_size: ByteSize(engine.memtable_max_bytes as u64),
             flush_interval: engine.flush_interval,
             decoded_cache_size: ByteSize(engine.decoded_cache_max_bytes),
+            merged_rows_cache_size: ByteSize(engine.merged_rows_cache_max_bytes),
             compaction_min_segments: engine.compaction_min_segments,
         }
     }
@@ -347,6 +351,7 @@ impl Config {
             usize::try_from(self.data.memtable_size.0).unwrap_or(usize::MAX);
         engine.flush_interval = self.data.flush_interval;
         engine.decoded_cache_max_bytes = self.data.decoded_cache_size.0;
+        engine.merged_rows_cache_max_bytes = self.data.merged_rows_cache_size.0;
         engine.compaction_min_segments = self.data.compaction_min_segments;
         engine.retention_enabled = self.retention.enabled;
         engine.retention_check_interval = self.retention.check_interval;

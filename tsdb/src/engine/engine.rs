@@ -88,6 +88,8 @@ pub struct Engine {
     pub(super) background: Mutex<Option<JoinHandle<()>>>,
     /// Decoded column chunks shared by every scan.
     pub(super) chunk_cache: ChunkCache,
+    /// Merged memtable rows reused by identical scans (`engine/merge_cache.rs`).
+    pub(super) merge_cache: super::MergeCache,
     /// Late-write watches (`crate::watch`).
     pub(super) watches: WatchRegistry,
 }
@@ -145,6 +147,9 @@ impl Engine {
             "WAL replayed"
         );
         let chunk_cache = ChunkCache::new(config.decoded_cache_max_bytes);
+        let merge_cache = super::MergeCache::new(
+            usize::try_from(config.merged_rows_cache_max_bytes).unwrap_or(usize::MAX),
+        );
         let engine = Arc::new(Engine {
             config,
             meta,
@@ -157,6 +162,7 @@ impl Engine {
             stop: (Mutex::new(false), Condvar::new()),
             background: Mutex::new(None),
             chunk_cache,
+            merge_cache,
             watches,
         });
         if engine.config.background {

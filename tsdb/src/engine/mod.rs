@@ -16,6 +16,7 @@ mod continuous_queries;
 mod engine;
 mod limits;
 mod maintenance;
+mod merge_cache;
 mod read;
 mod retention;
 mod scan;
@@ -26,6 +27,7 @@ mod watch;
 mod write;
 
 pub use engine::Engine;
+pub use merge_cache::{MergeCache, MergedBatch, Stamp};
 pub use retention::{
     RetentionPolicyUpdate, ShardGroupInfo, check_retention_policy, check_retention_update,
 };

@@ -25,12 +25,14 @@
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 use roaring::RoaringBitmap;
 
 use super::engine::{Engine, storage};
+use super::merge_cache::{Key, MergeCache, MergedBatch};
 use super::types::{EngineError, IndexScope};
 use crate::index::TagPredicate;
 use crate::memtable::RowSet;
@@ -260,7 +262,7 @@ impl Engine {
         let dense = DenseIds::from_bitmap(&req.series);
         let plans: Vec<ShardPlan> = shards
             .iter()
-            .map(|s| ShardPlan::new(s, req, &dense))
+            .map(|s| ShardPlan::new(s, req, &dense, &self.merge_cache))
             .collect();
         let mut work = Vec::new();
         for (p, plan) in plans.iter().enumerate() {
@@ -279,6 +281,7 @@ impl Engine {
             plans: &plans,
             work: &work,
             cache: &self.chunk_cache,
+            merge_cache: &self.merge_cache,
             next: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             error: Mutex::new(None),
@@ -361,6 +364,9 @@ struct ShardPlan {
     /// The selection minus `conflict`, when `conflict` is not empty.
     direct: Option<DenseIds>,
     segs: Vec<SegPlan>,
+    /// Merged memtable rows kept from an identical earlier scan, still exact (`merge_cache.rs`).
+    reuse: Option<Arc<Vec<MergedBatch>>>,
+    shard: u64,
 }
 
 struct SegPlan {
@@ -373,15 +379,36 @@ struct SegPlan {
 }
 
 impl ShardPlan {
-    fn new(shard: &Shard, req: &ScanRequest, dense: &DenseIds) -> ShardPlan {
+    fn new(shard: &Shard, req: &ScanRequest, dense: &DenseIds, cache: &MergeCache) -> ShardPlan {
+        let key = cache_key(shard.id, req);
+        let kept = cache.get(&key);
+        // Kept rows are of every series (a complete snapshot); only a complete selection may use
+        // them, and it decides under the shard's lock.
         let snap = shard.scan_snapshot(
             &req.measurement,
             dense,
             req.min_time,
             req.max_time,
             &req.fields,
+            &req.series,
+            kept.as_ref().map(|k| k.0),
         );
-        let conflict = snap.overlapping_series(dense, req.min_time, req.max_time);
+        let reuse = match kept {
+            Some((_, rows)) if snap.reused => {
+                cache.hit();
+                Some(rows)
+            }
+            Some((stamp, _)) => {
+                tracing::debug!(shard = shard.id, measurement = %req.measurement, kept = ?stamp,
+                    now = ?snap.stamp, "kept merged rows are stale");
+                cache.remove(&key);
+                None
+            }
+            None => None,
+        };
+        let mut conflict = snap.overlapping_series(dense, req.min_time, req.max_time);
+        // A complete snapshot's memtable holds unselected series too.
+        conflict &= &req.series;
         let direct = (!conflict.is_empty()).then(|| {
             let mut d = dense.clone();
             d.remove_all(&conflict);
@@ -412,11 +439,13 @@ impl ShardPlan {
             conflict,
             direct,
             segs,
+            reuse,
+            shard: shard.id,
         }
     }
 
     fn has_merge(&self) -> bool {
-        !self.conflict.is_empty() || !self.snap.memtable.is_empty()
+        !self.conflict.is_empty() || !self.snap.memtable.is_empty() || self.reuse.is_some()
     }
 }
 
@@ -434,6 +463,7 @@ struct Ctx<'a> {
     plans: &'a [ShardPlan],
     work: &'a [Work],
     cache: &'a ChunkCache,
+    merge_cache: &'a MergeCache,
     next: AtomicUsize,
     stop: AtomicBool,
     error: Mutex<Option<EngineError>>,
@@ -508,6 +538,12 @@ impl Ctx<'_> {
         buf: &mut ScanBuf,
     ) -> Result<ControlFlow<()>, EngineError> {
         let plan = &self.plans[p];
+        // Rows of series created after the request's index lookup are in complete snapshots and
+        // kept rows; they are dropped here (only they can be above the selection's largest id).
+        let top = self.req.series.max().unwrap_or(0);
+        if let Some(rows) = &plan.reuse {
+            return Ok(replay(rows, top, self.dense, sink, buf));
+        }
         let snap = &plan.snap;
         let (min, max) = (self.req.min_time, self.req.max_time);
         let merged;
@@ -541,7 +577,11 @@ impl Ctx<'_> {
             &merged
         };
         let types = &snap.field_types;
-        let order = rows.sorted_keys_within(min, max);
+        let order = rows.merge_order_within(min, max);
+        // Pure memtable rows of a complete snapshot (no segment row can collide) are kept for
+        // identical scans.
+        let keep = snap.complete && plan.conflict.is_empty() && self.merge_cache.enabled();
+        let mut kept = Vec::new();
         let mut pos = 0;
         while pos < order.len() {
             buf.series.clear();
@@ -557,16 +597,116 @@ impl Ctx<'_> {
                 &mut buf.columns,
                 &snap.memtable_fields,
             );
-            let flow = sink.consume(&ScanBatch {
-                series: &buf.series,
-                timestamps: &buf.timestamps,
-                columns: &buf.columns,
-            });
+            if keep {
+                let b = MergedBatch {
+                    series: std::mem::take(&mut buf.series),
+                    timestamps: std::mem::take(&mut buf.timestamps),
+                    columns: std::mem::take(&mut buf.columns),
+                };
+                let flow = emit(&b, top, self.dense, sink, buf);
+                kept.push(b);
+                if flow.is_break() {
+                    return Ok(flow);
+                }
+                continue;
+            }
+            let flow = if snap.complete {
+                let b = MergedBatch {
+                    series: std::mem::take(&mut buf.series),
+                    timestamps: std::mem::take(&mut buf.timestamps),
+                    columns: std::mem::take(&mut buf.columns),
+                };
+                emit(&b, top, self.dense, sink, buf)
+            } else {
+                sink.consume(&ScanBatch {
+                    series: &buf.series,
+                    timestamps: &buf.timestamps,
+                    columns: &buf.columns,
+                })
+            };
             if flow.is_break() {
                 return Ok(flow);
             }
         }
+        if keep {
+            self.merge_cache
+                .put(&cache_key(plan.shard, self.req), snap.stamp, Arc::new(kept));
+        }
         Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// Feeds kept merged batches to `sink` (see [`emit`]).
+fn replay(
+    rows: &[MergedBatch],
+    top: u32,
+    selected: &DenseIds,
+    sink: &mut dyn ScanSink,
+    buf: &mut ScanBuf,
+) -> ControlFlow<()> {
+    for b in rows {
+        let flow = emit(b, top, selected, sink, buf);
+        if flow.is_break() {
+            return flow;
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// Feeds the rows of `b` of selected series to `sink`: all of them when no series id exceeds
+/// `top` (the selection's largest; a complete selection holds every present series up to it),
+/// else a filtered copy in `buf`.
+fn emit(
+    b: &MergedBatch,
+    top: u32,
+    selected: &DenseIds,
+    sink: &mut dyn ScanSink,
+    buf: &mut ScanBuf,
+) -> ControlFlow<()> {
+    if b.series.iter().all(|&s| s <= top) {
+        return sink.consume(&ScanBatch {
+            series: &b.series,
+            timestamps: &b.timestamps,
+            columns: &b.columns,
+        });
+    }
+    let keep: Vec<usize> = (0..b.series.len())
+        .filter(|&i| selected.contains(b.series[i]))
+        .collect();
+    buf.series.clear();
+    buf.series.extend(keep.iter().map(|&i| b.series[i]));
+    buf.timestamps.clear();
+    buf.timestamps.extend(keep.iter().map(|&i| b.timestamps[i]));
+    buf.columns.clear();
+    buf.columns.extend(b.columns.iter().map(|c| {
+        c.as_ref().map(|c| {
+            let mut out = Column::new(c.field_type());
+            for &i in &keep {
+                match c.get(i) {
+                    Some(v) => {
+                        out.push(&v);
+                    }
+                    None => out.push_absent(),
+                }
+            }
+            out
+        })
+    }));
+    sink.consume(&ScanBatch {
+        series: &buf.series,
+        timestamps: &buf.timestamps,
+        columns: &buf.columns,
+    })
+}
+
+fn cache_key(shard: u64, req: &ScanRequest) -> Key<'_> {
+    Key {
+        shard,
+        measurement: &req.measurement,
+        min: req.min_time,
+        max: req.max_time,
+        fields: &req.fields,
+        series: &req.series,
     }
 }
 

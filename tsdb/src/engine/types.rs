@@ -29,6 +29,9 @@ pub struct EngineConfig {
     /// Bytes of decoded column chunks kept for later scans ([`crate::segment::ChunkCache`];
     /// 0 disables the cache).
     pub decoded_cache_max_bytes: u64,
+    /// Bytes of merged memtable rows kept so identical scans (the continuous queries of one
+    /// window) reuse them ([`crate::engine::MergeCache`]; 0 disables).
+    pub merged_rows_cache_max_bytes: u64,
     /// Drop expired shard groups in the background (`[retention] enabled`).
     pub retention_enabled: bool,
     /// How often the background task looks for expired shard groups (`[retention]
@@ -50,6 +53,7 @@ impl EngineConfig {
             compaction_min_segments: 4,
             background: true,
             decoded_cache_max_bytes: 256 << 20,
+            merged_rows_cache_max_bytes: 256 << 20,
             retention_enabled: true,
             retention_check_interval: Duration::from_secs(30 * 60),
         }

@@ -352,6 +352,46 @@ impl RowSet {
         out
     }
 
+    /// The order [`RowSet::append_merged`] walks for a scan of `[min, max]`: the rows of every
+    /// series whose in-range rows strictly ascend in time in arrival order come first, in arrival
+    /// order (no duplicates to merge, and a scan batch only promises per-series time order); the
+    /// rows of the other series follow sorted by (series, time, arrival). Live data arrives in time
+    /// order, so this is mostly one sequential pass with no sort and a gather that walks the
+    /// columns forward, where [`RowSet::sorted_keys_within`] scatters and gathers at random.
+    pub fn merge_order_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
+        let keys: Vec<(u32, Timestamp, u32)> = (0..self.series.len())
+            .filter(|&i| (min..=max).contains(&self.timestamps[i]))
+            .map(|i| (self.series[i], self.timestamps[i], i as u32))
+            .collect();
+        let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
+            return keys;
+        };
+        if top > 4 * keys.len() + 4096 {
+            return self.sorted_keys_within(min, max);
+        }
+        // Per series: the last time seen (i64::MIN is below every valid time) and whether its
+        // rows ever failed to ascend strictly.
+        let mut last = vec![i64::MIN; top + 1];
+        let mut bad = vec![false; top + 1];
+        let mut any_bad = false;
+        for &(s, t, _) in &keys {
+            let s = s as usize;
+            if t <= last[s] {
+                bad[s] = true;
+                any_bad = true;
+            }
+            last[s] = t;
+        }
+        if !any_bad {
+            return keys;
+        }
+        let (mut ordered, mut rest): (Vec<_>, Vec<_>) =
+            keys.into_iter().partition(|k| !bad[k.0 as usize]);
+        rest.sort_unstable();
+        ordered.append(&mut rest);
+        ordered
+    }
+
     /// Appends merged rows (duplicates of one (series, time) merged, the later row winning per
     /// field) to flat outputs, walking `order` (from [`RowSet::sorted_keys_within`]) from `*pos` until
     /// at least `limit` rows were appended or the end; `columns[i]` receives this set's column
@@ -510,6 +550,63 @@ mod tests {
                     .collect();
                 want.sort_unstable();
                 assert_eq!(rs.sorted_keys_within(min, max), want, "{ids} {spread}");
+            }
+        }
+    }
+
+    #[test]
+    fn merge_order_streams_ascending_series_and_sorts_the_rest() {
+        // Mostly ascending per series (live data), some series out of order or duplicated.
+        for (ids, jitter) in [(50u32, 0u64), (50, 3), (5, 40), (1_000_000, 2)] {
+            let mut rs = RowSet::new();
+            let mut x: u64 = 11;
+            for i in 0..5_000i64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let s = ((x >> 33) % u64::from(ids)) as u32;
+                let back = if jitter > 0 && (x >> 7) % 97 == 0 {
+                    ((x >> 17) % jitter) as i64 * 10
+                } else {
+                    0
+                };
+                let r = rs.push_row(SeriesId(s), i * 10 - back);
+                rs.set(r, "v", &FieldValue::Integer(i));
+            }
+            for (min, max) in [(Timestamp::MIN, Timestamp::MAX), (10_000, 30_000)] {
+                let order = rs.merge_order_within(min, max);
+                // The same keys as the full sort.
+                let mut sorted = order.clone();
+                sorted.sort_unstable();
+                assert_eq!(sorted, rs.sorted_keys_within(min, max), "{ids} {jitter}");
+                // Merged output: per series strictly ascending, one row per (series, time), the
+                // newest write's value.
+                let (mut series, mut ts) = (Vec::new(), Vec::new());
+                let mut cols = vec![Some(Column::new(FieldType::Integer))];
+                let mut pos = 0;
+                rs.append_merged(
+                    &order,
+                    &mut pos,
+                    usize::MAX,
+                    &mut series,
+                    &mut ts,
+                    &mut cols,
+                    &[Some(0)],
+                );
+                let mut last: HashMap<u32, Timestamp> = HashMap::new();
+                let mut newest: HashMap<(u32, Timestamp), i64> = HashMap::new();
+                for &(s, t, i) in &sorted {
+                    newest.insert((s, t), i as i64);
+                }
+                assert_eq!(series.len(), newest.len());
+                let col = cols[0].as_ref().unwrap();
+                for (k, (&s, &t)) in series.iter().zip(&ts).enumerate() {
+                    if let Some(&p) = last.get(&s) {
+                        assert!(p < t, "series {s} not ascending");
+                    }
+                    last.insert(s, t);
+                    assert_eq!(col.get(k), Some(FieldValue::Integer(newest[&(s, t)])));
+                }
             }
         }
     }

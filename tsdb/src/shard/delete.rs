@@ -32,7 +32,7 @@ impl Shard {
             |id: u32, t: Timestamp| t >= min && t <= max && series.is_none_or(|s| s.contains(id));
         let mut remove_files = Vec::new();
         {
-            let mut guard = self.state.write();
+            let mut guard = self.write_state();
             let st = &mut *guard;
             if let Some(rows) = st.active.rows(measurement) {
                 let kept = rows.without(hit);
@@ -98,7 +98,7 @@ impl Shard {
 
     /// At open: series whose every segment row a tombstone hides are not present.
     pub(super) fn refresh_presence_after_tombstones(&self) -> Result<(), ShardError> {
-        let mut guard = self.state.write();
+        let mut guard = self.write_state();
         let st = &mut *guard;
         if st.tombstones.is_empty() {
             return Ok(());

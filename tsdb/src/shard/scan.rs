@@ -7,6 +7,7 @@ use roaring::RoaringBitmap;
 
 use super::shard::Shard;
 use super::tombstone::Tombstone;
+use crate::engine::Stamp;
 use crate::memtable::{Memtable, RowSet};
 use crate::model::{FieldType, Timestamp};
 use crate::segment::{DenseIds, Segment};
@@ -31,10 +32,25 @@ pub struct ScanSnapshot {
     pub field_types: Vec<Option<FieldType>>,
     /// Tombstones of the measurement.
     pub tombstones: Vec<Tombstone>,
+    /// The shard's generation and the active memtable's row count of the measurement at the
+    /// snapshot (what merged-row reuse records and checks, `engine/merge_cache.rs`).
+    pub stamp: Stamp,
+    /// Whether `reuse` was valid: `memtable` was then left empty — the caller's merged rows
+    /// built from the stamped snapshot are exactly what it would hold.
+    pub reused: bool,
+    /// Whether the selection is complete — it holds every series of the measurement present in
+    /// the shard with an id up to its largest (a query without a tag condition: only series
+    /// created after its index lookup are missing). `memtable` then holds the in-range rows of
+    /// every series, selected or not (so they can be kept for later scans); the caller drops the
+    /// unselected ones.
+    pub complete: bool,
 }
 
 impl Shard {
-    /// Takes a [`ScanSnapshot`] of `measurement` for the series in `series`.
+    /// Takes a [`ScanSnapshot`] of `measurement` for the series in `series`. With `reuse` (the
+    /// stamp of an earlier snapshot of the same request whose merged rows the caller kept), the
+    /// memtable rows are not copied when that snapshot is still exact: same generation, and no row
+    /// appended since to the active memtable's rows of `measurement` lies in `[min, max]`.
     pub fn scan_snapshot(
         &self,
         measurement: &str,
@@ -42,8 +58,33 @@ impl Shard {
         min: Timestamp,
         max: Timestamp,
         fields: &[String],
+        selection: &RoaringBitmap,
+        reuse: Option<Stamp>,
     ) -> ScanSnapshot {
         let st = self.state.read();
+        let complete = match (st.presence.get(measurement), selection.max()) {
+            (Some(present), Some(top)) => {
+                let mut below = present.clone();
+                below.remove_range(top.saturating_add(1)..);
+                below.is_subset(selection)
+            }
+            _ => false,
+        };
+        let active_rows = st.active.rows(measurement);
+        let stamp = Stamp {
+            generation: st.generation,
+            active_len: active_rows.map_or(0, RowSet::len),
+        };
+        let reused = complete
+            && reuse.is_some_and(|r| {
+                r.generation == stamp.generation
+                    && r.active_len <= stamp.active_len
+                    && active_rows.is_none_or(|rows| {
+                        rows.timestamps[r.active_len..]
+                            .iter()
+                            .all(|t| !(min..=max).contains(t))
+                    })
+            });
         let schema = st.schema.get(measurement);
         let field_types: Vec<Option<FieldType>> = fields
             .iter()
@@ -77,10 +118,13 @@ impl Shard {
             })
             .unwrap_or_default();
         let mut memtable = RowSet::with_fields(&typed);
-        for mem in &st.frozen {
-            copy_selected(mem, measurement, series, min, max, &mut memtable);
+        if !reused {
+            let filter = (!complete).then_some(series);
+            for mem in &st.frozen {
+                copy_selected(mem, measurement, filter, min, max, &mut memtable);
+            }
+            copy_selected(&st.active, measurement, filter, min, max, &mut memtable);
         }
-        copy_selected(&st.active, measurement, series, min, max, &mut memtable);
         let tombstones = st
             .tombstones
             .iter()
@@ -93,6 +137,9 @@ impl Shard {
             memtable_fields,
             field_types,
             tombstones,
+            stamp,
+            reused,
+            complete,
         }
     }
 }
@@ -100,7 +147,7 @@ impl Shard {
 fn copy_selected(
     mem: &Memtable,
     measurement: &str,
-    series: &DenseIds,
+    series: Option<&DenseIds>,
     min: Timestamp,
     max: Timestamp,
     out: &mut RowSet,
@@ -115,7 +162,7 @@ fn copy_selected(
         .collect();
     for r in 0..rows.len() {
         let t = rows.timestamps[r];
-        if t < min || t > max || !series.contains(rows.series[r]) {
+        if t < min || t > max || series.is_some_and(|s| !s.contains(rows.series[r])) {
             continue;
         }
         out.push_copy(rows, r, &map);

@@ -52,6 +52,9 @@ pub(super) struct State {
     pub presence: Presence,
     pub tombstones: Vec<Tombstone>,
     pub next_seq: u64,
+    /// Bumped by every change other than appending writes to the active memtable (freeze, flush,
+    /// compaction, deletes): what merged-row reuse checks (`engine/merge_cache.rs`).
+    pub generation: u64,
 }
 
 /// One shard (see the module invariants).
@@ -170,6 +173,13 @@ impl Shard {
         f(&mut st.schema, &mut st.active, &mut st.presence)
     }
 
+    /// The state for a change other than appending writes (bumps `generation`).
+    pub(super) fn write_state(&self) -> parking_lot::RwLockWriteGuard<'_, State> {
+        let mut st = self.state.write();
+        st.generation += 1;
+        st
+    }
+
     pub fn memtable_bytes(&self) -> usize {
         let st = self.state.read();
         st.active.estimated_bytes() + st.frozen.iter().map(|m| m.estimated_bytes()).sum::<usize>()
@@ -177,7 +187,7 @@ impl Shard {
 
     /// Moves the active memtable to the frozen list (no-op when empty).
     pub fn freeze(&self) {
-        let mut st = self.state.write();
+        let mut st = self.write_state();
         if !st.active.is_empty() {
             let m = std::mem::take(&mut st.active);
             st.frozen.push(Arc::new(m));
@@ -204,7 +214,7 @@ impl Shard {
                     continue;
                 }
                 let seq = {
-                    let mut st = self.state.write();
+                    let mut st = self.write_state();
                     st.next_seq += 1;
                     st.next_seq
                 };
@@ -220,7 +230,7 @@ impl Shard {
                     },
                 ));
             }
-            let mut st = self.state.write();
+            let mut st = self.write_state();
             for (m, w) in written {
                 st.segments.entry(m).or_default().push(w);
             }
@@ -329,7 +339,7 @@ impl Shard {
             };
             let input_files: Vec<String> = inputs.iter().map(|s| s.file.clone()).collect();
             {
-                let mut st = self.state.write();
+                let mut st = self.write_state();
                 let list = st.segments.entry(measurement.clone()).or_default();
                 let pos = list
                     .iter()
