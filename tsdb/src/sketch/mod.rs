@@ -109,6 +109,19 @@ impl Store {
         self.offset
     }
 
+    /// A store of `(bucket, count)` pairs with strictly ascending buckets, allocated once.
+    fn from_ascending(pairs: &[(i32, u64)]) -> Store {
+        let (Some(&(lo, _)), Some(&(hi, _))) = (pairs.first(), pairs.last()) else {
+            return Store::default();
+        };
+        let lo = lo.max(hi.saturating_sub(MAX_BUCKETS as i32 - 1));
+        let mut counts = vec![0u64; (hi - lo) as usize + 1];
+        for &(i, c) in pairs {
+            counts[(i.max(lo) - lo) as usize] += c;
+        }
+        Store { offset: lo, counts }
+    }
+
     fn add(&mut self, idx: i32, n: u64) {
         let lo = self.extend(idx, idx);
         let k = (idx.max(lo) - self.offset) as usize;
@@ -456,11 +469,14 @@ impl Sketch {
         sk.max = max;
         sk.zero = r.varint()?;
         let mut total = sk.zero;
+        let mut pairs: Vec<(i32, u64)> = Vec::new();
         for negative in [false, true] {
             let n = r.varint()?;
             if n > count {
                 return Err(SketchError::Decode("bucket count"));
             }
+            pairs.clear();
+            pairs.reserve(n as usize);
             let mut idx = 0i64;
             for j in 0..n {
                 let delta = unzigzag(r.varint()?);
@@ -478,9 +494,10 @@ impl Sketch {
                 total = total
                     .checked_add(c)
                     .ok_or(SketchError::Decode("bucket counts overflow"))?;
-                let store = if negative { &mut sk.neg } else { &mut sk.pos };
-                store.add(idx as i32, c);
+                pairs.push((idx as i32, c));
             }
+            let store = if negative { &mut sk.neg } else { &mut sk.pos };
+            *store = Store::from_ascending(&pairs);
         }
         if total != count {
             return Err(SketchError::Decode(
