@@ -15,5 +15,6 @@ mod schema_golden;
 mod stored_points;
 mod support;
 mod write_parse_errors;
+mod write_sketch;
 mod write_v1;
 mod write_v2;
