@@ -1,0 +1,397 @@
+//! Issue 6 acceptance: SLA percentiles from sketch rollups, end to end over HTTP.
+//!
+//! 30 days of raw latency events (lognormal per customer, 0.5 % spikes of ×20–×50, fixed seed) are
+//! written through `/write`, rolled up with `SELECT sketch(latency_ms) … INTO` to 1 minute, then 1
+//! hour from the 1-minute rollup and 1 day from the 1-hour rollup. Weekly and monthly p50/p95/p99
+//! per customer and overall, read from each rollup level with `percentile()` over the sketch field,
+//! must be within the sketch's 1 % of the exact `percentile()` over the raw events; count, min and
+//! max must equal raw's, sum and mean to 1e-9 relative. The InfluxDB practice (hourly p99 stored
+//! with INTO, then `mean(p99)` per week) runs on the same data and its error is printed beside the
+//! sketches' — never asserted: it is not bounded.
+//!
+//! Sizes: `sla_percentiles_ci` is CI-sized; `sla_percentiles_big` (ignored) reads
+//! `TAILDB_SLA_CUSTOMERS`, `TAILDB_SLA_EVENTS`, `TAILDB_SLA_SEED`:
+//! `TAILDB_SLA_EVENTS=3000000 cargo test --release -p taildb --test http_api sla_percentiles_big -- --ignored --nocapture`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, LogNormal};
+use serde_json::Value;
+
+use crate::support::App;
+
+const DAY: i64 = 86_400_000_000_000;
+/// 2026-10-01T00:00:00Z: a day boundary, so 1-minute, 1-hour and 1-day buckets nest and every
+/// rollup row stays in the week (epoch-aligned `time(1w)`) of the events it summarises.
+const START: i64 = 1_790_812_800 * 1_000_000_000;
+const DAYS: i64 = 30;
+const END: i64 = START + DAYS * DAY;
+const DCS: [&str; 3] = ["ams", "fra", "iad"];
+const PERCENTILES: [u32; 3] = [50, 95, 99];
+/// The sketch's relative accuracy (`sketch()` default) plus float slack in the comparison.
+const ALPHA: f64 = 0.01 * (1.0 + 1e-9);
+
+struct Workload {
+    customers: usize,
+    events: usize,
+    seed: u64,
+}
+
+/// One raw event.
+struct Event {
+    time: i64,
+    customer: usize,
+    outbound: bool,
+    latency_ms: f64,
+}
+
+/// Events in time order: customer `c` has median latency `8 ms · (1 + c % 9)` and σ = 0.6 (ln),
+/// traffic weighted towards low customer numbers; 0.5 % of events are spikes ×20–×50.
+fn events(w: &Workload) -> Vec<Event> {
+    let mut rng = StdRng::seed_from_u64(w.seed);
+    let dists: Vec<LogNormal<f64>> = (0..w.customers)
+        .map(|c| {
+            LogNormal::new((8.0 * (1 + c % 9) as f64).ln(), 0.6).expect("valid lognormal")
+        })
+        .collect();
+    let mut out: Vec<Event> = (0..w.events)
+        .map(|_| {
+            // Square of a uniform: customer 0 gets the most traffic, the last the least.
+            let u: f64 = rng.random();
+            let customer = ((u * u) * w.customers as f64) as usize % w.customers;
+            let mut latency_ms: f64 = dists[customer].sample(&mut rng);
+            if rng.random_bool(0.005) {
+                latency_ms *= rng.random_range(20.0..50.0);
+            }
+            // Milliseconds with microsecond resolution, as a client would send them.
+            latency_ms = (latency_ms * 1000.0).round() / 1000.0;
+            Event {
+                time: START + rng.random_range(0..DAYS * DAY),
+                customer,
+                outbound: rng.random_bool(0.5),
+                latency_ms,
+            }
+        })
+        .collect();
+    out.sort_by_key(|e| e.time);
+    out
+}
+
+async fn write_events(app: &App, events: &[Event]) {
+    for chunk in events.chunks(20_000) {
+        let mut body = String::with_capacity(chunk.len() * 80);
+        for e in chunk {
+            body.push_str(&format!(
+                "latency,customer=c{:02},dc={},direction={} latency_ms={:?} {}\n",
+                e.customer,
+                DCS[e.customer % DCS.len()],
+                if e.outbound { "out" } else { "in" },
+                e.latency_ms,
+                e.time
+            ));
+        }
+        app.write("db=db", &body).await.assert_no_content();
+    }
+}
+
+/// Runs `q` and returns its first statement's result, failing on any error.
+async fn run(app: &App, q: &str) -> Value {
+    let v = app.query_epoch(q).await;
+    let r = &v["results"][0];
+    assert!(r.get("error").is_none(), "{q}: {r}");
+    r.clone()
+}
+
+/// `SELECT … INTO`: the number of points written.
+async fn into(app: &App, q: &str) -> u64 {
+    let r = run(app, q).await;
+    r["series"][0]["values"][0][1].as_u64().unwrap_or(0)
+}
+
+/// A result's rows keyed by (customer tag or "", time), each a column name → value map.
+fn rows(result: &Value) -> BTreeMap<(String, i64), BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    for s in result["series"].as_array().into_iter().flatten() {
+        let customer = s["tags"]["customer"].as_str().unwrap_or("").to_string();
+        let cols: Vec<String> = s["columns"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c.as_str().unwrap_or("").to_string())
+            .collect();
+        for row in s["values"].as_array().into_iter().flatten() {
+            let row = row.as_array().cloned().unwrap_or_default();
+            let time = row.first().and_then(Value::as_i64).unwrap_or(0);
+            let m = cols.iter().cloned().zip(row).collect();
+            out.insert((customer.clone(), time), m);
+        }
+    }
+    out
+}
+
+fn rel(got: f64, want: f64) -> f64 {
+    if got == want {
+        0.0
+    } else {
+        ((got - want) / want).abs()
+    }
+}
+
+/// The statistics query on `measurement`, weekly or for the whole window, per customer or overall.
+fn stats_query(measurement: &str, weekly: bool, per_customer: bool) -> String {
+    let mut group = Vec::new();
+    if weekly {
+        group.push("time(1w)");
+    }
+    if per_customer {
+        group.push("customer");
+    }
+    let group_by = if group.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", group.join(", "))
+    };
+    format!(
+        "SELECT percentile(latency_ms, 50) AS p50, percentile(latency_ms, 95) AS p95, \
+         percentile(latency_ms, 99) AS p99, count(latency_ms) AS n, min(latency_ms) AS lo, \
+         max(latency_ms) AS hi, sum(latency_ms) AS total, mean(latency_ms) AS avg \
+         FROM {measurement} WHERE time >= {START} AND time < {END}{group_by}"
+    )
+}
+
+const SCOPES: [(bool, bool, &str); 4] = [
+    (true, true, "weekly per customer"),
+    (true, false, "weekly overall"),
+    (false, true, "monthly per customer"),
+    (false, false, "monthly overall"),
+];
+
+/// Relative errors of one method against the exact answers.
+#[derive(Default)]
+struct Errors(Vec<f64>);
+
+impl Errors {
+    fn max(&self) -> f64 {
+        self.0.iter().copied().fold(0.0, f64::max)
+    }
+
+    fn median(&self) -> f64 {
+        let mut v = self.0.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    }
+}
+
+/// What one run measured, for the table.
+struct Report {
+    /// (method, scope, percentile) → errors.
+    errors: BTreeMap<(String, &'static str, u32), Errors>,
+}
+
+async fn sla(w: Workload) -> Report {
+    let app = App::new();
+    let t0 = Instant::now();
+    let evs = events(&w);
+    write_events(&app, &evs).await;
+    let t_write = t0.elapsed();
+
+    // Rollups: 1 minute from raw (a day per statement), then rollups of rollups.
+    let t1 = Instant::now();
+    let mut written_1m = 0;
+    for d in 0..DAYS {
+        let (a, b) = (START + d * DAY, START + (d + 1) * DAY);
+        written_1m += into(
+            &app,
+            &format!(
+                "SELECT sketch(latency_ms) AS latency_ms INTO rollup_1m FROM latency \
+                 WHERE time >= {a} AND time < {b} GROUP BY time(1m), *"
+            ),
+        )
+        .await;
+    }
+    let written_1h = into(
+        &app,
+        &format!(
+            "SELECT sketch(latency_ms) AS latency_ms INTO rollup_1h FROM rollup_1m \
+             WHERE time >= {START} AND time < {END} GROUP BY time(1h), *"
+        ),
+    )
+    .await;
+    let written_1d = into(
+        &app,
+        &format!(
+            "SELECT sketch(latency_ms) AS latency_ms INTO rollup_1d FROM rollup_1h \
+             WHERE time >= {START} AND time < {END} GROUP BY time(1d), *"
+        ),
+    )
+    .await;
+    // The InfluxDB practice: hourly p99 per series, averaged later.
+    let written_p99 = into(
+        &app,
+        &format!(
+            "SELECT percentile(latency_ms, 99) AS p99 INTO p99_1h FROM latency \
+             WHERE time >= {START} AND time < {END} GROUP BY time(1h), *"
+        ),
+    )
+    .await;
+    let t_rollup = t1.elapsed();
+    assert!(written_1m > 0 && written_1h > 0 && written_1d > 0 && written_p99 > 0);
+    assert!(written_1m >= written_1h && written_1h >= written_1d);
+
+    let t2 = Instant::now();
+    let mut errors: BTreeMap<(String, &'static str, u32), Errors> = BTreeMap::new();
+    for (weekly, per_customer, scope) in SCOPES {
+        let exact = rows(&run(&app, &stats_query("latency", weekly, per_customer)).await);
+        assert!(!exact.is_empty(), "{scope}: no raw rows");
+        for level in ["rollup_1m", "rollup_1h", "rollup_1d"] {
+            let got = rows(&run(&app, &stats_query(level, weekly, per_customer)).await);
+            assert_eq!(
+                got.keys().collect::<Vec<_>>(),
+                exact.keys().collect::<Vec<_>>(),
+                "{level} {scope}: groups differ from raw"
+            );
+            for (key, want) in &exact {
+                let have = &got[key];
+                let ctx = format!("{level} {scope} {key:?}");
+                // Exact statistics.
+                assert_eq!(have["n"], want["n"], "{ctx}: count");
+                if want["n"].as_u64().unwrap_or(0) == 0 {
+                    continue;
+                }
+                assert_eq!(have["lo"], want["lo"], "{ctx}: min");
+                assert_eq!(have["hi"], want["hi"], "{ctx}: max");
+                for col in ["total", "avg"] {
+                    let (h, x) = (f(have, col), f(want, col));
+                    assert!(rel(h, x) <= 1e-9, "{ctx}: {col} {h} vs {x}");
+                }
+                // Quantiles within the sketch's accuracy.
+                for p in PERCENTILES {
+                    let col = format!("p{p}");
+                    let (h, x) = (f(have, &col), f(want, &col));
+                    let e = rel(h, x);
+                    assert!(e <= ALPHA, "{ctx}: p{p} {h} vs exact {x} ({e})");
+                    errors
+                        .entry((format!("sketch {level}"), scope, p))
+                        .or_default()
+                        .0
+                        .push(e);
+                }
+            }
+        }
+        // The InfluxDB practice: mean of the hourly p99s, against the exact p99.
+        let mut group = vec![];
+        if weekly {
+            group.push("time(1w)");
+        }
+        if per_customer {
+            group.push("customer");
+        }
+        let group_by = if group.is_empty() {
+            String::new()
+        } else {
+            format!(" GROUP BY {}", group.join(", "))
+        };
+        let practice = rows(
+            &run(
+                &app,
+                &format!(
+                    "SELECT mean(p99) AS p99 FROM p99_1h WHERE time >= {START} AND time < {END}{group_by}"
+                ),
+            )
+            .await,
+        );
+        for (key, want) in &exact {
+            if want["n"].as_u64().unwrap_or(0) == 0 {
+                continue;
+            }
+            if let Some(have) = practice.get(key) {
+                errors
+                    .entry(("influxdb mean(hourly p99)".to_string(), scope, 99))
+                    .or_default()
+                    .0
+                    .push(rel(f(have, "p99"), f(want, "p99")));
+            }
+        }
+    }
+    let t_check = t2.elapsed();
+
+    println!(
+        "sla_percentiles: {} customers, {} events, seed {}: write {:.1?}, rollups {:.1?} \
+         (1m {written_1m}, 1h {written_1h}, 1d {written_1d}, p99_1h {written_p99} points), \
+         queries {:.1?}",
+        w.customers, w.events, w.seed, t_write, t_rollup, t_check
+    );
+    println!(
+        "| method | scope | percentile | groups | max rel. error | median rel. error |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for ((method, scope, p), e) in &errors {
+        println!(
+            "| {method} | {scope} | p{p} | {} | {:.3} % | {:.3} % |",
+            e.0.len(),
+            e.max() * 100.0,
+            e.median() * 100.0
+        );
+    }
+    Report { errors }
+}
+
+fn f(row: &BTreeMap<String, Value>, col: &str) -> f64 {
+    row.get(col).and_then(Value::as_f64).unwrap_or(f64::NAN)
+}
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sla_percentiles_ci() {
+    let report = sla(Workload {
+        customers: 20,
+        events: 200_000,
+        seed: 6,
+    })
+    .await;
+    // Every method and scope was measured (the table is not empty by accident).
+    assert_eq!(report.errors.len(), 3 * SCOPES.len() * PERCENTILES.len() + SCOPES.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "big run for docs/benchmarks.md; sized by TAILDB_SLA_* environment variables"]
+async fn sla_percentiles_big() {
+    sla(Workload {
+        customers: env("TAILDB_SLA_CUSTOMERS", 50) as usize,
+        events: env("TAILDB_SLA_EVENTS", 2_000_000) as usize,
+        seed: env("TAILDB_SLA_SEED", 66),
+    })
+    .await;
+}
+
+/// The worked example of `docs/format/sketch.md`.
+#[test]
+fn format_page_example_bytes() {
+    let mut sk = tsdb::Sketch::default();
+    sk.extend_from(&[1.0, 2.0, 3.0]);
+    let hex: String = sk.to_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        concat!(
+            "01",
+            "7b14ae47e17a843f",
+            "03",
+            "00",
+            "0000000000001840",
+            "000000000000f03f",
+            "0000000000000840",
+            "00",
+            "03000146012801",
+            "00"
+        )
+    );
+}
