@@ -49,7 +49,8 @@ struct Event {
 }
 
 /// Events in time order: customer `c` has median latency `8 ms · (1 + c % 9)` and σ = 0.6 (ln),
-/// traffic weighted towards low customer numbers; 0.5 % of events are spikes ×20–×50.
+/// traffic weighted towards low customer numbers; a daily cycle (traffic 4× higher at 14:00 UTC
+/// than at 02:00, latency up to 1.6× slower under the load); 0.5 % of events are spikes ×20–×50.
 fn events(w: &Workload) -> Vec<Event> {
     let mut rng = StdRng::seed_from_u64(w.seed);
     let dists: Vec<LogNormal<f64>> = (0..w.customers)
@@ -62,14 +63,22 @@ fn events(w: &Workload) -> Vec<Event> {
             // Square of a uniform: customer 0 gets the most traffic, the last the least.
             let u: f64 = rng.random();
             let customer = ((u * u) * w.customers as f64) as usize % w.customers;
-            let mut latency_ms: f64 = dists[customer].sample(&mut rng);
+            // Time of day by rejection: accept with the load of its hour.
+            let (time, load) = loop {
+                let t = rng.random_range(0..DAYS * DAY);
+                let load = daily_load(t);
+                if rng.random_bool(load) {
+                    break (START + t, load);
+                }
+            };
+            let mut latency_ms: f64 = dists[customer].sample(&mut rng) * (1.0 + 0.6 * load);
             if rng.random_bool(0.005) {
                 latency_ms *= rng.random_range(20.0..50.0);
             }
             // Milliseconds with microsecond resolution, as a client would send them.
             latency_ms = (latency_ms * 1000.0).round() / 1000.0;
             Event {
-                time: START + rng.random_range(0..DAYS * DAY),
+                time,
                 customer,
                 outbound: rng.random_bool(0.5),
                 latency_ms,
@@ -78,6 +87,14 @@ fn events(w: &Workload) -> Vec<Event> {
         .collect();
     out.sort_by_key(|e| e.time);
     out
+}
+
+/// Relative traffic in `(0.25, 1]` at `t` ns after midnight UTC of a day: lowest at 02:00, highest
+/// at 14:00.
+fn daily_load(t: i64) -> f64 {
+    let hours = (t % DAY) as f64 / 3.6e12;
+    let phase = (hours - 14.0) / 24.0 * std::f64::consts::TAU;
+    0.625 + 0.375 * phase.cos()
 }
 
 async fn write_events(app: &App, events: &[Event]) {
@@ -132,11 +149,12 @@ fn rows(result: &Value) -> BTreeMap<(String, i64), BTreeMap<String, Value>> {
     out
 }
 
+/// Signed relative error.
 fn rel(got: f64, want: f64) -> f64 {
     if got == want {
         0.0
     } else {
-        ((got - want) / want).abs()
+        (got - want) / want
     }
 }
 
@@ -169,19 +187,26 @@ const SCOPES: [(bool, bool, &str); 4] = [
     (false, false, "monthly overall"),
 ];
 
-/// Relative errors of one method against the exact answers.
+/// Signed relative errors `(got − exact) / exact` of one method.
 #[derive(Default)]
 struct Errors(Vec<f64>);
 
 impl Errors {
     fn max(&self) -> f64 {
-        self.0.iter().copied().fold(0.0, f64::max)
+        self.0.iter().map(|e| e.abs()).fold(0.0, f64::max)
+    }
+
+    fn median_of(mut v: Vec<f64>) -> f64 {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
     }
 
     fn median(&self) -> f64 {
-        let mut v = self.0.clone();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied().unwrap_or(0.0)
+        Self::median_of(self.0.iter().map(|e| e.abs()).collect())
+    }
+
+    fn median_signed(&self) -> f64 {
+        Self::median_of(self.0.clone())
     }
 }
 
@@ -265,14 +290,14 @@ async fn sla(w: Workload) -> Report {
                 assert_eq!(have["hi"], want["hi"], "{ctx}: max");
                 for col in ["total", "avg"] {
                     let (h, x) = (f(have, col), f(want, col));
-                    assert!(rel(h, x) <= 1e-9, "{ctx}: {col} {h} vs {x}");
+                    assert!(rel(h, x).abs() <= 1e-9, "{ctx}: {col} {h} vs {x}");
                 }
                 // Quantiles within the sketch's accuracy.
                 for p in PERCENTILES {
                     let col = format!("p{p}");
                     let (h, x) = (f(have, &col), f(want, &col));
                     let e = rel(h, x);
-                    assert!(e <= ALPHA, "{ctx}: p{p} {h} vs exact {x} ({e})");
+                    assert!(e.abs() <= ALPHA, "{ctx}: p{p} {h} vs exact {x} ({e})");
                     errors
                         .entry((format!("sketch {level}"), scope, p))
                         .or_default()
@@ -325,15 +350,16 @@ async fn sla(w: Workload) -> Report {
         w.customers, w.events, w.seed, t_write, t_rollup, t_check
     );
     println!(
-        "| method | scope | percentile | groups | max rel. error | median rel. error |"
+        "| method | scope | percentile | groups | max rel. error | median rel. error | median signed |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for ((method, scope, p), e) in &errors {
         println!(
-            "| {method} | {scope} | p{p} | {} | {:.3} % | {:.3} % |",
+            "| {method} | {scope} | p{p} | {} | {:.3} % | {:.3} % | {:+.3} % |",
             e.0.len(),
             e.max() * 100.0,
-            e.median() * 100.0
+            e.median() * 100.0,
+            e.median_signed() * 100.0
         );
     }
     Report { errors }
@@ -394,4 +420,86 @@ fn format_page_example_bytes() {
             "00"
         )
     );
+}
+
+/// Sums the sizes of the `.tseg` files under `dir`.
+fn segment_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            total += segment_bytes(&p);
+        } else if p.extension().is_some_and(|x| x == "tseg") {
+            total += e.metadata().map(|m| m.len()).unwrap_or(0);
+        }
+    }
+    total
+}
+
+/// Storage cost of 1-minute sketches in real, compacted segments, beside the raw events they
+/// summarise: `TAILDB_SKETCH_SERIES` series (default 100) × `TAILDB_SKETCH_MINUTES` minutes
+/// (default 1440) × 20 lognormal latencies per minute, written through `/write` to two databases,
+/// flushed and fully compacted. Prints bytes per sketch and per raw event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "storage measurement for docs/benchmarks.md"]
+async fn sketch_storage_per_series_minute() {
+    let series = env("TAILDB_SKETCH_SERIES", 100) as usize;
+    let minutes = env("TAILDB_SKETCH_MINUTES", 1440) as i64;
+    let app = App::new();
+    app.engine
+        .create_database("raw", None)
+        .expect("create raw database");
+    let mut rng = StdRng::seed_from_u64(60);
+    let d = LogNormal::new(20f64.ln(), 0.6).expect("valid lognormal");
+    let minute = 60_000_000_000i64;
+    let (mut sk_body, mut raw_body) = (String::new(), String::new());
+    let mut sketches = 0u64;
+    for m in 0..minutes {
+        for s in 0..series {
+            let t = START + m * minute;
+            let mut sk = tsdb::Sketch::default();
+            for k in 0..20 {
+                let mut x: f64 = d.sample(&mut rng);
+                if rng.random_bool(0.005) {
+                    x *= rng.random_range(20.0..50.0);
+                }
+                x = (x * 1000.0).round() / 1000.0;
+                sk.insert(x);
+                raw_body.push_str(&format!(
+                    "latency,s=s{s:04} latency_ms={x:?} {}\n",
+                    t + k * 2_999_000_000 + rng.random_range(0..1_000_000_000)
+                ));
+            }
+            sk_body.push_str(&format!(
+                "rollup_1m,s=s{s:04} latency_ms={} {t}\n",
+                sk.to_text()
+            ));
+            sketches += 1;
+        }
+        if raw_body.len() > 4_000_000 {
+            app.write("db=db", &sk_body).await.assert_no_content();
+            app.write("db=raw", &raw_body).await.assert_no_content();
+            sk_body.clear();
+            raw_body.clear();
+        }
+    }
+    if !raw_body.is_empty() {
+        app.write("db=db", &sk_body).await.assert_no_content();
+        app.write("db=raw", &raw_body).await.assert_no_content();
+    }
+    app.engine.compact_full().expect("compact");
+    let root = app.engine.data_dir().clone();
+    let sk_bytes = segment_bytes(&root.join("db"));
+    let raw_bytes = segment_bytes(&root.join("raw"));
+    let events = sketches * 20;
+    println!(
+        "sketch storage: {series} series × {minutes} minutes = {sketches} one-minute sketches of 20 values: \
+         {sk_bytes} segment bytes = {:.1} B per sketch ({:.2} B per summarised event); \
+         raw events: {raw_bytes} bytes = {:.2} B per event ({:.1} B per series-minute)",
+        sk_bytes as f64 / sketches as f64,
+        sk_bytes as f64 / events as f64,
+        raw_bytes as f64 / events as f64,
+        raw_bytes as f64 / sketches as f64,
+    );
+    assert!(sk_bytes > 0 && raw_bytes > 0);
 }
