@@ -489,8 +489,8 @@ async fn sketch_storage_per_series_minute() {
     }
     app.engine.compact_full().expect("compact");
     let root = app.engine.data_dir().clone();
-    let sk_bytes = segment_bytes(&root.join("db"));
-    let raw_bytes = segment_bytes(&root.join("raw"));
+    let sk_bytes = segment_bytes(&tsdb::files::database_dir(&root, "db"));
+    let raw_bytes = segment_bytes(&tsdb::files::database_dir(&root, "raw"));
     let events = sketches * 20;
     println!(
         "sketch storage: {series} series × {minutes} minutes = {sketches} one-minute sketches of 20 values: \
