@@ -7,7 +7,9 @@
 //! must be within the sketch's 1 % of the exact `percentile()` over the raw events; count, min and
 //! max must equal raw's, sum and mean to 1e-9 relative. The InfluxDB practice (hourly p99 stored
 //! with INTO, then `mean(p99)` per week) runs on the same data and its error is printed beside the
-//! sketches' — never asserted: it is not bounded.
+//! sketches' — never asserted: it is not bounded. Finally the daily sketches are exported as line
+//! protocol (`Accept: application/x-influxdb-line-protocol`) and written to a second server, whose
+//! answers must equal the first one's.
 //!
 //! Sizes: `sla_percentiles_ci` is CI-sized; `sla_percentiles_big` (ignored) reads
 //! `TAILDB_SLA_CUSTOMERS`, `TAILDB_SLA_EVENTS`, `TAILDB_SLA_SEED`:
@@ -342,6 +344,33 @@ async fn sla(w: Workload) -> Report {
         }
     }
     let t_check = t2.elapsed();
+
+    // Forwarding: export the daily sketches as line protocol, write them to a second server; its
+    // answers equal the first server's, bit for bit.
+    let export = app
+        .post(
+            &format!(
+                "/query?db=db&q={}",
+                crate::support::encode(&format!(
+                    "SELECT latency_ms FROM rollup_1d WHERE time >= {START} AND time < {END} GROUP BY *"
+                ))
+            ),
+            &[("Accept", "application/x-influxdb-line-protocol")],
+            axum::body::Body::empty(),
+        )
+        .await;
+    assert_eq!(export.status, axum::http::StatusCode::OK, "{}", export.body);
+    assert!(export.body.contains("latency_ms=sketch:"), "{}", crate::support::tail(&export.body));
+    let other = App::new();
+    other.write("db=db", &export.body).await.assert_no_content();
+    for (weekly, per_customer, scope) in SCOPES {
+        let q = stats_query("rollup_1d", weekly, per_customer);
+        assert_eq!(
+            run(&other, &q).await,
+            run(&app, &q).await,
+            "{scope}: forwarded sketches answer differently"
+        );
+    }
 
     println!(
         "sla_percentiles: {} customers, {} events, seed {}: write {:.1?}, rollups {:.1?} \
