@@ -56,9 +56,7 @@ struct Event {
 fn events(w: &Workload) -> Vec<Event> {
     let mut rng = StdRng::seed_from_u64(w.seed);
     let dists: Vec<LogNormal<f64>> = (0..w.customers)
-        .map(|c| {
-            LogNormal::new((8.0 * (1 + c % 9) as f64).ln(), 0.6).expect("valid lognormal")
-        })
+        .map(|c| LogNormal::new((8.0 * (1 + c % 9) as f64).ln(), 0.6).expect("valid lognormal"))
         .collect();
     let mut out: Vec<Event> = (0..w.events)
         .map(|_| {
@@ -360,7 +358,11 @@ async fn sla(w: Workload) -> Report {
         )
         .await;
     assert_eq!(export.status, axum::http::StatusCode::OK, "{}", export.body);
-    assert!(export.body.contains("latency_ms=sketch:"), "{}", crate::support::tail(&export.body));
+    assert!(
+        export.body.contains("latency_ms=sketch:"),
+        "{}",
+        crate::support::tail(&export.body)
+    );
     let other = App::new();
     other.write("db=db", &export.body).await.assert_no_content();
     for (weekly, per_customer, scope) in SCOPES {
@@ -414,7 +416,10 @@ async fn sla_percentiles_ci() {
     })
     .await;
     // Every method and scope was measured (the table is not empty by accident).
-    assert_eq!(report.errors.len(), 3 * SCOPES.len() * PERCENTILES.len() + SCOPES.len());
+    assert_eq!(
+        report.errors.len(),
+        3 * SCOPES.len() * PERCENTILES.len() + SCOPES.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -448,6 +453,11 @@ fn format_page_example_bytes() {
             "03000146012801",
             "00"
         )
+    );
+    // The line-protocol example of docs/percentiles.md and docs/format/sketch.md.
+    assert_eq!(
+        sk.to_text(),
+        "sketch:AXsUrkfheoQ_AwAAAAAAAAAYQAAAAAAAAPA_AAAAAAAACEAAAwABRgEoAQA"
     );
 }
 

@@ -11,7 +11,12 @@ use super::*;
 fn parse(body: &str) -> (PointBatch<'_>, Vec<LineError>) {
     let mut batch = PointBatch::new();
     let mut errors = Vec::new();
-    parse_lines(body.as_bytes(), &ParseOptions::default(), &mut batch, &mut errors);
+    parse_lines(
+        body.as_bytes(),
+        &ParseOptions::default(),
+        &mut batch,
+        &mut errors,
+    );
     (batch, errors)
 }
 
@@ -97,13 +102,28 @@ fn malformed_sketches_give_a_per_line_reason() {
     trailing.push(0);
     let cases: Vec<(String, &str)> = vec![
         ("sketch:".into(), "invalid sketch encoding: truncated"),
-        ("sketch:!!".into(), "invalid sketch encoding: invalid base64"),
-        ("sketch:AQ=".into(), "invalid sketch encoding: invalid base64"),
+        (
+            "sketch:!!".into(),
+            "invalid sketch encoding: invalid base64",
+        ),
+        (
+            "sketch:AQ=".into(),
+            "invalid sketch encoding: invalid base64",
+        ),
         // Standard base64's `+` and `/` are not the URL-safe alphabet.
-        ("sketch:+/+/".into(), "invalid sketch encoding: invalid base64"),
+        (
+            "sketch:+/+/".into(),
+            "invalid sketch encoding: invalid base64",
+        ),
         (text_of(truncated), "invalid sketch encoding: truncated"),
-        (text_of(&wrong_version), "invalid sketch encoding: unknown version"),
-        (text_of(&trailing), "invalid sketch encoding: trailing bytes"),
+        (
+            text_of(&wrong_version),
+            "invalid sketch encoding: unknown version",
+        ),
+        (
+            text_of(&trailing),
+            "invalid sketch encoding: trailing bytes",
+        ),
         (
             text_of(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
             "invalid sketch encoding: relative accuracy",
@@ -136,5 +156,9 @@ fn a_bad_sketch_line_leaves_its_neighbours_alone() {
     );
     let ts: Vec<i64> = batch.points.iter().map(|p| p.timestamp).collect();
     assert_eq!(ts, vec![1, 3]);
-    assert_eq!(batch.fields.len(), 3, "the bad line's fields were rolled back");
+    assert_eq!(
+        batch.fields.len(),
+        3,
+        "the bad line's fields were rolled back"
+    );
 }
