@@ -49,7 +49,7 @@ fn sketch() -> impl Strategy<Value = Sketch> {
         prop::sample::select(vec![0.001, 0.01, 0.02, 0.5]),
         prop::collection::vec(
             prop_oneof![
-                4 => (-1e6f64..1e6),
+                4 => -1e6f64..1e6,
                 1 => any::<f64>(),
                 1 => Just(0.0),
                 1 => Just(f64::MIN_POSITIVE / 4.0),
