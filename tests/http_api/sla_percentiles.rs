@@ -542,3 +542,103 @@ async fn sketch_storage_per_series_minute() {
     );
     assert!(sk_bytes > 0 && raw_bytes > 0);
 }
+
+/// The retention policies and continuous queries of `docs/percentiles.md`, verbatim (keep them in
+/// step); the test runs them on database `db` instead of `mydb`, which `App` creates.
+const DOCS_SETUP: &str = "
+CREATE RETENTION POLICY raw_7d   ON mydb DURATION 7d   REPLICATION 1 DEFAULT
+CREATE RETENTION POLICY m1_30d   ON mydb DURATION 30d  REPLICATION 1
+CREATE RETENTION POLICY h1_400d  ON mydb DURATION 400d REPLICATION 1
+CREATE RETENTION POLICY d1_inf   ON mydb DURATION INF  REPLICATION 1
+CREATE CONTINUOUS QUERY sketch_1m ON mydb BEGIN
+  SELECT sketch(latency_ms) AS latency_ms INTO mydb.m1_30d.rollup_1m
+  FROM mydb.raw_7d.latency GROUP BY time(1m), *
+END
+CREATE CONTINUOUS QUERY sketch_1h ON mydb BEGIN
+  SELECT sketch(latency_ms) AS latency_ms INTO mydb.h1_400d.rollup_1h
+  FROM mydb.m1_30d.rollup_1m GROUP BY time(1h), *
+END
+CREATE CONTINUOUS QUERY sketch_1d ON mydb BEGIN
+  SELECT sketch(latency_ms) AS latency_ms INTO mydb.d1_inf.rollup_1d
+  FROM mydb.h1_400d.rollup_1h GROUP BY time(1d), *
+END";
+
+/// The documented CQ chain (1 m → 1 h → 1 d), run by the CQ service's `BACKFILL` over two days of
+/// events just before now (inside `raw_7d`), answers the raw events' percentiles within 1 % and
+/// their counts and maxima exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documented_cq_chain_rolls_up_sketches() {
+    use query::cq::{ContinuousQueryService, ManualClock, ServiceConfig};
+    use std::sync::Arc;
+
+    let app = App::new();
+    let setup = DOCS_SETUP.replace("mydb", "db");
+    let mut statements: Vec<String> = Vec::new();
+    for line in setup.lines().filter(|l| !l.trim().is_empty()) {
+        if line.starts_with("CREATE") {
+            statements.push(line.to_string());
+        } else if let Some(last) = statements.last_mut() {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    for st in &statements {
+        let r = run(&app, st).await;
+        assert!(r.get("error").is_none(), "{st}: {r}");
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(START + 40 * DAY);
+    let (a, b) = (now / DAY * DAY - 2 * DAY, now / DAY * DAY);
+    let mut rng = StdRng::seed_from_u64(61);
+    let d = LogNormal::new(20f64.ln(), 0.6).expect("valid lognormal");
+    let mut body = String::new();
+    for _ in 0..20_000 {
+        let c = rng.random_range(0..5);
+        let x = (d.sample(&mut rng) * 1000.0).round() / 1000.0;
+        body.push_str(&format!(
+            "latency,customer=c{c},dc={} latency_ms={x:?} {}\n",
+            DCS[c % 3],
+            rng.random_range(a..b)
+        ));
+    }
+    app.write("db=db", &body).await.assert_no_content();
+
+    let svc = ContinuousQueryService::new(
+        Arc::clone(&app.engine),
+        Arc::new(ManualClock::new(now)),
+        ServiceConfig::default(),
+    );
+    for name in ["sketch_1m", "sketch_1h", "sketch_1d"] {
+        let (_, written, _) = svc.backfill("db", name, a, b).expect("backfill");
+        assert!(written > 0, "{name} wrote nothing");
+    }
+    let q = |m: &str| {
+        format!(
+            "SELECT percentile(latency_ms, 99) AS p99, median(latency_ms) AS p50, \
+             count(latency_ms) AS n, max(latency_ms) AS hi FROM {m} \
+             WHERE time >= {a} AND time < {b} GROUP BY customer"
+        )
+    };
+    let exact = rows(&run(&app, &q("db.raw_7d.latency")).await);
+    let got = rows(&run(&app, &q("db.d1_inf.rollup_1d")).await);
+    assert_eq!(exact.len(), 5);
+    assert_eq!(
+        got.keys().map(|k| &k.0).collect::<Vec<_>>(),
+        exact.keys().map(|k| &k.0).collect::<Vec<_>>()
+    );
+    for ((customer, _), want) in &exact {
+        let have = got
+            .iter()
+            .find(|(k, _)| &k.0 == customer)
+            .map(|(_, v)| v)
+            .expect("customer present");
+        assert_eq!(have["n"], want["n"], "{customer}");
+        assert_eq!(have["hi"], want["hi"], "{customer}");
+        for col in ["p99", "p50"] {
+            let e = rel(f(have, col), f(want, col));
+            assert!(e.abs() <= ALPHA, "{customer} {col}: {e}");
+        }
+    }
+}
