@@ -49,6 +49,10 @@ pub enum Reason {
     InvalidFloat,
     #[error("invalid boolean")]
     InvalidBoolean,
+    /// A `sketch:` value that does not decode (taildb only; the detail is the
+    /// [`tsdb::sketch::SketchError`] text, e.g. `invalid sketch encoding: truncated`).
+    #[error("invalid sketch field value: {detail}")]
+    InvalidSketch { detail: String },
     #[error("bad timestamp")]
     BadTimestamp,
     /// Something other than spaces follows the timestamp.

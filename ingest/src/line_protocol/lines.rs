@@ -232,6 +232,11 @@ impl<'a> Parser<'a, '_> {
                     rest = r;
                     v
                 }
+                Some(b's') if rest.starts_with(tsdb::sketch::TEXT_PREFIX.as_bytes()) => {
+                    let (r, v) = rules::sketch(rest).map_err(rules::reason)?;
+                    rest = r;
+                    v
+                }
                 Some(_) => {
                     let (r, v) = rules::boolean(rest).map_err(rules::reason)?;
                     rest = r;
@@ -256,6 +261,7 @@ impl<'a> Parser<'a, '_> {
                 RawValue::Unsigned(v) => FieldValue::Unsigned(v),
                 RawValue::Boolean(v) => FieldValue::Boolean(v),
                 RawValue::String(s) => FieldValue::String(self.token(s, b"\\\"")),
+                RawValue::Sketch(s) => FieldValue::Sketch(s),
             };
             batch.fields.push((self.token(key, b", =\""), value));
         }

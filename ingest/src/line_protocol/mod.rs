@@ -14,7 +14,10 @@
 //!    one gets `opts.now` truncated to the write precision.
 //! 6. Error reasons are InfluxDB 1.x's texts byte for byte ([`Reason`]'s `Display`), plus
 //!    `invalid UTF-8` for lines that are not UTF-8 (taildb only).
-//! 7. Parsing never panics, whatever the bytes (fuzzed by `fuzz/`, target `line_protocol`).
+//! 7. An unquoted value that starts with `sketch:` is a [`tsdb::Sketch`] (taildb only; an
+//!    `invalid boolean` in 1.x, so no valid 1.x line changes meaning). Such values are decoded and
+//!    allocated per value: the no-allocation rule of 2 holds for the other value types.
+//! 8. Parsing never panics, whatever the bytes (fuzzed by `fuzz/`, target `line_protocol`).
 //!
 //! Lines end at `\n` (one `\r` before it is stripped, unlike 1.x), except inside a quoted string
 //! field value, which may hold raw newlines. The accepted dialect and every difference from 1.6.7
@@ -28,6 +31,8 @@ mod write;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod sketch_tests;
 #[cfg(test)]
 mod tests;
 

@@ -1,9 +1,10 @@
 //! Round trip: random points → [`write_line`] → [`parse_lines`] → the same points.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use proptest::prelude::*;
-use tsdb::{FieldValue, PointBatch};
+use tsdb::{FieldValue, PointBatch, Sketch};
 
 use super::*;
 
@@ -41,8 +42,31 @@ fn field_key() -> impl Strategy<Value = String> {
         })
 }
 
+/// Sketches of a few accuracies over values of every sign and scale (zero and subnormals
+/// included), empty ones too.
+fn sketch() -> impl Strategy<Value = Sketch> {
+    (
+        prop::sample::select(vec![0.001, 0.01, 0.02, 0.5]),
+        prop::collection::vec(
+            prop_oneof![
+                4 => -1e6f64..1e6,
+                1 => any::<f64>(),
+                1 => Just(0.0),
+                1 => Just(f64::MIN_POSITIVE / 4.0),
+            ],
+            0..40,
+        ),
+    )
+        .prop_map(|(alpha, xs)| {
+            let mut sk = Sketch::new(alpha).unwrap_or_default();
+            sk.extend_from(&xs);
+            sk
+        })
+}
+
 fn field_value() -> impl Strategy<Value = FieldValue<'static>> {
     prop_oneof![
+        sketch().prop_map(|sk| FieldValue::Sketch(Arc::new(sk))),
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(FieldValue::Float),
@@ -113,7 +137,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_and_keep_batch_consistent(body in prop::collection::vec(
-        prop_oneof![any::<u8>(), prop::sample::select(b" ,=\"\\\n\r\t#0123456789.-eiutf".to_vec())], 0..200)
+        prop_oneof![any::<u8>(), prop::sample::select(b" ,=\"\\\n\r\t#0123456789.-eiutfsketch:AQ_".to_vec())], 0..200)
     ) {
         let opts = ParseOptions { allow_unsigned: true, ..ParseOptions::default() };
         let mut batch = PointBatch::new();
@@ -130,5 +154,37 @@ proptest! {
         prop_assert_eq!((t as usize, f as usize), (batch.tags.len(), batch.fields.len()));
         // Lines are at most the number of newlines + 1.
         prop_assert!(batch.len() + errors.len() <= body.iter().filter(|&&b| b == b'\n').count() + 1);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A corrupted `sketch:` value (one byte of a valid encoding changed, or the encoding cut
+    /// short) is either a sketch or one line error: never a panic, never a half-written point.
+    #[test]
+    fn corrupted_sketch_values_never_panic(sk in sketch(), at in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<bool>()) {
+        use base64::Engine as _;
+        let mut bytes = sk.to_bytes();
+        let k = at.index(bytes.len());
+        if cut {
+            bytes.truncate(k);
+        } else {
+            bytes[k] = byte;
+        }
+        let body = format!(
+            "m f=sketch:{},g=1 1\nm g=2 2\n",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes)
+        );
+        let mut batch = PointBatch::new();
+        let mut errors = Vec::new();
+        parse_lines(body.as_bytes(), &ParseOptions::default(), &mut batch, &mut errors);
+        prop_assert_eq!(batch.len() + errors.len(), 2);
+        if let Some(e) = errors.first() {
+            prop_assert!(e.reason.starts_with("invalid sketch field value: invalid sketch encoding: "), "{}", e);
+            prop_assert_eq!(batch.fields.len(), 1);
+        } else {
+            prop_assert_eq!(batch.fields.len(), 3);
+        }
     }
 }

@@ -10,8 +10,11 @@
 //!   *before* it is a backslash (so `a\\,b` escapes the comma);
 //! - field keys and string values: a backslash escapes the *next* byte as a pair (`\\` is one unit).
 
+use std::sync::Arc;
+
 use nom::error::ErrorKind;
 use nom::{IResult, Parser};
+use tsdb::Sketch;
 
 use super::error::Reason;
 
@@ -34,13 +37,15 @@ pub(super) enum KeyNext {
 }
 
 /// A field value as the grammar classifies it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum RawValue<'a> {
     Float(f64),
     Integer(i64),
     Unsigned(u64),
     Boolean(bool),
     String(Token<'a>),
+    /// A decoded `sketch:<base64url>` value (taildb only).
+    Sketch(Arc<Sketch>),
 }
 
 /// How a field key ended.
@@ -271,6 +276,24 @@ pub(super) fn boolean(input: &[u8]) -> PResult<'_, RawValue<'static>> {
         b"t" | b"T" | b"true" | b"True" | b"TRUE" => Ok((rest, RawValue::Boolean(true))),
         b"f" | b"F" | b"false" | b"False" | b"FALSE" => Ok((rest, RawValue::Boolean(false))),
         _ => fail(Reason::InvalidBoolean),
+    }
+}
+
+/// `sketch = "sketch:" base64url` (taildb only): an unquoted value that starts with
+/// [`tsdb::sketch::TEXT_PREFIX`], decoded with [`Sketch::from_text`]. In InfluxDB 1.x such a value
+/// is an `invalid boolean`, so no line that was valid there changes meaning. The base64url alphabet
+/// (`A-Z a-z 0-9 - _`, no padding) holds no delimiter, so the value ends at `,`, space or the line
+/// end like any bare value; anything malformed is `invalid sketch field value: <why>`.
+pub(super) fn sketch(input: &[u8]) -> PResult<'_, RawValue<'static>> {
+    let (rest, text) = bare_value(input)?;
+    let parsed = std::str::from_utf8(text)
+        .map_err(|_| tsdb::sketch::SketchError::Decode("invalid base64"))
+        .and_then(Sketch::from_text);
+    match parsed {
+        Ok(sk) => Ok((rest, RawValue::Sketch(Arc::new(sk)))),
+        Err(e) => fail(Reason::InvalidSketch {
+            detail: e.to_string(),
+        }),
     }
 }
 

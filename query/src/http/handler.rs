@@ -19,7 +19,7 @@ use crate::parser::{self, parse_params, parse_query_with_params};
 use crate::response::StatementResult;
 use crate::response::{
     CsvWriter, QueryResponse, TimeFormat, chunk_size_param, write_chunks, write_csv_error,
-    write_error_body, write_response,
+    write_error_body, write_line_protocol, write_line_protocol_error, write_response,
 };
 
 /// The body format the client asked for.
@@ -27,10 +27,16 @@ use crate::response::{
 enum Format {
     Json,
     Csv,
+    /// `application/x-influxdb-line-protocol`: rows as points (an export; `response::line_protocol`).
+    LineProtocol,
 }
 
+/// The mime type of line-protocol bodies (request `Accept` and response `Content-Type`).
+pub const LINE_PROTOCOL_MIME: &str = "application/x-influxdb-line-protocol";
+
 impl Format {
-    /// `Accept: application/csv` or `text/csv` (first acceptable entry wins) → CSV; else JSON.
+    /// `Accept: application/csv` or `text/csv` → CSV, `application/x-influxdb-line-protocol` →
+    /// line protocol (first acceptable entry wins); else JSON.
     fn from_headers(headers: &HeaderMap) -> Format {
         for v in headers.get_all(header::ACCEPT) {
             let Ok(v) = v.to_str() else { continue };
@@ -38,6 +44,7 @@ impl Format {
                 let mime = entry.split(';').next().unwrap_or("").trim();
                 match mime.to_ascii_lowercase().as_str() {
                     "application/csv" | "text/csv" => return Format::Csv,
+                    LINE_PROTOCOL_MIME => return Format::LineProtocol,
                     "application/json" => return Format::Json,
                     _ => {}
                 }
@@ -50,6 +57,7 @@ impl Format {
         match self {
             Format::Json => "application/json",
             Format::Csv => "text/csv",
+            Format::LineProtocol => LINE_PROTOCOL_MIME,
         }
     }
 }
@@ -149,6 +157,7 @@ fn error_response(status: StatusCode, msg: &str, pretty: bool, format: Format) -
     match format {
         Format::Json => write_error_body(&mut body, msg, pretty),
         Format::Csv => write_csv_error(&mut body, msg),
+        Format::LineProtocol => write_line_protocol_error(&mut body, msg),
     }
     body_response(status, body, Some(msg), format)
 }
@@ -227,7 +236,7 @@ async fn query(
     };
     let store = Arc::clone(&st.store);
     let chunked = params.get("chunked") == Some("true");
-    if chunked || out_format == Format::Csv {
+    if chunked || out_format != Format::Json {
         let chunk_size = chunk_size_param(params.get("chunk_size"));
         // InfluxDB 1.6.7 ignores `pretty=true` when chunked: each chunk is one compact line.
         return streamed(
@@ -301,6 +310,11 @@ fn streamed(
                 Format::Csv => {
                     let mut out = Vec::new();
                     csv.write_result(&mut out, &r, time_format);
+                    send(out)
+                }
+                Format::LineProtocol => {
+                    let mut out = Vec::new();
+                    write_line_protocol(&mut out, &r);
                     send(out)
                 }
                 Format::Json => {

@@ -10,4 +10,4 @@
 
 mod handler;
 
-pub use handler::{QueryConfig, router, router_with_store};
+pub use handler::{LINE_PROTOCOL_MIME, QueryConfig, router, router_with_store};

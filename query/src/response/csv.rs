@@ -125,6 +125,7 @@ fn value_text(out: &mut String, v: &Value, format: TimeFormat) {
             }
         }
         Value::Str(s) => write!(out, "{s}"),
+        Value::Sketch(s) => write!(out, "{}", s.summary()),
         // (InfluxDB's CSV prints every time as an integer: a tz() offset does not show.)
         Value::Time(t) | Value::ZonedTime(t, _) => match format {
             TimeFormat::Rfc3339 => write!(out, "{t}"),

@@ -156,6 +156,7 @@ impl<'a> JsonWriter<'a> {
             Value::Str(s) => self.string(s),
             Value::Time(t) => self.time(*t, format),
             Value::ZonedTime(t, off) => self.zoned_time(*t, *off, format),
+            Value::Sketch(s) => self.string(&s.summary()),
         }
     }
 }

@@ -15,18 +15,23 @@
 //! 6. `pretty` output matches `json.MarshalIndent(v, "", "    ")`; every body ends with `\n`.
 //!
 //! 7. `chunked=true` bodies are one response object per line per chunk (`chunk`); CSV bodies follow
-//!    InfluxDB 1.6.7's `csvFormatter` (`csv`).
+//!    InfluxDB 1.6.7's `csvFormatter` (`csv`); line-protocol bodies (`line_protocol`) are an
+//!    export for another server's `/write`.
+//! 8. A sketch value prints as its readable summary in JSON and CSV, as `sketch:<base64url>` in
+//!    line protocol.
 //!
 //! The writer appends into one `Vec<u8>` with no allocation per value.
 
 mod chunk;
 mod csv;
 mod json;
+mod line_protocol;
 mod model;
 mod number;
 
 pub use chunk::{DEFAULT_CHUNK_SIZE, chunk_size_param, write_chunks};
 pub use csv::{CsvWriter, write_csv_error};
 pub use json::{JsonWriter, write_error_body, write_response};
+pub use line_protocol::{write_line_protocol, write_line_protocol_error};
 pub use model::{Message, QueryResponse, Series, StatementResult, TimeFormat, Value};
 pub use number::write_go_float;

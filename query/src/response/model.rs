@@ -1,6 +1,8 @@
 //! The result model the executor fills and the writers print.
 
-use tsdb::Timestamp;
+use std::sync::Arc;
+
+use tsdb::{Sketch, Timestamp};
 
 /// One cell of a result row.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +19,10 @@ pub enum Value {
     /// east of UTC. RFC3339 output shows the local time with that offset
     /// (`2023-12-31T18:00:00-06:00`); `epoch` and CSV output print the instant as [`Value::Time`].
     ZonedTime(Timestamp, i32),
+    /// A sketch (a raw `SELECT` of a sketch field, `sketch()`, `first`/`last` of a sketch field).
+    /// JSON and CSV print its [`Sketch::summary`] string; line-protocol output its
+    /// [`Sketch::to_text`]; `INTO` writes it as a sketch field.
+    Sketch(Arc<Sketch>),
 }
 
 impl Value {

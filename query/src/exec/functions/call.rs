@@ -59,6 +59,19 @@ fn distinct_field(args: &[Expr]) -> Result<Expr, ExecError> {
     }
 }
 
+/// A relative-accuracy argument (`sketch(f, 0.01)`): a number literal within
+/// [`tsdb::sketch::MIN_RELATIVE_ACCURACY`] ..= [`tsdb::sketch::MAX_RELATIVE_ACCURACY`]; outside,
+/// the text of [`tsdb::sketch::SketchError::Accuracy`].
+fn accuracy_arg(name: &str, e: &Expr) -> Result<f64, ExecError> {
+    let a = match e.unparen() {
+        Expr::Literal(Literal::Integer(v)) => *v as f64,
+        Expr::Literal(Literal::Float(v)) => *v,
+        _ => return Err(invalid(format!("expected float argument in {name}()"))),
+    };
+    tsdb::Sketch::new(a).map_err(|e| invalid(e.to_string()))?;
+    Ok(a)
+}
+
 /// `(unit)` duration argument: positive, else InfluxDB's texts.
 fn duration_arg(e: &Expr, not_duration: impl FnOnce() -> String) -> Result<i64, ExecError> {
     match e.unparen() {
@@ -83,6 +96,7 @@ pub(super) fn build_aggregate(
         field: field.clone(),
         number,
         tags,
+        accuracy: None,
     };
     let n = args.len();
     Ok(Some(match func {
@@ -100,6 +114,37 @@ pub(super) fn build_aggregate(
             };
             symbol("percentile", &args[0])?;
             call(func, &args[0], Some(p), vec![])
+        }
+        AggregateFn::Sketch => {
+            if !(1..=2).contains(&n) {
+                return Err(invalid(format!(
+                    "invalid number of arguments for sketch, expected at least 1 but no more than 2, got {n}"
+                )));
+            }
+            let accuracy = args.get(1).map(|a| accuracy_arg(name, a)).transpose()?;
+            symbol("sketch", &args[0])?;
+            AggregateCall {
+                accuracy,
+                ..call(func, &args[0], None, vec![])
+            }
+        }
+        AggregateFn::PercentileApprox => {
+            if !(2..=3).contains(&n) {
+                return Err(invalid(format!(
+                    "invalid number of arguments for percentile_approx, expected at least 2 but no more than 3, got {n}"
+                )));
+            }
+            let p = match args[1].unparen() {
+                Expr::Literal(Literal::Integer(v)) => *v as f64,
+                Expr::Literal(Literal::Float(v)) => *v,
+                _ => return Err(invalid("expected float argument in percentile_approx()")),
+            };
+            let accuracy = args.get(2).map(|a| accuracy_arg(name, a)).transpose()?;
+            symbol("percentile_approx", &args[0])?;
+            AggregateCall {
+                accuracy,
+                ..call(func, &args[0], Some(p), vec![])
+            }
         }
         AggregateFn::Sample => {
             if n != 2 {

@@ -18,6 +18,7 @@ mod integral;
 mod reduce;
 mod scalar;
 mod select;
+mod sketch;
 mod ta;
 mod transform;
 
@@ -30,7 +31,12 @@ pub use integral::integral_buckets;
 pub use reduce::{reduce, reduce_grouped};
 pub use scalar::{eval_binary, eval_math, math_arity};
 pub use select::SAMPLE_SEED;
+pub use sketch::{answer as sketch_answer, builds_sketch, merge_into as merge_sketch, merges_sketches, new_state as new_sketch_state};
 pub use transform::transform;
+
+use std::sync::Arc;
+
+use tsdb::Sketch;
 
 use super::error::ExecError;
 use crate::ast::Expr;
@@ -44,6 +50,8 @@ pub enum Values {
     Unsigned(Vec<u64>),
     String(Vec<String>),
     Boolean(Vec<bool>),
+    /// Sketches (shared with the scan batch that produced them: no copy of their buckets).
+    Sketch(Vec<Arc<Sketch>>),
 }
 
 impl Values {
@@ -54,6 +62,7 @@ impl Values {
             Values::Unsigned(v) => v.len(),
             Values::String(v) => v.len(),
             Values::Boolean(v) => v.len(),
+            Values::Sketch(v) => v.len(),
         }
     }
 
@@ -101,7 +110,11 @@ pub enum AggregateFn {
     Max,
     Min,
     Percentile,
+    /// `percentile_approx(f, N[, α])`: `percentile` answered from a sketch of the values.
+    PercentileApprox,
     Sample,
+    /// `sketch(f[, α])`: a sketch of numeric values, or the merge of sketch values.
+    Sketch,
     Top,
 }
 
@@ -124,7 +137,9 @@ impl AggregateFn {
             "max" => AggregateFn::Max,
             "min" => AggregateFn::Min,
             "percentile" => AggregateFn::Percentile,
+            "percentile_approx" => AggregateFn::PercentileApprox,
             "sample" => AggregateFn::Sample,
+            "sketch" => AggregateFn::Sketch,
             "top" => AggregateFn::Top,
             _ => return None,
         })
@@ -148,7 +163,9 @@ impl AggregateFn {
             AggregateFn::Max => "max",
             AggregateFn::Min => "min",
             AggregateFn::Percentile => "percentile",
+            AggregateFn::PercentileApprox => "percentile_approx",
             AggregateFn::Sample => "sample",
+            AggregateFn::Sketch => "sketch",
             AggregateFn::Top => "top",
         }
     }
@@ -176,8 +193,12 @@ pub struct AggregateCall {
     /// The argument expression that yields the points (a field reference, or for
     /// `count(distinct(f))` the field `f`).
     pub field: Expr,
-    /// `percentile`'s N, `top`/`bottom`/`sample`'s N (as `Value::Int`), `integral`'s unit in ns.
+    /// `percentile`'s N, `top`/`bottom`/`sample`'s N (as `Value::Int`), `integral`'s unit in ns,
+    /// `percentile_approx`'s N.
     pub number: Option<f64>,
+    /// The relative accuracy given to `sketch(f, α)` / `percentile_approx(f, N, α)`; `None`:
+    /// [`tsdb::sketch::DEFAULT_RELATIVE_ACCURACY`] over numbers, the stored one over sketches.
+    pub accuracy: Option<f64>,
     /// `top`/`bottom` tag arguments (`top(v, host, 3)` → `["host"]`).
     pub tags: Vec<String>,
 }

@@ -28,6 +28,7 @@ pub(super) fn type_word(v: &Values) -> &'static str {
         Values::Unsigned(_) => "unsigned",
         Values::String(_) => "string",
         Values::Boolean(_) => "boolean",
+        Values::Sketch(_) => "sketch",
     }
 }
 
@@ -49,6 +50,7 @@ fn accepts(func: AggregateFn, v: &Values) -> bool {
         Count | CountDistinct | Distinct | First | Last | Mode | Sample => true,
         Max | Min => numeric || matches!(v, Values::Boolean(_)),
         Integral | Mean | Median | Spread | Stddev | Sum | Bottom | Top | Percentile => numeric,
+        PercentileApprox | Sketch => numeric,
     }
 }
 
@@ -72,6 +74,9 @@ pub fn reduce_grouped(
 ) -> Result<Vec<Reduced>, ExecError> {
     use AggregateFn::*;
     let v = &points.values;
+    if matches!(v, Values::Sketch(_)) || super::sketch::builds_sketch(call.func) {
+        return super::sketch::reduce_sketch(call, points);
+    }
     if !accepts(call.func, v) {
         let name = match call.func {
             CountDistinct => "distinct",
@@ -128,6 +133,8 @@ pub fn reduce_grouped(
             points,
             call.number.unwrap_or(1.0).max(1.0) as usize,
         )),
+        // (Answered by `reduce_sketch` above.)
+        PercentileApprox | Sketch => Ok(Vec::new()),
     }
 }
 
@@ -156,6 +163,7 @@ fn distinct_values(points: &Points) -> Vec<Value> {
         Values::Unsigned(x) => ordered(t, x, Ord::cmp, Value::UInt),
         Values::String(x) => ordered(t, x, Ord::cmp, Value::Str),
         Values::Boolean(x) => ordered(t, x, Ord::cmp, Value::Bool),
+        Values::Sketch(_) => Vec::new(),
     }
 }
 
@@ -277,6 +285,7 @@ fn mode(p: &Points) -> Value {
             let trues = x.iter().filter(|&&b| b).count();
             Value::Bool(x.len() == 1 && x[0] || x.len() > 1 && trues >= x.len() - trues)
         }
+        Values::Sketch(_) => Value::Null,
     }
 }
 

@@ -25,6 +25,7 @@ pub(super) fn value_at(v: &Values, i: usize) -> Value {
         Values::Unsigned(x) => Value::UInt(x[i]),
         Values::String(x) => Value::Str(x[i].clone()),
         Values::Boolean(x) => Value::Bool(x[i]),
+        Values::Sketch(x) => Value::Sketch(x[i].clone()),
     }
 }
 

@@ -107,6 +107,9 @@ pub fn transform(
             Value::Bool(_) if call.func != Elapsed => {
                 return Err(type_error(iterator_name(call.func), "boolean"));
             }
+            Value::Sketch(_) if call.func != Elapsed => {
+                return Err(type_error(iterator_name(call.func), "sketch"));
+            }
             _ => Kind::Float,
         };
         // Mixed numeric kinds compute as floats.

@@ -1,13 +1,20 @@
 //! Per-slot accumulators of aggregate calls (slot = output group × bucket count + bucket): dense
 //! arrays updated by column loops over a batch for `count`/`sum`/`mean`/`min`/`max`/`first`/
-//! `last`, and per-slot point lists for every other function (reduced by `functions::reduce_grouped`).
+//! `last`, a per-slot [`Sketch`] for `sketch`/`percentile_approx` and for the calls over sketch
+//! fields (fed straight from the batch's shared sketches: streaming, memory per slot, never per
+//! input), and per-slot point lists for every other function (reduced by
+//! `functions::reduce_grouped`).
+
+use std::sync::Arc;
 
 use tsdb::model::Dd;
-use tsdb::{Column, ColumnValues, FieldType};
+use tsdb::{Column, ColumnValues, FieldType, Sketch};
 
 use super::plan::{AggSpec, Fast};
 use crate::exec::error::ExecError;
-use crate::exec::functions::{Points, Reduced, Values, reduce_grouped};
+use crate::exec::functions::{
+    Points, Reduced, Values, merge_sketch, new_sketch_state, reduce_grouped, sketch_answer,
+};
 use crate::response::Value;
 
 /// Slot value meaning "row not aggregated" (filtered out, outside the window, unselected series).
@@ -21,6 +28,7 @@ enum SelVals {
     Unsigned(Vec<u64>),
     Boolean(Vec<bool>),
     String(Vec<String>),
+    Sketch(Vec<Arc<Sketch>>),
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +50,8 @@ enum State {
         s: Vec<Dd>,
     },
     Select(Option<Selected>),
+    /// One sketch per slot: numbers are inserted, sketches merged.
+    Sketch(Vec<Sketch>),
     Collect(Vec<Collected>),
 }
 
@@ -57,6 +67,8 @@ struct Collected {
 pub(super) struct Accumulator {
     fast: Option<Fast>,
     name: &'static str,
+    /// The call's explicit relative accuracy (`sketch(f, α)`), checked against input sketches.
+    accuracy: Option<f64>,
     /// The field type of the values accumulated (the first type seen wins on a conflict).
     ty: Option<FieldType>,
     /// Points per slot.
@@ -79,8 +91,9 @@ fn type_error(name: &str, ty: FieldType) -> ExecError {
 }
 
 impl Accumulator {
-    pub fn new(spec: &AggSpec, slots: usize) -> Accumulator {
+    pub fn new(spec: &AggSpec, slots: usize) -> Result<Accumulator, ExecError> {
         let state = match spec.fast {
+            Some(Fast::Sketch) => State::Sketch(vec![new_sketch_state(&spec.call)?; slots]),
             Some(Fast::Count) => State::Count,
             Some(Fast::Sum) => State::Sum {
                 f: Vec::new(),
@@ -93,13 +106,14 @@ impl Accumulator {
             Some(Fast::Min | Fast::Max | Fast::First | Fast::Last) => State::Select(None),
             None => State::Collect(vec![Collected::default(); slots]),
         };
-        Accumulator {
+        Ok(Accumulator {
             fast: spec.fast,
             name: spec.call.func.name(),
+            accuracy: spec.call.accuracy,
             ty: None,
             n: vec![0; slots],
             state,
-        }
+        })
     }
 
     /// Points accumulated in `slot`.
@@ -125,6 +139,10 @@ impl Accumulator {
             Some(Fast::Min | Fast::Max) if ty == FieldType::String => {
                 return Err(type_error(self.name, ty));
             }
+            Some(Fast::Sketch) if matches!(ty, FieldType::String | FieldType::Boolean) => {
+                return Err(type_error(self.name, ty));
+            }
+            None if ty == FieldType::Sketch => return Err(type_error(self.name, ty)),
             _ => {}
         }
         if self.ty.is_some_and(|t| t != ty) {
@@ -238,10 +256,60 @@ impl Accumulator {
                     _ => {}
                 }
             }
-            (State::Select(_), ColumnValues::Sketch(_)) => {
-                return Err(ExecError::Invalid(
-                    "sketch fields are not supported by this query yet".into(),
-                ));
+            (State::Sketch(acc), vals) => {
+                if acc.len() != nslots {
+                    return Err(ExecError::Invalid(format!(
+                        "internal error: {} sketch slots for {nslots}",
+                        acc.len()
+                    )));
+                }
+                let explicit = self.accuracy;
+                macro_rules! insert {
+                    ($v:expr) => {
+                        for (s, r) in runs {
+                            if s >= nslots {
+                                continue;
+                            }
+                            let (mut k, sk) = (0u64, &mut acc[s]);
+                            for i in r {
+                                if all_present || present.get(i) {
+                                    k += 1;
+                                    sk.insert($v[i] as f64);
+                                }
+                            }
+                            n[s] += k;
+                        }
+                    };
+                }
+                match vals {
+                    ColumnValues::Sketch(v) => {
+                        for (s, r) in runs {
+                            if s >= nslots {
+                                continue;
+                            }
+                            let (mut k, sk) = (0u64, &mut acc[s]);
+                            for i in r {
+                                if all_present || present.get(i) {
+                                    k += 1;
+                                    merge_sketch(sk, &v[i], explicit)?;
+                                }
+                            }
+                            n[s] += k;
+                        }
+                    }
+                    ColumnValues::Float(v) if all_present => {
+                        for (s, r) in runs {
+                            if s < nslots {
+                                n[s] += r.len() as u64;
+                                acc[s].extend_from(&v[r]);
+                            }
+                        }
+                    }
+                    ColumnValues::Float(v) => insert!(v),
+                    ColumnValues::Integer(v) => insert!(v),
+                    ColumnValues::Unsigned(v) => insert!(v),
+                    _ => return Err(type_error(self.name, ty)),
+                }
             }
             (State::Select(sel), vals) => {
                 let kind = self.fast.unwrap_or(Fast::First);
@@ -252,7 +320,9 @@ impl Accumulator {
                         ColumnValues::Unsigned(_) => SelVals::Unsigned(vec![0; nslots]),
                         ColumnValues::Boolean(_) => SelVals::Boolean(vec![false; nslots]),
                         ColumnValues::String(_) => SelVals::String(vec![String::new(); nslots]),
-                        ColumnValues::Sketch(_) => unreachable!("handled above"),
+                        ColumnValues::Sketch(_) => {
+                            SelVals::Sketch(vec![Sketch::empty_shared(); nslots])
+                        }
                     },
                     time: vec![0; nslots],
                     series: vec![0; nslots],
@@ -288,6 +358,22 @@ impl Accumulator {
                     (SelVals::Unsigned(a), ColumnValues::Unsigned(v)) => select!(a, v),
                     (SelVals::Boolean(a), ColumnValues::Boolean(v)) => select!(a, v),
                     (SelVals::String(a), ColumnValues::String(v)) => select!(a, v),
+                    (SelVals::Sketch(a), ColumnValues::Sketch(v)) => {
+                        // first/last only: the time decides, the sketch is shared, not copied.
+                        for i in 0..len {
+                            if let Some(s) = live(i) {
+                                let (t, id) = (times[i], series[i]);
+                                let take =
+                                    n[s] == 0 || better_time(kind, t, id, sel.time[s], sel.series[s]);
+                                n[s] += 1;
+                                if take {
+                                    a[s] = Arc::clone(&v[i]);
+                                    sel.time[s] = t;
+                                    sel.series[s] = id;
+                                }
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -313,17 +399,18 @@ impl Accumulator {
         Ok(())
     }
 
-    /// Folds `other` (same call, same slots) into `self`.
-    pub fn merge(&mut self, other: Accumulator) {
+    /// Folds `other` (same call, same slots) into `self`; fails only when sketches of different
+    /// accuracy meet in a slot.
+    pub fn merge(&mut self, other: Accumulator) -> Result<(), ExecError> {
         if other.ty.is_none() {
-            return;
+            return Ok(());
         }
         if self.ty.is_none() {
             *self = other;
-            return;
+            return Ok(());
         }
         if self.ty != other.ty {
-            return;
+            return Ok(());
         }
         let kind = self.fast.unwrap_or(Fast::First);
         let Accumulator {
@@ -331,6 +418,11 @@ impl Accumulator {
         } = other;
         match (&mut self.state, os) {
             (State::Count, State::Count) => {}
+            (State::Sketch(a), State::Sketch(b)) => {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    merge_sketch(x, y, self.accuracy)?;
+                }
+            }
             (State::Mean { s }, State::Mean { s: o }) => {
                 for (a, b) in s.iter_mut().zip(o) {
                     *a = a.merge(b);
@@ -371,6 +463,9 @@ impl Accumulator {
                             (SelVals::String(x), SelVals::String(y)) => {
                                 better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
                             }
+                            (SelVals::Sketch(_), SelVals::Sketch(_)) => {
+                                better_time(kind, t, id, a.time[s], a.series[s])
+                            }
                             _ => false,
                         }
                     };
@@ -383,6 +478,7 @@ impl Accumulator {
                             (SelVals::Unsigned(x), SelVals::Unsigned(y)) => x[s] = y[s],
                             (SelVals::Boolean(x), SelVals::Boolean(y)) => x[s] = y[s],
                             (SelVals::String(x), SelVals::String(y)) => x[s].clone_from(&y[s]),
+                            (SelVals::Sketch(x), SelVals::Sketch(y)) => x[s] = Arc::clone(&y[s]),
                             _ => {}
                         }
                     }
@@ -404,6 +500,7 @@ impl Accumulator {
         for (a, b) in self.n.iter_mut().zip(on) {
             *a += b;
         }
+        Ok(())
     }
 
     /// The output points of `slot` (empty when the slot saw no point) and, for selectors, the
@@ -439,6 +536,21 @@ impl Accumulator {
                 None,
                 None,
             ),
+            State::Sketch(acc) => Ok(acc
+                .get(slot)
+                .and_then(|sk| sketch_answer(&spec.call, sk))
+                .map(|value| {
+                    (
+                        Reduced {
+                            value,
+                            time: None,
+                            index: None,
+                        },
+                        None,
+                    )
+                })
+                .into_iter()
+                .collect()),
             State::Select(None) => Ok(Vec::new()),
             State::Select(Some(sel)) => {
                 let v = match &sel.vals {
@@ -447,6 +559,7 @@ impl Accumulator {
                     SelVals::Unsigned(v) => Value::UInt(v[slot]),
                     SelVals::Boolean(v) => Value::Bool(v[slot]),
                     SelVals::String(v) => Value::Str(v[slot].clone()),
+                    SelVals::Sketch(v) => Value::Sketch(Arc::clone(&v[slot])),
                 };
                 one(v, Some(sel.time[slot]), Some(sel.series[slot]))
             }
@@ -575,7 +688,17 @@ fn better<T: PartialOrd>(kind: Fast, v: &T, t: i64, id: u32, cur: &T, ct: i64, c
             Some(Equal) => earlier,
             _ => false,
         },
-        Fast::First => earlier,
+        Fast::First | Fast::Last => better_time(kind, t, id, ct, cid),
+        _ => false,
+    }
+}
+
+/// first/last: whether the point at `(t, id)` beats the selection at `(ct, cid)` by time alone
+/// (ties: the lower series).
+#[inline]
+fn better_time(kind: Fast, t: i64, id: u32, ct: i64, cid: u32) -> bool {
+    match kind {
+        Fast::First => (t, id) < (ct, cid),
         Fast::Last => t > ct || (t == ct && id < cid),
         _ => false,
     }
@@ -640,7 +763,7 @@ fn empty_values(ty: FieldType) -> Values {
         FieldType::Unsigned => Values::Unsigned(Vec::new()),
         FieldType::String => Values::String(Vec::new()),
         FieldType::Boolean => Values::Boolean(Vec::new()),
-        FieldType::Sketch => Values::String(Vec::new()),
+        FieldType::Sketch => Values::Sketch(Vec::new()),
     }
 }
 
@@ -651,6 +774,7 @@ fn append_values(a: &mut Values, b: Values) {
         (Values::Unsigned(x), Values::Unsigned(y)) => x.extend(y),
         (Values::String(x), Values::String(y)) => x.extend(y),
         (Values::Boolean(x), Values::Boolean(y)) => x.extend(y),
+        (Values::Sketch(x), Values::Sketch(y)) => x.extend(y),
         _ => {}
     }
 }
@@ -665,5 +789,6 @@ fn permute(v: &Values, order: &[usize]) -> Values {
         Values::Unsigned(x) => Values::Unsigned(p(x, order)),
         Values::String(x) => Values::String(p(x, order)),
         Values::Boolean(x) => Values::Boolean(p(x, order)),
+        Values::Sketch(x) => Values::Sketch(p(x, order)),
     }
 }

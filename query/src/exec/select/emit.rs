@@ -84,6 +84,8 @@ pub(super) fn fill(
                 values.iter().flatten().next().cloned()
             };
             let fv = match (kind, fv) {
+                // A number cannot stand for a sketch: empty buckets of a sketch column stay null.
+                (Some(Value::Sketch(_)), _) => Value::Null,
                 (Some(Value::Int(_)), Value::Float(f)) => Value::Int(f as i64),
                 (Some(Value::UInt(_)), Value::Float(f)) => Value::UInt(f as u64),
                 (Some(Value::UInt(_)), Value::Int(i)) => Value::UInt(i as u64),

@@ -547,22 +547,22 @@ fn aggregate(
     let (mut a, b) = scan_two(
         engine,
         req,
-        AggSink::new(shared, specs.clone(), nslots),
-        AggSink::new(shared, specs.clone(), nslots),
+        AggSink::new(shared, specs.clone(), nslots)?,
+        AggSink::new(shared, specs.clone(), nslots)?,
         shared.ctx.trace.as_deref(),
     )?;
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
     }
     for (x, y) in a.accs.iter_mut().zip(b.accs) {
-        x.merge(y);
+        x.merge(y)?;
     }
     // A source named twice is read twice: every point counts `copies` times.
     if meta.copies > 1 {
         let once = a.accs.clone();
         for _ in 1..meta.copies {
             for (x, y) in a.accs.iter_mut().zip(once.iter().cloned()) {
-                x.merge(y);
+                x.merge(y)?;
             }
         }
     }

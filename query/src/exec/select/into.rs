@@ -71,6 +71,7 @@ pub(super) fn append_points<'a>(
                     Value::UInt(u) => FieldValue::Unsigned(*u),
                     Value::Bool(b) => FieldValue::Boolean(*b),
                     Value::Str(s) => FieldValue::String(Cow::Borrowed(s.as_str())),
+                    Value::Sketch(s) => FieldValue::Sketch(s.clone()),
                     Value::Null | Value::Time(_) | Value::ZonedTime(..) => return None,
                 };
                 Some((Cow::Borrowed(c.as_str()), v))

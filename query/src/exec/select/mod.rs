@@ -38,6 +38,8 @@ mod explain_tests;
 #[cfg(test)]
 mod misc_tests;
 #[cfg(test)]
+mod sketch_tests;
+#[cfg(test)]
 mod subquery_tests;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,9 @@ use tsdb::FieldType;
 
 use crate::ast::{BinaryOp, Expr, Field, Literal, VarType};
 use crate::exec::error::ExecError;
-use crate::exec::functions::{AggregateCall, AggregateFn, TransformCall};
+use crate::exec::functions::{
+    AggregateCall, AggregateFn, TransformCall, builds_sketch, merges_sketches,
+};
 use crate::response::Value;
 
 /// A value an output column reads.
@@ -44,6 +46,9 @@ pub(super) enum Fast {
     Max,
     First,
     Last,
+    /// A per-slot sketch: `sketch`/`percentile_approx` over any numeric or sketch field, and
+    /// count/sum/mean/min/max/percentile/median over a sketch field (answered from the merge).
+    Sketch,
 }
 
 #[derive(Clone, Debug)]
@@ -102,7 +107,12 @@ impl Plan {
             || !self.is_aggregate()
             || self
                 .agg_specs()
-                .any(|a| !matches!(a.fast, Some(Fast::Count | Fast::Sum | Fast::Mean)))
+                .any(|a| {
+                    !matches!(
+                        a.fast,
+                        Some(Fast::Count | Fast::Sum | Fast::Mean | Fast::Sketch)
+                    )
+                })
     }
 
     /// The aggregate specs, in order.
@@ -338,6 +348,9 @@ fn expand_call(
     };
     let func = AggregateFn::from_name(&lname);
     let takes = |ty: FieldType| match func {
+        Some(f) if ty == FieldType::Sketch => {
+            merges_sketches(f) || matches!(f, AggregateFn::First | AggregateFn::Last)
+        }
         Some(
             AggregateFn::Count
             | AggregateFn::First
@@ -440,7 +453,7 @@ fn compile_expr(plan: &mut Plan, schema: &Schema<'_>, e: &Expr) -> Result<Node, 
         Expr::Call { name, args } => {
             let lname = name.to_ascii_lowercase();
             if AggregateFn::from_name(&lname).is_some() {
-                let spec = agg_spec(plan, &lname, args)?;
+                let spec = agg_spec(plan, schema, &lname, args)?;
                 Node::Leaf(plan.push_leaf(Leaf::Agg(spec)))
             } else if TRANSFORMS.contains(&lname.as_str()) {
                 let call = TransformCall::new(&lname, args)?
@@ -465,7 +478,12 @@ fn unreachable_paren() -> Node {
     Node::Lit(Value::Null)
 }
 
-fn agg_spec(plan: &mut Plan, name: &str, args: &[Expr]) -> Result<AggSpec, ExecError> {
+fn agg_spec(
+    plan: &mut Plan,
+    schema: &Schema<'_>,
+    name: &str,
+    args: &[Expr],
+) -> Result<AggSpec, ExecError> {
     let fast = match name {
         "count" => Some(Fast::Count),
         "sum" => Some(Fast::Sum),
@@ -483,6 +501,7 @@ fn agg_spec(plan: &mut Plan, name: &str, args: &[Expr]) -> Result<AggSpec, ExecE
             field: args[0].unparen().clone(),
             number: None,
             tags: Vec::new(),
+            accuracy: None,
         },
         (Some(_), false, _) if args.len() != 1 => {
             return Err(ExecError::Invalid(format!(
@@ -501,8 +520,19 @@ fn agg_spec(plan: &mut Plan, name: &str, args: &[Expr]) -> Result<AggSpec, ExecE
             )));
         }
     };
+    let sketch_field = schema
+        .fields
+        .iter()
+        .any(|(n, t)| *n == field && *t == FieldType::Sketch);
+    let fast = if builds_sketch(call.func) || (sketch_field && merges_sketches(call.func)) {
+        Some(Fast::Sketch)
+    } else if simple {
+        fast
+    } else {
+        None
+    };
     Ok(AggSpec {
-        fast: if simple { fast } else { None },
+        fast,
         scan: plan.scan_index(&field),
         call,
         group_tags: Vec::new(),

@@ -76,15 +76,22 @@ pub(super) struct AggSink<'a> {
 }
 
 impl<'a> AggSink<'a> {
-    pub fn new(shared: &'a Shared<'a>, specs: Vec<&'a AggSpec>, slots: usize) -> Self {
-        let accs = specs.iter().map(|s| Accumulator::new(s, slots)).collect();
-        AggSink {
+    pub fn new(
+        shared: &'a Shared<'a>,
+        specs: Vec<&'a AggSpec>,
+        slots: usize,
+    ) -> Result<Self, ExecError> {
+        let accs = specs
+            .iter()
+            .map(|s| Accumulator::new(s, slots))
+            .collect::<Result<_, _>>()?;
+        Ok(AggSink {
             shared,
             specs,
             accs,
             slots: Vec::new(),
             error: None,
-        }
+        })
     }
 
     fn run(&mut self, batch: &ScanBatch<'_>) -> Result<(), ExecError> {

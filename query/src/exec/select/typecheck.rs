@@ -24,6 +24,8 @@ enum Ty {
     Unsigned,
     String,
     Boolean,
+    /// A sketch field: no operator takes it.
+    Sketch,
 }
 
 impl Ty {
@@ -34,6 +36,7 @@ impl Ty {
             Ty::Unsigned => "unsigned",
             Ty::String => "string",
             Ty::Boolean => "boolean",
+            Ty::Sketch => "sketch",
         }
     }
 
@@ -46,19 +49,23 @@ impl Ty {
             FieldType::Float => Ty::Float,
             FieldType::Integer => Ty::Integer,
             FieldType::Unsigned => Ty::Unsigned,
-            FieldType::String | FieldType::Sketch => Ty::String,
+            FieldType::String => Ty::String,
+            FieldType::Sketch => Ty::Sketch,
             FieldType::Boolean => Ty::Boolean,
         }
     }
 
-    fn var_type(self) -> VarType {
-        match self {
+    /// The cast a field reference is annotated with (`value::float`); a sketch has no cast
+    /// syntax and prints bare.
+    fn var_type(self) -> Option<VarType> {
+        Some(match self {
             Ty::Float => VarType::Float,
             Ty::Integer => VarType::Integer,
             Ty::Unsigned => VarType::Unsigned,
             Ty::String => VarType::String,
             Ty::Boolean => VarType::Boolean,
-        }
+            Ty::Sketch => return None,
+        })
     }
 }
 
@@ -137,7 +144,7 @@ fn annotate(e: &Expr, fields: &[(String, FieldType)]) -> Expr {
             name: name.clone(),
             data_type: match data_type {
                 None | Some(VarType::Field) => var_type(name, None, fields)
-                    .map(Ty::var_type)
+                    .and_then(Ty::var_type)
                     .or(*data_type),
                 t => *t,
             },
@@ -176,6 +183,7 @@ mod tests {
             ("ok".to_owned(), FieldType::Boolean),
             ("code".to_owned(), FieldType::Integer),
             ("n".to_owned(), FieldType::Unsigned),
+            ("latency".to_owned(), FieldType::Sketch),
         ];
         check_types(&field_expr(q), &fields).map_err(|e| e.to_string())
     }
@@ -203,6 +211,24 @@ mod tests {
             check("abs(msg / 2)").unwrap_err(),
             "type error: msg::string / 2: incompatible types: string and integer"
         );
+    }
+
+    #[test]
+    fn sketch_operands_are_their_own_type() {
+        assert_eq!(
+            check("latency + 1").unwrap_err(),
+            "type error: latency + 1: incompatible types: sketch and integer"
+        );
+        assert_eq!(
+            check("value * latency").unwrap_err(),
+            "type error: value::float * latency: incompatible types: float and sketch"
+        );
+        assert_eq!(
+            check("latency & latency").unwrap_err(),
+            "type error: latency & latency: incompatible types: sketch and sketch"
+        );
+        // Aggregates over a sketch answer numbers: arithmetic on them is fine.
+        assert_eq!(check("percentile(latency, 99) * 2"), Ok(()));
     }
 
     #[test]
