@@ -79,7 +79,7 @@ impl MemColumn {
             (MemValues::Unsigned(v), FieldValue::Unsigned(x)) => v[row] = *x,
             (MemValues::Boolean(v), FieldValue::Boolean(x)) => v[row] = *x,
             (MemValues::Sketch(v), FieldValue::Sketch(x)) => {
-                added += 64 + 12 * x.bucket_count();
+                added += x.heap_bytes() + 16;
                 v[row] = x.clone();
             }
             (

@@ -69,9 +69,7 @@ impl DecodedChunk {
                         ColumnValues::Integer(v) => 8 * v.len(),
                         ColumnValues::Unsigned(v) => 8 * v.len(),
                         ColumnValues::Boolean(v) => v.len(),
-                        ColumnValues::Sketch(v) => {
-                            v.iter().map(|s| 64 + 12 * s.bucket_count()).sum()
-                        }
+                        ColumnValues::Sketch(v) => v.iter().map(|s| s.heap_bytes() + 16).sum(),
                         ColumnValues::String(v) => v
                             .iter()
                             .map(|s| s.len() + std::mem::size_of::<String>())

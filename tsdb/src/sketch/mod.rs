@@ -109,19 +109,6 @@ impl Store {
         self.offset
     }
 
-    /// A store of `(bucket, count)` pairs with strictly ascending buckets, allocated once.
-    fn from_ascending(pairs: &[(i32, u64)]) -> Store {
-        let (Some(&(lo, _)), Some(&(hi, _))) = (pairs.first(), pairs.last()) else {
-            return Store::default();
-        };
-        let lo = lo.max(hi.saturating_sub(MAX_BUCKETS as i32 - 1));
-        let mut counts = vec![0u64; (hi - lo) as usize + 1];
-        for &(i, c) in pairs {
-            counts[(i.max(lo) - lo) as usize] += c;
-        }
-        Store { offset: lo, counts }
-    }
-
     fn add(&mut self, idx: i32, n: u64) {
         let lo = self.extend(idx, idx);
         let k = (idx.max(lo) - self.offset) as usize;
@@ -134,6 +121,17 @@ impl Store {
         }
         let o_hi = o.offset + o.counts.len() as i32 - 1;
         let lo = self.extend(o.offset, o_hi);
+        if lo <= o.offset {
+            // Nothing folds: add the other's counts slice-wise.
+            let at = (o.offset - self.offset) as usize;
+            for (d, &c) in self.counts[at..at + o.counts.len()]
+                .iter_mut()
+                .zip(&o.counts)
+            {
+                *d += c;
+            }
+            return;
+        }
         for (k, &c) in o.counts.iter().enumerate() {
             if c != 0 {
                 let idx = (o.offset + k as i32).max(lo);
@@ -248,6 +246,11 @@ impl Sketch {
     /// The exact maximum; `None` when empty.
     pub fn max(&self) -> Option<f64> {
         (self.count > 0).then_some(self.max)
+    }
+
+    /// Approximate memory held, O(1) (cache and memtable accounting).
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Sketch>() + 8 * (self.pos.counts.len() + self.neg.counts.len())
     }
 
     /// Nonzero buckets (storage and merge cost).
@@ -469,15 +472,14 @@ impl Sketch {
         sk.max = max;
         sk.zero = r.varint()?;
         let mut total = sk.zero;
-        let mut pairs: Vec<(i32, u64)> = Vec::new();
         for negative in [false, true] {
             let n = r.varint()?;
             if n > count {
                 return Err(SketchError::Decode("bucket count"));
             }
-            pairs.clear();
-            pairs.reserve(n as usize);
-            let mut idx = 0i64;
+            // Pass 1 validates and finds the id range; pass 2 fills one allocation.
+            let start = r.pos;
+            let (mut idx, mut first) = (0i64, 0i64);
             for j in 0..n {
                 let delta = unzigzag(r.varint()?);
                 if j > 0 && delta <= 0 {
@@ -487,6 +489,9 @@ impl Sketch {
                     .checked_add(delta)
                     .filter(|i| i32::try_from(*i).is_ok())
                     .ok_or(SketchError::Decode("bucket id out of range"))?;
+                if j == 0 {
+                    first = idx;
+                }
                 let c = r.varint()?;
                 if c == 0 {
                     return Err(SketchError::Decode("empty bucket"));
@@ -494,10 +499,24 @@ impl Sketch {
                 total = total
                     .checked_add(c)
                     .ok_or(SketchError::Decode("bucket counts overflow"))?;
-                pairs.push((idx as i32, c));
             }
+            if n == 0 {
+                continue;
+            }
+            let (hi, lo) = (idx as i32, first as i32);
+            let lo = lo.max(hi.saturating_sub(MAX_BUCKETS as i32 - 1));
+            let mut counts = vec![0u64; (hi - lo) as usize + 1];
+            let end = r.pos;
+            r.pos = start;
+            let mut idx = 0i64;
+            for _ in 0..n {
+                idx += unzigzag(r.varint()?);
+                let c = r.varint()?;
+                counts[((idx as i32).max(lo) - lo) as usize] += c;
+            }
+            debug_assert_eq!(r.pos, end);
             let store = if negative { &mut sk.neg } else { &mut sk.pos };
-            *store = Store::from_ascending(&pairs);
+            *store = Store { offset: lo, counts };
         }
         if total != count {
             return Err(SketchError::Decode(
