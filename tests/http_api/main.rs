@@ -12,6 +12,7 @@ mod output_formats;
 mod ping_health;
 mod retention;
 mod schema_golden;
+mod sketch_queries;
 mod stored_points;
 mod support;
 mod write_parse_errors;
