@@ -22,10 +22,12 @@ fn raw_body() -> (String, Vec<(&'static str, i64, f64)>) {
         for i in 0..300i64 {
             let t = T0 + i * 2 * S + k as i64 * S;
             let x = ((i * 7919 + k as i64 * 3571) % 1000) as f64;
-            let v = if i % 53 == 0 { 900.0 + x } else { 3.0 + x / 25.0 };
-            body.push_str(&format!(
-                "raw,customer={customer} latency_ms={v} {t}\n"
-            ));
+            let v = if i % 53 == 0 {
+                900.0 + x
+            } else {
+                3.0 + x / 25.0
+            };
+            body.push_str(&format!("raw,customer={customer} latency_ms={v} {t}\n"));
             points.push((customer, t, v));
         }
     }
@@ -95,7 +97,10 @@ async fn percentiles_from_rollups_match_the_sketch_of_the_raw_values() {
         }
         assert_eq!(row[1].as_f64(), sk.percentile(99.0), "{c} {bucket}");
         assert_eq!(row[2].as_u64(), Some(sk.count()));
-        let (g, x) = (row[1].as_f64().unwrap_or(f64::NAN), e[1].as_f64().unwrap_or(0.0));
+        let (g, x) = (
+            row[1].as_f64().unwrap_or(f64::NAN),
+            e[1].as_f64().unwrap_or(0.0),
+        );
         assert!((g - x).abs() <= 0.01 * x, "{c}: {g} vs exact {x}");
     }
 }
@@ -132,7 +137,10 @@ async fn export(app: &App, q: &str) -> (StatusCode, String, String) {
     let r = app
         .post(
             &uri,
-            &[("Accept", "application/x-influxdb-line-protocol, application/json")],
+            &[(
+                "Accept",
+                "application/x-influxdb-line-protocol, application/json",
+            )],
             Body::empty(),
         )
         .await;
@@ -166,13 +174,19 @@ async fn line_protocol_export_carries_the_sketches() {
     assert_eq!(ctype, "application/x-influxdb-line-protocol");
     let lines: Vec<&str> = body.lines().collect();
     assert_eq!(lines.len(), 5, "{body}");
-    assert_eq!(lines[4], "# error: statement 2: database not found: nosuchdb");
+    assert_eq!(
+        lines[4],
+        "# error: statement 2: database not found: nosuchdb"
+    );
     let mut total = 0;
     for line in &lines[..4] {
         // rollup_1m,customer=acme latency_ms=sketch:… 1704067200000000000
         let mut parts = line.split(' ');
         let (key, field, time) = (parts.next(), parts.next(), parts.next());
-        assert!(key.is_some_and(|k| k.starts_with("rollup_1m,customer=")), "{line}");
+        assert!(
+            key.is_some_and(|k| k.starts_with("rollup_1m,customer=")),
+            "{line}"
+        );
         let text = field
             .and_then(|f| f.strip_prefix("latency_ms="))
             .unwrap_or_else(|| panic!("{line}"));

@@ -307,7 +307,11 @@ fn sketch_rollups_of_rollups_as_continuous_queries() {
         for i in 0..720i64 {
             let t = start + i * S / 4;
             let x = ((i * 7919 + k as i64 * 104_729) % 1000) as f64;
-            let v = if i % 97 == 0 { 1000.0 + x } else { 1.0 + x / 20.0 };
+            let v = if i % 97 == 0 {
+                1000.0 + x
+            } else {
+                1.0 + x / 20.0
+            };
             raw.push((host, t, v));
             b.push(
                 "m",
@@ -349,8 +353,15 @@ fn sketch_rollups_of_rollups_as_continuous_queries() {
             let (Value::Float(g), Value::Float(e)) = (&got[1], &ex[1]) else {
                 panic!("{got:?} {ex:?}");
             };
-            assert_eq!(Some(*g), want.percentile(p as f64), "{host} minute {minute} p{p}");
-            assert!((g - e).abs() <= alpha * e.abs(), "{host} minute {minute} p{p}: {g} vs {e}");
+            assert_eq!(
+                Some(*g),
+                want.percentile(p as f64),
+                "{host} minute {minute} p{p}"
+            );
+            assert!(
+                (g - e).abs() <= alpha * e.abs(),
+                "{host} minute {minute} p{p}: {g} vs {e}"
+            );
         }
     }
     // Stored as sketch fields, read back raw as their summaries.

@@ -201,12 +201,22 @@ mod tests {
         let mut sk = tsdb::Sketch::default();
         sk.extend_from(&[1.0, 2.0, 3.0]);
         let mut out = String::new();
-        value_text(&mut out, &Value::Sketch(std::sync::Arc::new(sk.clone())), TimeFormat::Rfc3339);
+        value_text(
+            &mut out,
+            &Value::Sketch(std::sync::Arc::new(sk.clone())),
+            TimeFormat::Rfc3339,
+        );
         assert_eq!(out, sk.summary());
         let mut v = Vec::new();
         let mut w = crate::response::JsonWriter::new(&mut v, false);
-        w.value(&Value::Sketch(std::sync::Arc::new(sk.clone())), TimeFormat::Rfc3339);
-        assert_eq!(String::from_utf8(v).unwrap_or_default(), format!("\"{}\"", sk.summary()));
+        w.value(
+            &Value::Sketch(std::sync::Arc::new(sk.clone())),
+            TimeFormat::Rfc3339,
+        );
+        assert_eq!(
+            String::from_utf8(v).unwrap_or_default(),
+            format!("\"{}\"", sk.summary())
+        );
         assert!(sk.summary().starts_with("count=3 sum=6 min=1"));
     }
 

@@ -93,8 +93,17 @@ mod tests {
             statement_id: 0,
             series: vec![Series {
                 name: Some("roll up".into()),
-                tags: vec![("customer".into(), "c 1".into()), ("empty".into(), String::new())],
-                columns: vec!["time".into(), "lat".into(), "n".into(), "s".into(), "u".into()],
+                tags: vec![
+                    ("customer".into(), "c 1".into()),
+                    ("empty".into(), String::new()),
+                ],
+                columns: vec![
+                    "time".into(),
+                    "lat".into(),
+                    "n".into(),
+                    "s".into(),
+                    "u".into(),
+                ],
                 values: vec![
                     vec![
                         Value::Time(60_000_000_000),
@@ -110,7 +119,13 @@ mod tests {
                         Value::Null,
                         Value::Bool(true),
                     ],
-                    vec![Value::Time(180_000_000_000), Value::Null, Value::Null, Value::Null, Value::Null],
+                    vec![
+                        Value::Time(180_000_000_000),
+                        Value::Null,
+                        Value::Null,
+                        Value::Null,
+                        Value::Null,
+                    ],
                 ],
             }],
             ..Default::default()

@@ -31,7 +31,10 @@ pub use integral::integral_buckets;
 pub use reduce::{reduce, reduce_grouped};
 pub use scalar::{eval_binary, eval_math, math_arity};
 pub use select::SAMPLE_SEED;
-pub use sketch::{answer as sketch_answer, builds_sketch, merge_into as merge_sketch, merges_sketches, new_state as new_sketch_state};
+pub use sketch::{
+    answer as sketch_answer, builds_sketch, merge_into as merge_sketch, merges_sketches,
+    new_state as new_sketch_state,
+};
 pub use transform::transform;
 
 use std::sync::Arc;

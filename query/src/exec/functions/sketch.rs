@@ -46,7 +46,11 @@ pub fn new_state(call: &AggregateCall) -> Result<Sketch, ExecError> {
 
 /// Folds `other` into `acc` (invariant 2): `explicit` is the call's own accuracy.
 #[inline]
-pub fn merge_into(acc: &mut Sketch, other: &Sketch, explicit: Option<f64>) -> Result<(), ExecError> {
+pub fn merge_into(
+    acc: &mut Sketch,
+    other: &Sketch,
+    explicit: Option<f64>,
+) -> Result<(), ExecError> {
     if other.is_empty() {
         return Ok(());
     }
@@ -87,7 +91,10 @@ pub fn answer(call: &AggregateCall, sk: &Sketch) -> Option<Value> {
 }
 
 /// [`super::reduce`] for sketch values and for the sketch-building calls (see the module doc).
-pub(super) fn reduce_sketch(call: &AggregateCall, points: &Points) -> Result<Vec<Reduced>, ExecError> {
+pub(super) fn reduce_sketch(
+    call: &AggregateCall,
+    points: &Points,
+) -> Result<Vec<Reduced>, ExecError> {
     let name = call.func.name();
     let mut sk = new_state(call)?;
     match &points.values {
@@ -97,7 +104,9 @@ pub(super) fn reduce_sketch(call: &AggregateCall, points: &Points) -> Result<Vec
             }
         }
         Values::Float(x) if builds_sketch(call.func) => sk.extend_from(x),
-        Values::Integer(x) if builds_sketch(call.func) => x.iter().for_each(|&v| sk.insert(v as f64)),
+        Values::Integer(x) if builds_sketch(call.func) => {
+            x.iter().for_each(|&v| sk.insert(v as f64))
+        }
         Values::Unsigned(x) if builds_sketch(call.func) => {
             x.iter().for_each(|&v| sk.insert(v as f64))
         }

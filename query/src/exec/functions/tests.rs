@@ -855,12 +855,20 @@ fn sketch_calls_over_numbers_and_over_sketches() {
         whole.median().map_or(Value::Null, Value::Float)
     );
     // percentile_approx over numbers: the percentile of their sketch, within α of the exact one.
-    let approx = one("percentile_approx", vec![Expr::Literal(Literal::Integer(50))], &all());
+    let approx = one(
+        "percentile_approx",
+        vec![Expr::Literal(Literal::Integer(50))],
+        &all(),
+    );
     assert_eq!(
         approx.value,
         want.percentile(50.0).map_or(Value::Null, Value::Float)
     );
-    let exact = one("percentile", vec![Expr::Literal(Literal::Integer(50))], &all());
+    let exact = one(
+        "percentile",
+        vec![Expr::Literal(Literal::Integer(50))],
+        &all(),
+    );
     match (approx.value, exact.value) {
         (Value::Float(a), Value::Float(e)) => assert!((a - e).abs() <= 0.01 * e),
         other => panic!("{other:?}"),

@@ -363,8 +363,8 @@ impl Accumulator {
                         for i in 0..len {
                             if let Some(s) = live(i) {
                                 let (t, id) = (times[i], series[i]);
-                                let take =
-                                    n[s] == 0 || better_time(kind, t, id, sel.time[s], sel.series[s]);
+                                let take = n[s] == 0
+                                    || better_time(kind, t, id, sel.time[s], sel.series[s]);
                                 n[s] += 1;
                                 if take {
                                     a[s] = Arc::clone(&v[i]);

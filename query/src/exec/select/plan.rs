@@ -105,14 +105,12 @@ impl Plan {
     pub fn needs_times(&self, group_by_time: bool) -> bool {
         group_by_time
             || !self.is_aggregate()
-            || self
-                .agg_specs()
-                .any(|a| {
-                    !matches!(
-                        a.fast,
-                        Some(Fast::Count | Fast::Sum | Fast::Mean | Fast::Sketch)
-                    )
-                })
+            || self.agg_specs().any(|a| {
+                !matches!(
+                    a.fast,
+                    Some(Fast::Count | Fast::Sum | Fast::Mean | Fast::Sketch)
+                )
+            })
     }
 
     /// The aggregate specs, in order.

@@ -201,7 +201,10 @@ fn rollup_of_rollups_answers_what_one_sketch_of_the_raw_values_answers() {
                 assert_eq!(got, float(&ap[h][1]), "percentile_approx {c} h{h} p{p}");
                 // And within α of InfluxDB's exact percentile.
                 let e = float(&ex[h][1]);
-                assert!((got - e).abs() <= alpha * e.abs() + 1e-9, "{c} h{h} p{p}: {got} vs {e}");
+                assert!(
+                    (got - e).abs() <= alpha * e.abs() + 1e-9,
+                    "{c} h{h} p{p}: {got} vs {e}"
+                );
             }
         }
     }
@@ -225,7 +228,10 @@ fn rollup_of_rollups_answers_what_one_sketch_of_the_raw_values_answers() {
             assert_eq!(row[4], e[4], "{c}: min");
             assert_eq!(row[5], e[5], "{c}: max");
             let (g, w) = (float(&row[6]), float(&e[6]));
-            assert!((g - w).abs() <= alpha * w.abs() + 1e-9, "{c}: median {g} vs {w}");
+            assert!(
+                (g - w).abs() <= alpha * w.abs() + 1e-9,
+                "{c}: median {g} vs {w}"
+            );
         }
     }
 }
@@ -268,7 +274,9 @@ fn aggregates_over_sketch_fields_stamp_the_bucket_start() {
     assert!(r.is_empty() && exact.is_empty(), "{r:?} {exact:?}");
     let r = ok(
         &store,
-        &format!("SELECT percentile(latency_ms, 0), count(latency_ms) FROM rollup_1h WHERE {RANGE}"),
+        &format!(
+            "SELECT percentile(latency_ms, 0), count(latency_ms) FROM rollup_1h WHERE {RANGE}"
+        ),
     );
     assert_eq!(r[0].values[0][1], Value::Null);
 }
@@ -461,7 +469,9 @@ fn subqueries_pass_sketches_to_the_outer_query() {
     );
     let direct = ok(
         &store,
-        &format!("SELECT percentile_approx(latency_ms, 99) FROM raw WHERE {RANGE} GROUP BY customer"),
+        &format!(
+            "SELECT percentile_approx(latency_ms, 99) FROM raw WHERE {RANGE} GROUP BY customer"
+        ),
     );
     assert_eq!(outer.len(), 2);
     let vals = |r: &[Series]| -> Vec<Value> { r.iter().map(|s| s.values[0][1].clone()).collect() };
