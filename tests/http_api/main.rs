@@ -12,6 +12,7 @@ mod output_formats;
 mod ping_health;
 mod retention;
 mod schema_golden;
+mod sketch_queries;
 mod sla_percentiles;
 mod stored_points;
 mod support;

@@ -283,3 +283,91 @@ fn backfill_and_stats_statements() {
             .is_some()
     );
 }
+
+/// Two levels of sketch rollups as continuous queries (issue 6): raw → 10 s sketches → 1 min
+/// sketches. The minute rollup's percentiles equal those of one sketch of the raw values (the
+/// merge is exact) and lie within α of the exact `percentile()` over the raw points.
+#[test]
+fn sketch_rollups_of_rollups_as_continuous_queries() {
+    let f = fixture(
+        "CREATE CONTINUOUS QUERY a_10s ON db BEGIN SELECT sketch(v) AS v INTO r10 FROM m GROUP BY time(10s), * END",
+    );
+    assert_eq!(
+        f.query(
+            "CREATE CONTINUOUS QUERY b_1m ON db BEGIN SELECT sketch(v) AS v INTO r1m FROM r10 GROUP BY time(1m), * END"
+        )[0]
+        .error,
+        None
+    );
+    // Two hosts, a point every 250 ms over three minutes, long-tailed values.
+    let start = T0 - T0 % (60 * S) + 60 * S;
+    let mut b = PointBatch::new();
+    let mut raw: Vec<(&str, i64, f64)> = Vec::new();
+    for (k, host) in ["a", "b"].into_iter().enumerate() {
+        for i in 0..720i64 {
+            let t = start + i * S / 4;
+            let x = ((i * 7919 + k as i64 * 104_729) % 1000) as f64;
+            let v = if i % 97 == 0 {
+                1000.0 + x
+            } else {
+                1.0 + x / 20.0
+            };
+            raw.push((host, t, v));
+            b.push(
+                "m",
+                [(Cow::Borrowed("host"), Cow::Borrowed(host))],
+                [(Cow::Borrowed("v"), FieldValue::Float(v))],
+                t,
+            );
+        }
+    }
+    f.engine.write("db", None, &b).expect("write");
+    f.clock.set(start);
+    f.tick_until(start + 4 * 60 * S);
+    let range = format!("time >= {start} AND time < {}", start + 3 * 60 * S);
+    let fields = |q: &str| -> Vec<Vec<Value>> {
+        let r = f.query(q);
+        assert_eq!(r[0].error, None, "{q}");
+        r[0].series.iter().flat_map(|s| s.values.clone()).collect()
+    };
+    let alpha = tsdb::sketch::DEFAULT_RELATIVE_ACCURACY;
+    for p in [50, 90, 99] {
+        let rolled = fields(&format!(
+            "SELECT percentile(v, {p}) FROM r1m WHERE {range} GROUP BY time(1m), host"
+        ));
+        let exact = fields(&format!(
+            "SELECT percentile(v, {p}) FROM m WHERE {range} GROUP BY time(1m), host"
+        ));
+        assert_eq!(rolled.len(), 6, "p{p}: {rolled:?}");
+        assert_eq!(exact.len(), 6);
+        for (k, (got, ex)) in rolled.iter().zip(&exact).enumerate() {
+            let (host, minute) = (["a", "b"][k / 3], (k % 3) as i64);
+            let from = start + minute * 60 * S;
+            let mut want = tsdb::Sketch::default();
+            for (_, _, v) in raw
+                .iter()
+                .filter(|(h, t, _)| *h == host && *t >= from && *t < from + 60 * S)
+            {
+                want.insert(*v);
+            }
+            let (Value::Float(g), Value::Float(e)) = (&got[1], &ex[1]) else {
+                panic!("{got:?} {ex:?}");
+            };
+            assert_eq!(
+                Some(*g),
+                want.percentile(p as f64),
+                "{host} minute {minute} p{p}"
+            );
+            assert!(
+                (g - e).abs() <= alpha * e.abs(),
+                "{host} minute {minute} p{p}: {g} vs {e}"
+            );
+        }
+    }
+    // Stored as sketch fields, read back raw as their summaries.
+    let r = f.query("SHOW FIELD KEYS FROM r1m");
+    assert_eq!(
+        r[0].series[0].values,
+        vec![vec![Value::Str("v".into()), Value::Str("sketch".into())]]
+    );
+}

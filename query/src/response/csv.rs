@@ -197,6 +197,30 @@ mod tests {
     /// Recorded from InfluxDB 1.6.7: `SELECT * FROM cpu; SELECT free FROM mem GROUP BY host;
     /// SELECT * FROM nosuch; SELECT value FROM cpu WHERE time > 0 GROUP BY *`.
     #[test]
+    fn sketches_print_their_summary() {
+        let mut sk = tsdb::Sketch::default();
+        sk.extend_from(&[1.0, 2.0, 3.0]);
+        let mut out = String::new();
+        value_text(
+            &mut out,
+            &Value::Sketch(std::sync::Arc::new(sk.clone())),
+            TimeFormat::Rfc3339,
+        );
+        assert_eq!(out, sk.summary());
+        let mut v = Vec::new();
+        let mut w = crate::response::JsonWriter::new(&mut v, false);
+        w.value(
+            &Value::Sketch(std::sync::Arc::new(sk.clone())),
+            TimeFormat::Rfc3339,
+        );
+        assert_eq!(
+            String::from_utf8(v).unwrap_or_default(),
+            format!("\"{}\"", sk.summary())
+        );
+        assert!(sk.summary().starts_with("count=3 sum=6 min=1"));
+    }
+
+    #[test]
     fn statements_series_and_blank_lines() {
         let t = |s: i64| Value::Time(s * 1_000_000_000);
         let results = vec![

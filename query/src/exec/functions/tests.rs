@@ -809,3 +809,106 @@ fn technical_analysis_skips_null_rows() {
         assert_eq!(a, b, "{name}");
     }
 }
+
+fn sketch_points(parts: &[&[f64]]) -> (Points, tsdb::Sketch) {
+    let mut whole = tsdb::Sketch::default();
+    let mut sketches = Vec::new();
+    for p in parts {
+        let mut s = tsdb::Sketch::default();
+        s.extend_from(p);
+        whole.extend_from(p);
+        sketches.push(std::sync::Arc::new(s));
+    }
+    let points = Points {
+        times: (0..parts.len() as i64).map(|i| T0 + i * S).collect(),
+        values: Values::Sketch(sketches),
+    };
+    (points, whole)
+}
+
+#[test]
+fn sketch_calls_over_numbers_and_over_sketches() {
+    // sketch() of numbers = a sketch built by hand; of sketches = their merge.
+    let r = one("sketch", vec![], &all());
+    let mut want = tsdb::Sketch::default();
+    if let Values::Float(v) = &all().values {
+        want.extend_from(v);
+    }
+    assert_eq!(r.value, Value::Sketch(std::sync::Arc::new(want.clone())));
+    assert_eq!((r.time, r.index), (None, None));
+    let (points, whole) = sketch_points(&[&[0.5, 3.5, 7.5], &[12.5, 29.5], &[30.5, 61.5, 2.25]]);
+    assert_eq!(
+        one("sketch", vec![], &points).value,
+        Value::Sketch(std::sync::Arc::new(whole.clone()))
+    );
+    // The other aggregates answer from the merge.
+    let p99 = Expr::Literal(Literal::Integer(99));
+    assert_eq!(one("count", vec![], &points).value, Value::Int(8));
+    assert_eq!(one("max", vec![], &points).value, Value::Float(61.5));
+    assert_eq!(one("min", vec![], &points).value, Value::Float(0.5));
+    assert_eq!(
+        one("percentile", vec![p99.clone()], &points).value,
+        whole.percentile(99.0).map_or(Value::Null, Value::Float)
+    );
+    assert_eq!(
+        one("median", vec![], &points).value,
+        whole.median().map_or(Value::Null, Value::Float)
+    );
+    // percentile_approx over numbers: the percentile of their sketch, within α of the exact one.
+    let approx = one(
+        "percentile_approx",
+        vec![Expr::Literal(Literal::Integer(50))],
+        &all(),
+    );
+    assert_eq!(
+        approx.value,
+        want.percentile(50.0).map_or(Value::Null, Value::Float)
+    );
+    let exact = one(
+        "percentile",
+        vec![Expr::Literal(Literal::Integer(50))],
+        &all(),
+    );
+    match (approx.value, exact.value) {
+        (Value::Float(a), Value::Float(e)) => assert!((a - e).abs() <= 0.01 * e),
+        other => panic!("{other:?}"),
+    }
+    // Functions without a sketch answer.
+    for f in ["spread", "mode", "stddev", "distinct", "first"] {
+        let e = reduce(&agg(f, vec![Expr::var("value")]), &points)
+            .expect_err("no sketch answer")
+            .to_string();
+        assert_eq!(
+            e,
+            format!("unsupported {f} iterator type: *query.sketchInterruptIterator")
+        );
+    }
+}
+
+#[test]
+fn sketch_call_arguments_are_checked() {
+    let v = || Expr::var("value");
+    let f = |x: f64| Expr::Literal(Literal::Float(x));
+    assert_eq!(agg("sketch", vec![v(), f(0.05)]).accuracy, Some(0.05));
+    assert_eq!(agg("sketch", vec![v()]).accuracy, None);
+    assert_eq!(
+        agg("percentile_approx", vec![v(), lit_i(90), f(0.02)]).accuracy,
+        Some(0.02)
+    );
+    assert_eq!(
+        agg_err("sketch", vec![v(), f(0.0001)]),
+        tsdb::sketch::SketchError::Accuracy(0.0001).to_string()
+    );
+    assert_eq!(
+        agg_err("percentile_approx", vec![v(), lit_i(90), f(0.7)]),
+        tsdb::sketch::SketchError::Accuracy(0.7).to_string()
+    );
+    assert_eq!(
+        agg_err("percentile_approx", vec![v(), v()]),
+        "expected float argument in percentile_approx()"
+    );
+    assert_eq!(
+        agg_err("sketch", vec![lit_i(1)]),
+        "expected field argument in sketch()"
+    );
+}

@@ -50,7 +50,8 @@ pub(super) struct MeasurementTrace {
     pub interval: Option<(i64, i64)>,
     pub fields: Vec<String>,
     /// `(call, vectorized)`.
-    pub calls: Vec<(String, bool)>,
+    /// Each call's text and how it accumulates (`vectorized`, `per-slot sketch`, `collect + reduce`).
+    pub calls: Vec<(String, &'static str)>,
     pub raw: bool,
     pub series: u64,
     pub groups: u64,
@@ -146,8 +147,16 @@ pub(super) fn measurement_trace(
                 if let Some(n) = a.call.number {
                     let _ = write!(c, ", {n}");
                 }
+                if let Some(acc) = a.call.accuracy {
+                    let _ = write!(c, ", {acc}");
+                }
                 c.push(')');
-                (c, a.fast.is_some())
+                let mode = match a.fast {
+                    Some(super::plan::Fast::Sketch) => "per-slot sketch",
+                    Some(_) => "vectorized",
+                    None => "collect + reduce",
+                };
+                (c, mode)
             })
             .collect(),
         raw: !plan.is_aggregate(),
@@ -271,16 +280,7 @@ fn calls_text(m: &MeasurementTrace) -> String {
     }
     m.calls
         .iter()
-        .map(|(c, fast)| {
-            format!(
-                "{c} [{}]",
-                if *fast {
-                    "vectorized"
-                } else {
-                    "collect + reduce"
-                }
-            )
-        })
+        .map(|(c, mode)| format!("{c} [{mode}]"))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -193,3 +193,17 @@ fn explain_shows_the_row_filter_and_an_open_range() {
     );
     assert!(!lines.iter().any(|l| l.contains("LIMITS")), "{lines:#?}");
 }
+
+#[test]
+fn explain_shows_sketch_calls() {
+    let q = format!(
+        "EXPLAIN SELECT sketch(value, 0.02), percentile_approx(value, 99), percentile(value, 99) \
+         FROM lat WHERE {RANGE} GROUP BY time(1m)"
+    );
+    let (_, lines) = lines(&q);
+    assert_eq!(
+        line(&lines, "CALLS"),
+        "CALLS: sketch(value, 0.02) [per-slot sketch], percentile_approx(value, 99) \
+         [per-slot sketch], percentile(value, 99) [collect + reduce]"
+    );
+}

@@ -456,3 +456,24 @@ fn sketches_of_different_accuracy_do_not_merge() {
     );
     assert_eq!(r[0].values.len(), 2);
 }
+
+#[test]
+fn subqueries_pass_sketches_to_the_outer_query() {
+    let store = store();
+    let outer = ok(
+        &store,
+        &format!(
+            "SELECT percentile(latency_ms, 99) FROM (SELECT sketch(latency_ms) AS latency_ms FROM raw \
+             WHERE {RANGE} GROUP BY time(10m), customer) WHERE {RANGE} GROUP BY customer"
+        ),
+    );
+    let direct = ok(
+        &store,
+        &format!(
+            "SELECT percentile_approx(latency_ms, 99) FROM raw WHERE {RANGE} GROUP BY customer"
+        ),
+    );
+    assert_eq!(outer.len(), 2);
+    let vals = |r: &[Series]| -> Vec<Value> { r.iter().map(|s| s.values[0][1].clone()).collect() };
+    assert_eq!(vals(&outer), vals(&direct));
+}
