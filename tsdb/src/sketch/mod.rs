@@ -149,6 +149,11 @@ pub struct Sketch {
     ln_gamma: f64,
     pos: Store,
     neg: Store,
+    /// A decoded sketch keeps its two store sections as encoded (already validated) until it is
+    /// modified or asked for a quantile: merging it into another sketch then reads the bytes once,
+    /// with no dense allocation (scans decode millions of rollup sketches only to merge them).
+    /// When set, `pos` and `neg` are empty.
+    packed: Option<Box<[u8]>>,
     zero: u64,
     count: u64,
     sum: Dd,
@@ -158,14 +163,37 @@ pub struct Sketch {
 
 impl PartialEq for Sketch {
     fn eq(&self, o: &Self) -> bool {
-        self.alpha.to_bits() == o.alpha.to_bits()
+        let (a, b) = (self.unpacked(), o.unpacked());
+        let (s, o) = (&*a, &*b);
+        s.alpha.to_bits() == o.alpha.to_bits()
             && self.count == o.count
             && self.zero == o.zero
             && self.sum.value().to_bits() == o.sum.value().to_bits()
             && (self.count == 0
                 || (self.min.to_bits() == o.min.to_bits() && self.max.to_bits() == o.max.to_bits()))
-            && trimmed(&self.pos) == trimmed(&o.pos)
-            && trimmed(&self.neg) == trimmed(&o.neg)
+            && trimmed(&s.pos) == trimmed(&o.pos)
+            && trimmed(&s.neg) == trimmed(&o.neg)
+    }
+}
+
+/// Adds the buckets of encoded store sections (validated earlier) to `pos` and `neg`.
+fn add_packed(pos: &mut Store, neg: &mut Store, bytes: &[u8]) {
+    let mut r = Reader { b: bytes, pos: 0 };
+    for store in [pos, neg] {
+        let Ok(n) = r.varint() else { return };
+        let mut idx = 0i64;
+        for _ in 0..n {
+            let (Ok(d), Ok(c)) = (r.varint(), r.varint()) else {
+                return;
+            };
+            idx += unzigzag(d);
+            let i = idx as i32;
+            let k = i.wrapping_sub(store.offset);
+            match store.counts.get_mut(k as usize) {
+                Some(slot) if k >= 0 => *slot += c,
+                _ => store.add(i, c),
+            }
+        }
     }
 }
 
@@ -197,6 +225,7 @@ impl Sketch {
             ln_gamma: gamma.ln(),
             pos: Store::default(),
             neg: Store::default(),
+            packed: None,
             zero: 0,
             count: 0,
             sum: Dd::default(),
@@ -250,12 +279,32 @@ impl Sketch {
 
     /// Approximate memory held, O(1) (cache and memtable accounting).
     pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Sketch>() + 8 * (self.pos.counts.len() + self.neg.counts.len())
+        std::mem::size_of::<Sketch>()
+            + 8 * (self.pos.counts.len() + self.neg.counts.len())
+            + self.packed.as_ref().map_or(0, |p| p.len())
     }
 
     /// Nonzero buckets (storage and merge cost).
     pub fn bucket_count(&self) -> usize {
-        self.pos.nonzero() + self.neg.nonzero() + usize::from(self.zero > 0)
+        let s = self.unpacked();
+        s.pos.nonzero() + s.neg.nonzero() + usize::from(s.zero > 0)
+    }
+
+    /// Moves packed store sections into the dense stores.
+    fn unpack(&mut self) {
+        if let Some(p) = self.packed.take() {
+            add_packed(&mut self.pos, &mut self.neg, &p);
+        }
+    }
+
+    /// `self` with dense stores (a copy when packed).
+    fn unpacked(&self) -> std::borrow::Cow<'_, Sketch> {
+        if self.packed.is_none() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut c = self.clone();
+        c.unpack();
+        std::borrow::Cow::Owned(c)
     }
 
     #[inline]
@@ -276,6 +325,7 @@ impl Sketch {
         if !x.is_finite() {
             return;
         }
+        self.unpack();
         self.count += 1;
         self.sum = self.sum.add(x);
         self.min = self.min.min(x);
@@ -319,8 +369,14 @@ impl Sketch {
         self.sum = self.sum.merge(other.sum);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
-        self.pos.merge(&other.pos);
-        self.neg.merge(&other.neg);
+        self.unpack();
+        match &other.packed {
+            Some(p) => add_packed(&mut self.pos, &mut self.neg, p),
+            None => {
+                self.pos.merge(&other.pos);
+                self.neg.merge(&other.neg);
+            }
+        }
         Ok(())
     }
 
@@ -328,6 +384,9 @@ impl Sketch {
     /// accuracy of the exact one; rank 0 and the last rank answer the exact min and max, and every
     /// answer is clamped to `[min, max]`. `None` when `r >= count`.
     pub fn value_at_rank(&self, r: u64) -> Option<f64> {
+        if self.packed.is_some() {
+            return self.unpacked().value_at_rank(r);
+        }
         if r >= self.count {
             return None;
         }
@@ -407,6 +466,10 @@ impl Sketch {
             out.extend_from_slice(&self.max.to_le_bytes());
         }
         put_varint(out, self.zero);
+        if let Some(p) = &self.packed {
+            out.extend_from_slice(p);
+            return;
+        }
         for store in [&self.pos, &self.neg] {
             put_varint(out, store.nonzero() as u64);
             let mut prev = 0i64;
@@ -472,14 +535,13 @@ impl Sketch {
         sk.max = max;
         sk.zero = r.varint()?;
         let mut total = sk.zero;
-        for negative in [false, true] {
+        let start = r.pos;
+        for _ in 0..2 {
             let n = r.varint()?;
             if n > count {
                 return Err(SketchError::Decode("bucket count"));
             }
-            // Pass 1 validates and finds the id range; pass 2 fills one allocation.
-            let start = r.pos;
-            let (mut idx, mut first) = (0i64, 0i64);
+            let mut idx = 0i64;
             for j in 0..n {
                 let delta = unzigzag(r.varint()?);
                 if j > 0 && delta <= 0 {
@@ -489,9 +551,6 @@ impl Sketch {
                     .checked_add(delta)
                     .filter(|i| i32::try_from(*i).is_ok())
                     .ok_or(SketchError::Decode("bucket id out of range"))?;
-                if j == 0 {
-                    first = idx;
-                }
                 let c = r.varint()?;
                 if c == 0 {
                     return Err(SketchError::Decode("empty bucket"));
@@ -500,24 +559,8 @@ impl Sketch {
                     .checked_add(c)
                     .ok_or(SketchError::Decode("bucket counts overflow"))?;
             }
-            if n == 0 {
-                continue;
-            }
-            let (hi, lo) = (idx as i32, first as i32);
-            let lo = lo.max(hi.saturating_sub(MAX_BUCKETS as i32 - 1));
-            let mut counts = vec![0u64; (hi - lo) as usize + 1];
-            let end = r.pos;
-            r.pos = start;
-            let mut idx = 0i64;
-            for _ in 0..n {
-                idx += unzigzag(r.varint()?);
-                let c = r.varint()?;
-                counts[((idx as i32).max(lo) - lo) as usize] += c;
-            }
-            debug_assert_eq!(r.pos, end);
-            let store = if negative { &mut sk.neg } else { &mut sk.pos };
-            *store = Store { offset: lo, counts };
         }
+        sk.packed = Some(r.b[start..r.pos].into());
         if total != count {
             return Err(SketchError::Decode(
                 "bucket counts do not add up to the count",
@@ -622,7 +665,19 @@ impl Reader<'_> {
         Ok(f64::from_le_bytes(s.try_into().expect("8 bytes")))
     }
 
+    /// One-byte values (most bucket deltas and counts) take the first branch.
+    #[inline]
     fn varint(&mut self) -> Result<u64, SketchError> {
+        if let Some(&b) = self.b.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_slow()
+    }
+
+    fn varint_slow(&mut self) -> Result<u64, SketchError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.u8()?;
