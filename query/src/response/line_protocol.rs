@@ -13,8 +13,6 @@
 //!    comment line `# error: statement N: <message>` (a line-protocol parser skips comments).
 //! 4. Lines are written by `ingest`'s `write_line`, the parser's own inverse (same escaping).
 
-use std::borrow::Cow;
-
 use ingest::line_protocol::write_line;
 use tsdb::FieldValue;
 
@@ -49,14 +47,8 @@ pub fn write_line_protocol(out: &mut Vec<u8>, r: &StatementResult) {
                 if k == time_col {
                     continue;
                 }
-                let fv = match v {
-                    Value::Float(f) => FieldValue::Float(*f),
-                    Value::Int(i) => FieldValue::Integer(*i),
-                    Value::UInt(u) => FieldValue::Unsigned(*u),
-                    Value::Bool(b) => FieldValue::Boolean(*b),
-                    Value::Str(s) => FieldValue::String(Cow::Borrowed(s.as_str())),
-                    Value::Sketch(s) => FieldValue::Sketch(s.clone()),
-                    Value::Null | Value::Time(_) | Value::ZonedTime(..) => continue,
+                let Some(fv) = v.as_field_value() else {
+                    continue;
                 };
                 fields.push((c.as_str(), fv));
             }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tsdb::{Sketch, Timestamp};
+use tsdb::{FieldValue, Sketch, Timestamp};
 
 /// One cell of a result row.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,19 @@ impl Value {
             Value::Time(t) | Value::ZonedTime(t, _) => Some(*t),
             _ => None,
         }
+    }
+
+    /// The value as a field value to write (INTO, line-protocol export); `None` for null and times.
+    pub fn as_field_value(&self) -> Option<FieldValue<'_>> {
+        Some(match self {
+            Value::Float(f) => FieldValue::Float(*f),
+            Value::Int(i) => FieldValue::Integer(*i),
+            Value::UInt(u) => FieldValue::Unsigned(*u),
+            Value::Bool(b) => FieldValue::Boolean(*b),
+            Value::Str(s) => FieldValue::String(std::borrow::Cow::Borrowed(s.as_str())),
+            Value::Sketch(s) => FieldValue::Sketch(s.clone()),
+            Value::Null | Value::Time(_) | Value::ZonedTime(..) => return None,
+        })
     }
 }
 

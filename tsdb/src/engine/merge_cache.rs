@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 use roaring::RoaringBitmap;
 
-use crate::model::{Column, ColumnValues, Timestamp};
+use crate::model::{Column, Timestamp};
 
 /// One batch of merged rows, owned.
 #[derive(Debug)]
@@ -36,22 +36,7 @@ pub struct MergedBatch {
 impl MergedBatch {
     /// Approximate heap bytes.
     pub fn bytes(&self) -> usize {
-        let cols: usize = self
-            .columns
-            .iter()
-            .flatten()
-            .map(|c| {
-                c.present.words().len() * 8
-                    + match &c.values {
-                        ColumnValues::Float(v) => 8 * v.len(),
-                        ColumnValues::Integer(v) => 8 * v.len(),
-                        ColumnValues::Unsigned(v) => 8 * v.len(),
-                        ColumnValues::Boolean(v) => v.len(),
-                        ColumnValues::String(v) => v.iter().map(|s| s.len() + 24).sum(),
-                        ColumnValues::Sketch(v) => v.len() * 8,
-                    }
-            })
-            .sum();
+        let cols: usize = self.columns.iter().flatten().map(Column::heap_bytes).sum();
         4 * self.series.len() + 8 * self.timestamps.len() + cols + 64
     }
 }

@@ -318,38 +318,15 @@ impl RowSet {
     /// and only the series whose rows are out of time order are sorted (stably, by time) — linear
     /// instead of a comparison sort of every row.
     pub fn sorted_keys_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
-        let mut keys: Vec<(u32, Timestamp, u32)> = (0..self.series.len())
+        sort_keys(self.keys_within(min, max))
+    }
+
+    /// `(series, time, row)` of the rows in `[min, max]`, in arrival order.
+    fn keys_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
+        (0..self.series.len())
             .filter(|&i| (min..=max).contains(&self.timestamps[i]))
             .map(|i| (self.series[i], self.timestamps[i], i as u32))
-            .collect();
-        let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
-            return keys;
-        };
-        if top > 4 * keys.len() + 4096 {
-            keys.sort_unstable();
-            return keys;
-        }
-        let mut start = vec![0u32; top + 2];
-        for k in &keys {
-            start[k.0 as usize + 1] += 1;
-        }
-        for s in 1..start.len() {
-            start[s] += start[s - 1];
-        }
-        let mut out = vec![(0u32, 0 as Timestamp, 0u32); keys.len()];
-        let mut next = start.clone();
-        for k in &keys {
-            let at = &mut next[k.0 as usize];
-            out[*at as usize] = *k;
-            *at += 1;
-        }
-        for w in start.windows(2) {
-            let run = &mut out[w[0] as usize..w[1] as usize];
-            if run.windows(2).any(|p| p[0].1 > p[1].1) {
-                run.sort_by_key(|k| k.1);
-            }
-        }
-        out
+            .collect()
     }
 
     /// The order [`RowSet::append_merged`] walks for a scan of `[min, max]`: the rows of every
@@ -359,15 +336,12 @@ impl RowSet {
     /// order, so this is mostly one sequential pass with no sort and a gather that walks the
     /// columns forward, where [`RowSet::sorted_keys_within`] scatters and gathers at random.
     pub fn merge_order_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
-        let keys: Vec<(u32, Timestamp, u32)> = (0..self.series.len())
-            .filter(|&i| (min..=max).contains(&self.timestamps[i]))
-            .map(|i| (self.series[i], self.timestamps[i], i as u32))
-            .collect();
+        let keys = self.keys_within(min, max);
         let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
             return keys;
         };
         if top > 4 * keys.len() + 4096 {
-            return self.sorted_keys_within(min, max);
+            return sort_keys(keys);
         }
         // Per series: the last time seen (i64::MIN is below every valid time) and whether its
         // rows ever failed to ascend strictly.
@@ -522,6 +496,40 @@ impl RowSet {
         }
         out
     }
+}
+
+/// [`RowSet::sorted_keys_within`]'s sort: by series with a counting sort when the ids are dense
+/// enough (stable, so arrival order within a series), then by time only where a series is out of
+/// order; a comparison sort of every key otherwise.
+fn sort_keys(mut keys: Vec<(u32, Timestamp, u32)>) -> Vec<(u32, Timestamp, u32)> {
+    let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
+        return keys;
+    };
+    if top > 4 * keys.len() + 4096 {
+        keys.sort_unstable();
+        return keys;
+    }
+    let mut start = vec![0u32; top + 2];
+    for k in &keys {
+        start[k.0 as usize + 1] += 1;
+    }
+    for s in 1..start.len() {
+        start[s] += start[s - 1];
+    }
+    let mut out = vec![(0u32, 0 as Timestamp, 0u32); keys.len()];
+    let mut next = start.clone();
+    for k in &keys {
+        let at = &mut next[k.0 as usize];
+        out[*at as usize] = *k;
+        *at += 1;
+    }
+    for w in start.windows(2) {
+        let run = &mut out[w[0] as usize..w[1] as usize];
+        if run.windows(2).any(|p| p[0].1 > p[1].1) {
+            run.sort_by_key(|k| k.1);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -300,6 +300,22 @@ impl Column {
         }
     }
 
+    /// Approximate heap bytes of the values and the presence bitmap (cache weights).
+    pub fn heap_bytes(&self) -> usize {
+        self.present.words().len() * 8
+            + match &self.values {
+                ColumnValues::Float(v) => 8 * v.len(),
+                ColumnValues::Integer(v) => 8 * v.len(),
+                ColumnValues::Unsigned(v) => 8 * v.len(),
+                ColumnValues::Boolean(v) => v.len(),
+                ColumnValues::String(v) => v
+                    .iter()
+                    .map(|s| s.len() + std::mem::size_of::<String>())
+                    .sum(),
+                ColumnValues::Sketch(v) => v.iter().map(|s| s.heap_bytes() + 16).sum(),
+            }
+    }
+
     /// The value at row `i`, or `None` when absent.
     pub fn get(&self, i: usize) -> Option<FieldValue<'_>> {
         if self.present.get(i) {

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use crate::model::{Column, ColumnValues, Timestamp};
+use crate::model::{Column, Timestamp};
 
 /// One decoded chunk of a row group.
 #[derive(Debug)]
@@ -62,20 +62,7 @@ impl DecodedChunk {
                 4 * (ids.len() + runs.len() + starts.len())
             }
             DecodedChunk::Time(t) => 8 * t.len(),
-            DecodedChunk::Field(c) => {
-                c.present.words().len() * 8
-                    + match &c.values {
-                        ColumnValues::Float(v) => 8 * v.len(),
-                        ColumnValues::Integer(v) => 8 * v.len(),
-                        ColumnValues::Unsigned(v) => 8 * v.len(),
-                        ColumnValues::Boolean(v) => v.len(),
-                        ColumnValues::Sketch(v) => v.iter().map(|s| s.heap_bytes() + 16).sum(),
-                        ColumnValues::String(v) => v
-                            .iter()
-                            .map(|s| s.len() + std::mem::size_of::<String>())
-                            .sum(),
-                    }
-            }
+            DecodedChunk::Field(c) => c.heap_bytes(),
         };
         n as u64 + 64
     }

@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use tsdb::{FieldValue, PointBatch};
+use tsdb::PointBatch;
 
 use crate::ast::{MeasurementName, NamePattern};
 use crate::exec::error::ExecError;
@@ -65,16 +65,7 @@ pub(super) fn append_points<'a>(
                 if tag {
                     return None;
                 }
-                let v = match v {
-                    Value::Float(f) => FieldValue::Float(*f),
-                    Value::Int(i) => FieldValue::Integer(*i),
-                    Value::UInt(u) => FieldValue::Unsigned(*u),
-                    Value::Bool(b) => FieldValue::Boolean(*b),
-                    Value::Str(s) => FieldValue::String(Cow::Borrowed(s.as_str())),
-                    Value::Sketch(s) => FieldValue::Sketch(s.clone()),
-                    Value::Null | Value::Time(_) | Value::ZonedTime(..) => return None,
-                };
-                Some((Cow::Borrowed(c.as_str()), v))
+                Some((Cow::Borrowed(c.as_str()), v.as_field_value()?))
             });
             batch.push(name, tags, fields, *t);
         }
