@@ -597,26 +597,19 @@ impl Ctx<'_> {
                 &mut buf.columns,
                 &snap.memtable_fields,
             );
-            if keep {
-                let b = MergedBatch {
-                    series: std::mem::take(&mut buf.series),
-                    timestamps: std::mem::take(&mut buf.timestamps),
-                    columns: std::mem::take(&mut buf.columns),
-                };
-                let flow = emit(&b, top, self.dense, sink, buf);
-                kept.push(b);
-                if flow.is_break() {
-                    return Ok(flow);
-                }
-                continue;
-            }
+            // A complete snapshot's batches may hold unselected rows (`emit` drops them); kept
+            // batches are owned, so the buffers move into them.
             let flow = if snap.complete {
                 let b = MergedBatch {
                     series: std::mem::take(&mut buf.series),
                     timestamps: std::mem::take(&mut buf.timestamps),
                     columns: std::mem::take(&mut buf.columns),
                 };
-                emit(&b, top, self.dense, sink, buf)
+                let flow = emit(&b, top, self.dense, sink, buf);
+                if keep {
+                    kept.push(b);
+                }
+                flow
             } else {
                 sink.consume(&ScanBatch {
                     series: &buf.series,
