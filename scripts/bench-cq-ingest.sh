@@ -62,7 +62,10 @@ for r in $(seq 1 "$ROUNDS"); do
         case "$out" in *error*) log "CQ failed: $out"; exit 1 ;; esac
       done < <(cqs)
     fi
-    report=$("$TAILDB" loadgen --url "$BASE" --db bench --lines "$LINES" --rate "$RATE" --start now+10s \
+    # An exact start 10 s ahead of the clock (`now+10s` would round down to the minute, putting
+    # up to 50 s of the data behind the clock: a backlog the CQs would keep repairing).
+    start=$(date -u -d '+10 seconds' +%Y-%m-%dT%H:%M:%SZ)
+    report=$("$TAILDB" loadgen --url "$BASE" --db bench --lines "$LINES" --rate "$RATE" --start "$start" \
       --workers "$WORKERS" --json)
     lps=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["lines_failed"] == 0, r; print(round(r["lines_per_s"]))' "$report")
     stats=""

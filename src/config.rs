@@ -68,6 +68,10 @@ pub struct ContinuousQueriesConfig {
     /// Late-data repair and restart backfill reach no further back than this.
     #[serde(with = "human_duration")]
     pub max_lookback: Duration,
+    /// A CQ repairs late-written windows at most once per this long (the first late write after
+    /// a quiet spell is repaired on the next pass; a backlog arriving is repaired in batches).
+    #[serde(with = "human_duration")]
+    pub repair_interval: Duration,
 }
 
 impl Default for ContinuousQueriesConfig {
@@ -77,6 +81,7 @@ impl Default for ContinuousQueriesConfig {
             log_enabled: true,
             run_interval: Duration::from_secs(1),
             max_lookback: Duration::from_secs(7 * 86_400),
+            repair_interval: Duration::from_secs(10),
         }
     }
 }
@@ -391,6 +396,7 @@ impl Config {
             log_enabled: c.log_enabled,
             run_interval: c.run_interval,
             max_lookback: i64::try_from(c.max_lookback.as_nanos()).unwrap_or(i64::MAX),
+            repair_interval: i64::try_from(c.repair_interval.as_nanos()).unwrap_or(i64::MAX),
         }
     }
 

@@ -19,6 +19,7 @@
 mod clock;
 mod schedule;
 mod service;
+mod shared_scan;
 mod statements;
 mod stats;
 
@@ -26,6 +27,8 @@ mod stats;
 mod schedule_tests;
 #[cfg(test)]
 mod service_tests;
+#[cfg(test)]
+mod shared_scan_tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Decision, Timing};
@@ -33,6 +36,7 @@ pub use service::{
     CHUNK_BUCKETS, ContinuousQueryService, RunKind, RunRecord, ServiceConfig, run_window, watch_id,
     watch_spec,
 };
+pub use shared_scan::{Participant, QUEUE_BATCHES, ScanGroup};
 pub(crate) use statements::{
     backfill_statement, create_continuous_query, drop_continuous_query, show_continuous_queries,
     show_stats_statement,

@@ -25,14 +25,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use tsdb::{Engine, MeasurementFilter, WatchSpec};
 
 use super::clock::Clock;
-use super::schedule::Timing;
+use super::schedule::{Decision, Timing};
+use super::shared_scan::{Participant, ScanGroup};
 use super::statements::{parse_stored, with_time_range};
 use super::stats::{CqStats, Metrics};
 use crate::ast::{CreateContinuousQueryStatement, NamePattern, SelectStatement, Source, Statement};
@@ -50,6 +51,9 @@ pub struct ServiceConfig {
     pub run_interval: Duration,
     /// Repair and restart backfill reach no further back than this (ns).
     pub max_lookback: i64,
+    /// A CQ repairs at most once per this long (ns): the first late write after a quiet spell is
+    /// repaired on the next pass, a stream of them (a backlog arriving) in batches.
+    pub repair_interval: i64,
 }
 
 impl Default for ServiceConfig {
@@ -59,6 +63,7 @@ impl Default for ServiceConfig {
             log_enabled: true,
             run_interval: Duration::from_secs(1),
             max_lookback: 7 * 86_400 * 1_000_000_000,
+            repair_interval: 10 * 1_000_000_000,
         }
     }
 }
@@ -101,6 +106,8 @@ struct CqEntry {
     last_run: Option<i64>,
     /// Restart backfill done (or not needed) in this process.
     backfilled: bool,
+    /// When the CQ last took dirty buckets to repair (clock time).
+    last_repair: Option<i64>,
     stats: CqStats,
 }
 
@@ -118,6 +125,8 @@ pub struct ContinuousQueryService {
     cqs: Mutex<BTreeMap<(String, String), CqEntry>>,
     /// Serializes passes and BACKFILL statements.
     run_lock: Mutex<()>,
+    /// Engine scans run for groups of CQs sharing them (`shared_scan.rs`).
+    shared_scans: AtomicU64,
     metrics: Metrics,
     stop: Arc<AtomicBool>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -143,10 +152,17 @@ impl ContinuousQueryService {
             config,
             cqs: Mutex::new(BTreeMap::new()),
             run_lock: Mutex::new(()),
+            shared_scans: AtomicU64::new(0),
             metrics: Metrics::new(),
             stop: Arc::new(AtomicBool::new(false)),
             thread: Mutex::new(None),
         })
+    }
+
+    /// Engine scans run for groups of CQs that share them, since start (each serves every CQ of
+    /// its group: `shared_scan.rs`).
+    pub fn shared_scans(&self) -> u64 {
+        self.shared_scans.load(Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &ServiceConfig {
@@ -229,6 +245,7 @@ impl ContinuousQueryService {
                             timing,
                             last_run: None,
                             backfilled: false,
+                            last_repair: None,
                             stats,
                         },
                     );
@@ -248,14 +265,55 @@ impl ContinuousQueryService {
         keep.into_iter().collect()
     }
 
-    /// One scheduler pass at `now` (see the module doc). Returns every query it ran.
+    /// One scheduler pass at `now` (see the module doc). Returns every query it ran, CQ by CQ in
+    /// (database, name) order.
     pub fn tick(&self, now: i64) -> Vec<RunRecord> {
         let _pass = self.run_lock.lock();
         let keys = self.sync();
-        let mut records = Vec::new();
-        for (db, name) in keys {
-            self.tick_one(&db, &name, now, &mut records);
+        let plans: Vec<Planned> = keys
+            .iter()
+            .filter_map(|(db, name)| self.plan(db, name, now))
+            .collect();
+        let mut per: Vec<Vec<RunRecord>> = vec![Vec::new(); plans.len()];
+        let mut ran = vec![false; plans.len()];
+        for members in share_groups(&plans, &self.written_measurements()) {
+            let (group, parts) = ScanGroup::new(members.len());
+            let engine: &dyn Store = &*self.engine;
+            let results: Vec<(usize, Vec<RunRecord>)> = std::thread::scope(|sc| {
+                let handles: Vec<_> = members
+                    .iter()
+                    .zip(parts)
+                    .map(|(&i, part)| {
+                        let plan = &plans[i];
+                        sc.spawn(move || {
+                            let part = Arc::new(part);
+                            // Departs even if the statement panics: the group never waits on
+                            // a participant that is gone.
+                            let _leaves = Departs(&part, engine);
+                            let mut records = Vec::new();
+                            self.run_planned(plan, now, Some(&part), &mut records);
+                            (i, records)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+            for (i, records) in results {
+                per[i] = records;
+                ran[i] = true;
+            }
+            self.shared_scans
+                .fetch_add(group.scans() as u64, Ordering::Relaxed);
         }
+        for (i, plan) in plans.iter().enumerate() {
+            if !ran[i] {
+                self.run_planned(plan, now, None, &mut per[i]);
+            }
+        }
+        let records: Vec<RunRecord> = per.into_iter().flatten().collect();
         if !records.is_empty() {
             if let Err(e) = self.engine.persist_watches() {
                 tracing::warn!(error = %e, "continuous queries: cannot persist the watch state");
@@ -264,46 +322,113 @@ impl ContinuousQueryService {
         records
     }
 
-    fn tick_one(&self, db: &str, name: &str, now: i64, records: &mut Vec<RunRecord>) {
+    /// The measurement names some CQ writes INTO (its sources' names for `:MEASUREMENT`; every
+    /// name at all when a backreferencing CQ reads a regex or a subquery).
+    fn written_measurements(&self) -> Written {
+        let cqs = self.cqs.lock();
+        let mut names = BTreeSet::new();
+        for e in cqs.values() {
+            let Some(into) = &e.stmt.select.into else {
+                continue;
+            };
+            match &into.name {
+                NamePattern::Name(n) if n != ":MEASUREMENT" => {
+                    names.insert(n.clone());
+                }
+                _ => match plain_sources(&e.stmt.select) {
+                    Some(reads) => names.extend(reads),
+                    None => return Written::Everything,
+                },
+            }
+        }
+        Written::Names(names)
+    }
+
+    /// Decides what the pass runs for CQ `db`.`name` (its schedule state advances here).
+    fn plan(&self, db: &str, name: &str, now: i64) -> Option<Planned> {
         let key = (db.to_owned(), name.to_owned());
         let id = watch_id(db, name);
-        let (timing, select, decision, backfill_from) = {
-            let mut cqs = self.cqs.lock();
-            let Some(e) = cqs.get_mut(&key) else {
-                return;
-            };
-            let d = e.timing.decide(e.last_run, now);
-            e.last_run = d.last_run;
-            let mut backfill_from = None;
-            if d.due && !e.backfilled {
-                e.backfilled = true;
-                let confirmed = self
-                    .engine
-                    .watch_status(&id)
-                    .and_then(|s| s.confirmed_until);
-                if let Some(c) = confirmed {
-                    backfill_from = Some(e.timing.bucket_start(c.max(self.floor(now))));
-                }
+        let mut cqs = self.cqs.lock();
+        let e = cqs.get_mut(&key)?;
+        let d = e.timing.decide(e.last_run, now);
+        e.last_run = d.last_run;
+        let mut backfill_from = None;
+        if d.due && !e.backfilled {
+            e.backfilled = true;
+            let confirmed = self
+                .engine
+                .watch_status(&id)
+                .and_then(|s| s.confirmed_until);
+            if let Some(c) = confirmed {
+                backfill_from = Some(e.timing.bucket_start(c.max(self.floor(now))));
             }
-            (e.timing, e.stmt.select.clone(), d, backfill_from)
-        };
+        }
+        let (timing, select) = (e.timing, (*e.stmt.select).clone());
+        let repair_due = e
+            .last_repair
+            .is_none_or(|t| now.saturating_sub(t) >= self.config.repair_interval);
+        drop(cqs);
         self.engine.set_watch_floor(&id, self.floor(now));
-        let dirty = self.engine.take_dirty_buckets(&id);
+        // Not due: the marks stay in the watch for a later pass.
+        let dirty = if repair_due {
+            self.engine.take_dirty_buckets(&id)
+        } else {
+            Vec::new()
+        };
+        if !dirty.is_empty() {
+            if let Some(e) = self.cqs.lock().get_mut(&key) {
+                e.last_repair = Some(now);
+            }
+        }
+        Some(Planned {
+            db: db.to_owned(),
+            name: name.to_owned(),
+            id,
+            timing,
+            select,
+            decision: d,
+            backfill_from,
+            dirty,
+        })
+    }
+
+    /// Runs one CQ's part of a pass (steps 1–4 of the module doc); with `share`, its regular
+    /// window's scan is shared with its group.
+    fn run_planned(
+        &self,
+        plan: &Planned,
+        now: i64,
+        share: Option<&Arc<Participant>>,
+        records: &mut Vec<RunRecord>,
+    ) {
+        let Planned {
+            db,
+            name,
+            id,
+            timing,
+            select,
+            decision,
+            backfill_from,
+            dirty,
+        } = plan;
+        let (db, name, id, timing, backfill_from) =
+            (&**db, &**name, &**id, *timing, *backfill_from);
+        let key = (db.to_owned(), name.to_owned());
         // Ranges computed successfully in this pass (repair skips them).
         let mut covered: Vec<(i64, i64)> = Vec::new();
-        let ranged = ranged_select(&select);
+        let ranged = ranged_select(select);
         if let (Some(from), Some(to)) = (backfill_from, decision.start) {
             for (s, e) in chunks(&timing, from, to) {
                 self.engine.begin_window(&id, s, e);
-                let ok = self.run(
+                let ok = self.run_shared(
                     db,
                     name,
-                    &id,
+                    id,
                     &ranged,
                     RunKind::Backfill,
-                    s,
-                    e,
+                    (s, e),
                     now,
+                    share,
                     records,
                 );
                 self.engine.finish_window(&id, s, e, ok);
@@ -314,7 +439,17 @@ impl ContinuousQueryService {
         }
         if let Some((s, e)) = decision.window {
             self.engine.begin_window(&id, s, e);
-            let ok = self.run(db, name, &id, &select, RunKind::Regular, s, e, now, records);
+            let ok = self.run_shared(
+                db,
+                name,
+                id,
+                select,
+                RunKind::Regular,
+                (s, e),
+                now,
+                share,
+                records,
+            );
             self.engine.finish_window(&id, s, e, ok);
             if ok {
                 covered.push((s, e));
@@ -324,7 +459,7 @@ impl ContinuousQueryService {
             let spec_interval = timing.interval;
             // Dirty bucket → the CQ windows it overlaps (zone-aligned) → contiguous ranges.
             let mut ranges: Vec<(i64, i64, Vec<i64>)> = Vec::new();
-            for &b in &dirty {
+            for &b in dirty {
                 let s = timing.bucket_start(b);
                 let last = timing.bucket_start(b.saturating_add(spec_interval - 1));
                 let e = timing.bucket_end(last);
@@ -340,15 +475,15 @@ impl ContinuousQueryService {
                 let mut ok_all = true;
                 for (rs, re) in subtract(s, e, &covered) {
                     for (cs, ce) in chunks(&timing, rs, re) {
-                        ok_all &= self.run(
+                        ok_all &= self.run_shared(
                             db,
                             name,
-                            &id,
+                            id,
                             &ranged,
                             RunKind::Repair,
-                            cs,
-                            ce,
+                            (cs, ce),
                             now,
+                            share,
                             records,
                         );
                     }
@@ -389,8 +524,33 @@ impl ContinuousQueryService {
         now: i64,
         records: &mut Vec<RunRecord>,
     ) -> bool {
+        self.run_shared(db, name, id, select, kind, (start, end), now, None, records)
+    }
+
+    /// [`Self::run`], with the first scan shared with `share`'s group.
+    #[allow(clippy::too_many_arguments)]
+    fn run_shared(
+        &self,
+        db: &str,
+        name: &str,
+        id: &str,
+        select: &SelectStatement,
+        kind: RunKind,
+        (start, end): (i64, i64),
+        now: i64,
+        share: Option<&Arc<Participant>>,
+        records: &mut Vec<RunRecord>,
+    ) -> bool {
         let began = Instant::now();
-        let result = run_window(&*self.engine, db, id, select, start, end, now);
+        let result = run_window_in(
+            &*self.engine,
+            db,
+            id,
+            select,
+            (start, end),
+            now,
+            share.cloned(),
+        );
         let took = began.elapsed();
         let took_ns = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
         let written = result.as_ref().ok().copied();
@@ -586,11 +746,25 @@ pub fn run_window(
     end: i64,
     now: i64,
 ) -> Result<u64, ExecError> {
+    run_window_in(store, db, id, select, (start, end), now, None)
+}
+
+/// [`run_window`], its first scan shared with `share`'s group.
+fn run_window_in(
+    store: &dyn Store,
+    db: &str,
+    id: &str,
+    select: &SelectStatement,
+    (start, end): (i64, i64),
+    now: i64,
+    share: Option<Arc<Participant>>,
+) -> Result<u64, ExecError> {
     let stmt = Statement::Select(Box::new(with_time_range(select, start, end)));
     let ctx = ExecContext {
         database: Some(db.to_owned()),
         now,
         write_origin: Some(id.to_owned()),
+        shared_scan: share,
         ..ExecContext::default()
     };
     let mut results = execute(store, std::slice::from_ref(&stmt), &ctx);
@@ -610,6 +784,77 @@ pub fn run_window(
             _ => 0,
         });
     Ok(written)
+}
+
+/// What one pass runs for one CQ, decided under the CQ list's lock ([`ContinuousQueryService::plan`]).
+struct Planned {
+    db: String,
+    name: String,
+    id: String,
+    timing: Timing,
+    select: SelectStatement,
+    decision: Decision,
+    backfill_from: Option<i64>,
+    /// The buckets that received late writes before this pass (taken from the watch).
+    dirty: Vec<i64>,
+}
+
+impl Planned {
+    /// Whether the pass runs any query for this CQ.
+    fn has_work(&self) -> bool {
+        self.decision.window.is_some()
+            || !self.dirty.is_empty()
+            || (self.backfill_from.is_some() && self.decision.start.is_some())
+    }
+}
+
+/// The measurements continuous queries write.
+enum Written {
+    Names(BTreeSet<String>),
+    Everything,
+}
+
+/// Departs a shared-scan participant when dropped (also while unwinding).
+struct Departs<'a>(&'a Participant, &'a dyn Store);
+
+impl Drop for Departs<'_> {
+    fn drop(&mut self) {
+        self.0.depart(self.1);
+    }
+}
+
+/// The plain measurement names `select` reads (`None`: a regex or a subquery source).
+fn plain_sources(select: &SelectStatement) -> Option<Vec<String>> {
+    select
+        .sources
+        .iter()
+        .map(|src| match src {
+            Source::Measurement(m) => match &m.name {
+                NamePattern::Name(n) => Some(n.clone()),
+                NamePattern::Regex(_) => None,
+            },
+            Source::Subquery(_) => None,
+        })
+        .collect()
+}
+
+/// The CQs of a pass that share their scans (`shared_scan.rs`): per database, those with work
+/// in this pass whose sources are plain measurements no CQ writes — so no member reads what
+/// another member of the pass writes, and running them together cannot reorder a CQ chain.
+/// Groups of two or more, members in plan order.
+fn share_groups(plans: &[Planned], written: &Written) -> Vec<Vec<usize>> {
+    let Written::Names(written) = written else {
+        return Vec::new();
+    };
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, p) in plans.iter().enumerate() {
+        let reads_output =
+            plain_sources(&p.select).is_none_or(|reads| reads.iter().any(|m| written.contains(m)));
+        if p.has_work() && !reads_output {
+            groups.entry(&p.db).or_default().push(i);
+        }
+    }
+    groups.into_values().filter(|g| g.len() > 1).collect()
 }
 
 /// The SELECT that repair and backfill run over a range of several windows: without a `fill()`

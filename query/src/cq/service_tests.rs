@@ -166,6 +166,36 @@ fn late_point_repairs_only_its_bucket() {
 }
 
 #[test]
+fn a_stream_of_late_points_is_repaired_at_most_once_per_repair_interval() {
+    let f = fixture(DEFAULT_CQ);
+    f.write("m", &[T0 + S]);
+    f.tick_until(T0 + 25 * S);
+    // A late point every second (a backlog arriving): the first is repaired on the next pass,
+    // the rest wait for the repair interval (10 s) and are repaired together.
+    let mut repairs = Vec::new();
+    for k in 0..12 {
+        f.write("m", &[T0 + 2 * S + k * 1_000]);
+        f.clock.advance(S);
+        let now = f.clock.now();
+        for r in f.service.tick(now) {
+            if r.kind == RunKind::Repair {
+                assert_eq!((r.start, r.end), (T0, T0 + 10 * S), "{r:?}");
+                repairs.push(now - T0);
+            }
+        }
+    }
+    assert_eq!(
+        repairs,
+        vec![26 * S, 36 * S],
+        "repairs at the first pass, then 10 s later"
+    );
+    // The marks of the last passes are repaired once the interval has passed again.
+    let runs = f.tick_until(T0 + 46 * S);
+    assert_eq!(windows(&runs, RunKind::Repair), vec![(0, 10 * S)]);
+    assert_eq!(f.output(), vec![(T0, 13)]);
+}
+
+#[test]
 fn points_older_than_max_lookback_are_not_repaired() {
     let f = fixture(DEFAULT_CQ);
     f.write("m", &[T0 + S]);

@@ -30,6 +30,9 @@ pub struct ExecContext {
     /// The server's continuous-query service (`SHOW CONTINUOUS QUERY STATS`, `BACKFILL`, watch
     /// registration at CREATE/DROP); `None` outside a server.
     pub continuous_queries: Option<std::sync::Arc<crate::cq::ContinuousQueryService>>,
+    /// Set when a continuous query runs in a group of CQs over the same window: its first data
+    /// scan is shared with the group (`cq/shared_scan.rs`).
+    pub shared_scan: Option<std::sync::Arc<crate::cq::Participant>>,
 }
 
 /// Executes `statements` in order; see the module invariants for error handling.

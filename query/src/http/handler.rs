@@ -233,6 +233,7 @@ async fn query(
         trace: None,
         write_origin: None,
         continuous_queries: st.continuous_queries.clone(),
+        shared_scan: None,
     };
     let store = Arc::clone(&st.store);
     let chunked = params.get("chunked") == Some("true");

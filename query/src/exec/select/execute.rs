@@ -519,9 +519,13 @@ fn scan_two<S: ScanSink>(
     mut a: S,
     mut b: S,
     trace: Option<&Trace>,
+    shared: Option<&crate::cq::Participant>,
 ) -> Result<(S, S), ExecError> {
     let started = Instant::now();
-    engine.scan(req, &mut [&mut a, &mut b])?;
+    match shared {
+        Some(p) => p.scan(engine, req, &mut [&mut a, &mut b])?,
+        None => engine.scan(req, &mut [&mut a, &mut b])?,
+    }
     if let Some(t) = trace {
         t.add_scan(started.elapsed());
     }
@@ -550,6 +554,7 @@ fn aggregate(
         AggSink::new(shared, specs.clone(), nslots)?,
         AggSink::new(shared, specs.clone(), nslots)?,
         shared.ctx.trace.as_deref(),
+        shared.ctx.shared_scan.as_deref(),
     )?;
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
@@ -803,6 +808,7 @@ fn pick_fields(
             found: HashMap::new(),
         },
         trace,
+        None,
     )?;
     let mut found = a.found;
     for (k, v) in b.found {
@@ -836,6 +842,7 @@ fn raw(
         RawSink::new(shared, &selected),
         RawSink::new(shared, &selected),
         shared.ctx.trace.as_deref(),
+        shared.ctx.shared_scan.as_deref(),
     )?;
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
