@@ -2,9 +2,15 @@
 //! ([`ContinuousQueryService::tick`]), with late-data repair through `tsdb`'s watches, restart
 //! backfill from the persisted watermark, and `BACKFILL CONTINUOUS QUERY`.
 //!
+//! A pass first plans every CQ (its schedule decision, step 1 below), then runs the groups of CQs
+//! that share their scans (`shared_scan.rs`: per database, the CQs with work whose plain sources
+//! no CQ writes, each on its own thread), then every other CQ in (database, name) order — after
+//! the groups, so a CQ reading another's output sees this pass's writes.
+//!
 //! Per CQ and pass, in this order:
 //! 1. `set_watch_floor(now - max_lookback)`; `take_dirty_buckets` — the buckets that received
-//!    late writes before this pass started.
+//!    late writes before this pass started — when the CQ's last repair is at least
+//!    `repair_interval` ago (otherwise the marks wait in the watch for a later pass).
 //! 2. Restart backfill (the CQ's first due pass in this process, when its watch has
 //!    `confirmed_until = c`): windows from `max(c, now - max_lookback)` (aligned down) up to the
 //!    start of the regular window, oldest first, at most [`CHUNK_BUCKETS`] buckets per query.
