@@ -9,8 +9,10 @@
 #   scripts/bench-cq-ingest.sh --workdir DIR [--rounds 3] [--lines 12000000] [--rate 200000]
 #                              [--workers 2] [--no-build]
 #
-# --rate is lines per second of simulated time: set it near the measured ingest rate so the data's
-# timestamps keep pace with the clock (then each CQ window holds about rate x interval lines).
+# --rate is lines per second of simulated time: set it near (at most) the measured ingest rate so the
+# data's timestamps keep pace with the clock (then each CQ window holds about rate x interval lines);
+# the data starts 10 s after posting begins (`loadgen --live`). Runs must span minute boundaries for
+# the 1 m CQs to run (--lines / ingest rate ≥ 120 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORKDIR=; ROUNDS=3; LINES=12000000; RATE=200000; WORKERS=2; BUILD=1
@@ -62,10 +64,10 @@ for r in $(seq 1 "$ROUNDS"); do
         case "$out" in *error*) log "CQ failed: $out"; exit 1 ;; esac
       done < <(cqs)
     fi
-    # An exact start 10 s ahead of the clock (`now+10s` would round down to the minute, putting
-    # up to 50 s of the data behind the clock: a backlog the CQs would keep repairing).
-    start=$(date -u -d '+10 seconds' +%Y-%m-%dT%H:%M:%SZ)
-    report=$("$TAILDB" loadgen --url "$BASE" --db bench --lines "$LINES" --rate "$RATE" --start "$start" \
+    # --live: the data starts 10 s after posting begins (a clock-relative --start would be taken
+    # before the lines are generated, and rounds down to the minute, putting the data behind the
+    # clock: a backlog the CQs would keep repairing).
+    report=$("$TAILDB" loadgen --url "$BASE" --db bench --lines "$LINES" --rate "$RATE" --live 10s \
       --workers "$WORKERS" --json)
     lps=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["lines_failed"] == 0, r; print(round(r["lines_per_s"]))' "$report")
     stats=""

@@ -59,6 +59,11 @@ pub struct LoadgenArgs {
     /// Lines per second of simulated time (overrides `--span`).
     #[arg(long)]
     pub rate: Option<f64>,
+    /// Live data (random mode): the first timestamp lies this long (humantime: `10s`) after the
+    /// moment posting begins — exact, not rounded, measured after the lines were generated — so
+    /// with `--rate` near the ingest rate the data keeps pace with the clock. Overrides `--start`.
+    #[arg(long, conflicts_with_all = ["dump", "file"])]
+    pub live: Option<String>,
     /// Write the generated line protocol to stdout instead of posting it.
     #[arg(long)]
     pub dump: bool,

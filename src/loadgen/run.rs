@@ -129,12 +129,26 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
                 args.gzip,
             )?)
         }
-        (None, SeriesMode::Random) => Source::Prebuilt(post::split_batches(
-            Bytes::from(generate(&args, now)?),
-            args.batch,
-            args.gzip,
-        )?),
+        (None, SeriesMode::Random) => {
+            let mut data = generate(&args, now)?;
+            if let Some(live) = &args.live {
+                let ahead = humantime::parse_duration(live)
+                    .with_context(|| format!("--live {live:?}: expected e.g. 10s"))?;
+                let ahead = i64::try_from(ahead.as_nanos()).context("--live: too large")?;
+                let first = start::parse_start(args.start.as_deref(), now)?;
+                let delta = start::now_ns()? + ahead - first;
+                start::shift_timestamps(&mut data, delta)?;
+            }
+            Source::Prebuilt(post::split_batches(
+                Bytes::from(data),
+                args.batch,
+                args.gzip,
+            )?)
+        }
         (None, SeriesMode::Cross) => {
+            if args.live.is_some() {
+                bail!("--live applies to the random series mode only");
+            }
             let g = CrossGenerator::new(&cross_params(&args, now)?)?;
             eprintln!(
                 "loadgen: cross mode: {} series, {} lines",

@@ -62,3 +62,37 @@ pub fn ns_per_line(rate: Option<f64>, span: &str, lines: u64) -> anyhow::Result<
         .with_context(|| format!("--span {span:?}: expected e.g. 1h, 30m"))?;
     Ok(d.as_nanos() as f64 / lines.max(1) as f64)
 }
+
+/// Adds `delta` ns to the timestamp ending every line of `data` (line protocol as the generator
+/// writes it: `… <timestamp>\n`), keeping each timestamp's width (19 digits from 2001 to 2286).
+pub fn shift_timestamps(data: &mut [u8], delta: i64) -> anyhow::Result<()> {
+    let mut begin = 0usize;
+    while begin < data.len() {
+        let end = data[begin..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |p| begin + p);
+        let line = &mut data[begin..end];
+        if !line.is_empty() {
+            let at = line
+                .iter()
+                .rposition(|&b| b == b' ')
+                .map_or(0, |p| p + 1);
+            let digits = &mut line[at..];
+            let text = std::str::from_utf8(digits).unwrap_or("");
+            let t: i64 = text
+                .parse()
+                .with_context(|| format!("--live: line without a timestamp at byte {begin}"))?;
+            let shifted = t
+                .checked_add(delta)
+                .context("--live: shifted timestamp out of range")?
+                .to_string();
+            if shifted.len() != digits.len() {
+                bail!("--live: timestamp {t} changes width when shifted by {delta} ns");
+            }
+            digits.copy_from_slice(shifted.as_bytes());
+        }
+        begin = end + 1;
+    }
+    Ok(())
+}

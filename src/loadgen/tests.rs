@@ -9,7 +9,7 @@ use super::args::LoadgenArgs;
 use super::post::{self, PostConfig, split_batches};
 use super::report::percentile_ms;
 use super::run::{dump, generate};
-use super::start::parse_start;
+use super::start::{parse_start, shift_timestamps};
 use super::workload::{Generator, MEASUREMENT, OUTBOUND_SHARE, Params, STATUSES, host_of};
 
 pub(super) const START: i64 = 1_714_521_600_000_000_000; // 2024-05-01T00:00:00Z
@@ -547,4 +547,27 @@ mod http {
             assert!(report.producer_wait_s.is_some());
         });
     }
+}
+
+#[test]
+fn live_shift_moves_every_timestamp_and_nothing_else() {
+    let data = generate(&args(&["--lines", "500", "--rate", "1000"]), START).expect("generate");
+    let mut shifted = data.clone();
+    shift_timestamps(&mut shifted, 1_234_567_890).expect("shift");
+    let (a, b) = (
+        String::from_utf8(data).expect("utf8"),
+        String::from_utf8(shifted).expect("utf8"),
+    );
+    assert_eq!(a.lines().count(), 500);
+    for (x, y) in a.lines().zip(b.lines()) {
+        let (xh, xt) = x.rsplit_once(' ').expect("timestamp");
+        let (yh, yt) = y.rsplit_once(' ').expect("timestamp");
+        assert_eq!(xh, yh, "only the timestamp changes");
+        let (xt, yt): (i64, i64) = (xt.parse().expect("int"), yt.parse().expect("int"));
+        assert_eq!(yt - xt, 1_234_567_890);
+    }
+    let mut bad = b"m v=1 12\n".to_vec();
+    assert!(shift_timestamps(&mut bad, 1_000).is_err(), "width change is refused");
+    let mut none = b"m v=1\n".to_vec();
+    assert!(shift_timestamps(&mut none, 1).is_err(), "a line without timestamp is refused");
 }
