@@ -67,44 +67,32 @@ impl Header {
     }
 }
 
-/// Walks the two bucket sections after a header of `count > 0`, calling `f(store, id, n)` for
-/// every bucket (store 0 positive, 1 negative) and checking every rule of the format; `r` ends
-/// after the sections.
+/// Walks the two bucket sections after a header of `count > 0`, adding every bucket to `stores`
+/// (positive, negative) when given and checking every rule of the format; `r` ends after the
+/// sections.
 ///
 /// Buckets whose delta and count take one byte each (nearly all) go through a branch-light path
 /// that only records whether a rule broke; when one did, [`walk_buckets_checked`] re-reads the
-/// sections to name the error (so `f` may have seen meaningless buckets of a sketch that fails).
+/// sections to name the error (so `stores` may hold meaningless buckets of a sketch that fails).
 #[inline(always)]
 pub(super) fn walk_buckets(
     r: &mut Reader<'_>,
     h: &Header,
-    mut f: impl FnMut(usize, i32, u64),
+    stores: Option<(&mut Store, &mut Store)>,
 ) -> Result<(), SketchError> {
     let start = r.pos;
     let mut total = h.zero;
-    let mut bad = false;
-    for store in 0..2 {
-        let n = r.varint()?;
-        if n > h.count {
-            return Err(SketchError::Decode("bucket count"));
+    let bad = match stores {
+        Some((pos, neg)) => {
+            section::<true>(r, h.count, &mut total, pos)?
+                | section::<true>(r, h.count, &mut total, neg)?
         }
-        let mut idx = 0i64;
-        for j in 0..n {
-            let (d, c) = match r.b.get(r.pos..r.pos + 2) {
-                Some(&[a, b]) if (a | b) < 0x80 => {
-                    r.pos += 2;
-                    (u64::from(a), u64::from(b))
-                }
-                _ => (r.varint()?, r.varint()?),
-            };
-            let delta = unzigzag(d);
-            idx = idx.wrapping_add(delta);
-            let (t, overflow) = total.overflowing_add(c);
-            total = t;
-            bad |= (j > 0 && delta <= 0) | (c == 0) | overflow | (idx as i32 as i64 != idx);
-            f(store, idx as i32, c);
+        None => {
+            let mut none = Store::default();
+            section::<false>(r, h.count, &mut total, &mut none)?
+                | section::<false>(r, h.count, &mut total, &mut none)?
         }
-    }
+    };
     if bad {
         r.pos = start;
         return walk_buckets_checked(r, h);
@@ -115,6 +103,46 @@ pub(super) fn walk_buckets(
         ));
     }
     Ok(())
+}
+
+/// One bucket section: adds its buckets to `store` when `MERGE`; returns whether a rule broke.
+#[inline(always)]
+fn section<const MERGE: bool>(
+    r: &mut Reader<'_>,
+    count: u64,
+    total: &mut u64,
+    store: &mut Store,
+) -> Result<bool, SketchError> {
+    let n = r.varint()?;
+    if n > count {
+        return Err(SketchError::Decode("bucket count"));
+    }
+    let (mut idx, mut t, mut bad) = (0i64, *total, false);
+    for j in 0..n {
+        let (d, c) = match r.b.get(r.pos..r.pos + 2) {
+            Some(&[a, b]) if (a | b) < 0x80 => {
+                r.pos += 2;
+                (u64::from(a), u64::from(b))
+            }
+            _ => (r.varint()?, r.varint()?),
+        };
+        let delta = unzigzag(d);
+        idx = idx.wrapping_add(delta);
+        let (nt, overflow) = t.overflowing_add(c);
+        t = nt;
+        bad |= (j > 0 && delta <= 0) | (c == 0) | overflow | (idx as i32 as i64 != idx);
+        if MERGE {
+            let i = idx as i32;
+            // A bucket below the offset wraps to a huge index: the slow path.
+            let k = i.wrapping_sub(store.offset) as u32 as usize;
+            match store.counts.get_mut(k) {
+                Some(slot) => *slot = slot.wrapping_add(c),
+                None => store.add(i, c),
+            }
+        }
+    }
+    *total = t;
+    Ok(bad)
 }
 
 /// [`walk_buckets`] one rule at a time, for the error of a sketch known to break one.
@@ -159,7 +187,7 @@ pub fn validate_encoded(bytes: &[u8]) -> Result<(), SketchError> {
     let mut r = Reader { b: bytes, pos: 0 };
     let h = Header::read(&mut r)?;
     if h.count > 0 {
-        walk_buckets(&mut r, &h, |_, _, _| {})?;
+        walk_buckets(&mut r, &h, None)?;
     }
     if r.pos != bytes.len() {
         return Err(SketchError::Decode("trailing bytes"));
@@ -177,15 +205,6 @@ pub fn encoded_accuracy(bytes: &[u8]) -> Option<f64> {
 pub fn encoded_is_empty(bytes: &[u8]) -> bool {
     let mut r = Reader { b: bytes, pos: 9 };
     matches!(r.varint(), Ok(0))
-}
-
-#[inline(always)]
-fn add(store: &mut Store, i: i32, c: u64) {
-    let k = i.wrapping_sub(store.offset);
-    match store.counts.get_mut(k as u32 as usize) {
-        Some(slot) if k >= 0 => *slot = slot.wrapping_add(c),
-        _ => store.add(i, c),
-    }
 }
 
 impl Sketch {
@@ -211,14 +230,7 @@ impl Sketch {
             return Err(SketchError::AccuracyMismatch(self.alpha, h.alpha));
         }
         self.unpack();
-        let (pos, neg) = (&mut self.pos, &mut self.neg);
-        walk_buckets(&mut r, &h, |s, i, c| {
-            if s == 0 {
-                add(pos, i, c)
-            } else {
-                add(neg, i, c)
-            }
-        })?;
+        walk_buckets(&mut r, &h, Some((&mut self.pos, &mut self.neg)))?;
         if r.pos != bytes.len() {
             return Err(SketchError::Decode("trailing bytes"));
         }

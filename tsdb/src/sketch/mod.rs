@@ -528,7 +528,7 @@ impl Sketch {
         sk.max = h.max;
         sk.zero = h.zero;
         let start = r.pos;
-        walk_buckets(r, &h, |_, _, _| {})?;
+        walk_buckets(r, &h, None)?;
         sk.packed = Some(r.b[start..r.pos].into());
         Ok(sk)
     }
