@@ -15,7 +15,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 use tsdb::Sketch;
-use tsdb::encoding::{decode_sketches, encode_sketches};
+use tsdb::encoding::{decode_sketch_values, decode_sketches, encode_sketches};
+use tsdb::sketch::SketchRow;
 
 const PER_MINUTE: usize = 20;
 
@@ -165,6 +166,57 @@ fn bench(c: &mut Criterion) {
             let r = decode_sketches(black_box(&col), arcs.len(), &mut out);
             black_box((r.is_ok(), out.len()))
         })
+    });
+    g.finish();
+
+    // The query path over one segment column of 10,000 hourly rollups of 60 values (the
+    // `sketch_query` bench's rows): decode the column and merge every row into one sketch. The
+    // baseline decodes a shared `Sketch` per row (`decode_sketches`) and merges those; the real
+    // path keeps the column encoded (`decode_sketch_values`, every row validated) and merges
+    // straight from the bytes; "merge_only" is a cache hit (the column decoded already).
+    let (sks, _) = sketches(23, 10_000, 60);
+    let arcs: Vec<Arc<Sketch>> = sks.into_iter().map(Arc::new).collect();
+    let mut col = Vec::new();
+    encode_sketches(&arcs, &mut col);
+    let mut g = c.benchmark_group("sketch_column_merge_1h60");
+    g.throughput(Throughput::Elements(arcs.len() as u64));
+    g.bench_function("naive_decode_arcs_then_merge", |b| {
+        let mut out = Vec::with_capacity(arcs.len());
+        b.iter(|| {
+            decode_sketches(black_box(&col), arcs.len(), &mut out).expect("valid column");
+            let mut acc = Sketch::default();
+            for s in &out {
+                acc.merge(s).expect("same accuracy");
+            }
+            black_box(acc.percentile(99.0))
+        })
+    });
+    g.bench_function("decode_encoded_then_merge_encoded", |b| {
+        b.iter(|| {
+            let v = decode_sketch_values(black_box(&col), arcs.len()).expect("valid column");
+            let mut acc = Sketch::default();
+            for r in v.iter() {
+                if let SketchRow::Encoded(bytes) = r {
+                    acc.merge_encoded(bytes).expect("valid row");
+                }
+            }
+            black_box(acc.percentile(99.0))
+        })
+    });
+    let v = decode_sketch_values(&col, arcs.len()).expect("valid column");
+    g.bench_function("merge_encoded_only", |b| {
+        b.iter(|| {
+            let mut acc = Sketch::default();
+            for r in black_box(&v).iter() {
+                if let SketchRow::Encoded(bytes) = r {
+                    acc.merge_encoded(bytes).expect("valid row");
+                }
+            }
+            black_box(acc.percentile(99.0))
+        })
+    });
+    g.bench_function("decode_encoded_only", |b| {
+        b.iter(|| black_box(decode_sketch_values(black_box(&col), arcs.len()).map(|v| v.len())))
     });
     g.finish();
 }

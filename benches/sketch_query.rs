@@ -10,6 +10,9 @@
 //! weekly p99 over all customers together.
 //!
 //! Run: `cargo bench --bench sketch_query` (setup writes, flushes and compacts; takes a while).
+//! `SKETCH_QUERY_DIR=/some/dir` keeps the data there and reuses it on the next run with the same
+//! customers/split/per-hour (data in `<dir>/data`, a `<dir>/ready-<customers>-<split>-<per_hour>`
+//! marker written after setup); without it a temporary directory is used and removed.
 
 use std::borrow::Cow;
 use std::hint::black_box;
@@ -39,12 +42,16 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn setup(dir: &std::path::Path, customers: usize, split: usize, per_hour: usize) -> Arc<Engine> {
+fn open(dir: &std::path::Path) -> Arc<Engine> {
     let mut cfg = EngineConfig::new(dir);
     cfg.background = false;
     cfg.wal.sync = SyncMode::None;
     cfg.memtable_max_bytes = usize::MAX;
-    let e = Engine::open(cfg).expect("open engine");
+    Engine::open(cfg).expect("open engine")
+}
+
+fn setup(dir: &std::path::Path, customers: usize, split: usize, per_hour: usize) -> Arc<Engine> {
+    let e = open(dir);
     e.create_database("db", None).expect("create database");
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(6);
@@ -106,8 +113,28 @@ fn main() {
     let customers = env("SKETCH_QUERY_CUSTOMERS", 1_000);
     let split = env("SKETCH_QUERY_SPLIT", 4);
     let per_hour = env("SKETCH_QUERY_PER_HOUR", 60);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let e = setup(dir.path(), customers, split, per_hour);
+    let (_tmp, e) = match std::env::var_os("SKETCH_QUERY_DIR") {
+        Some(d) => {
+            let d = std::path::PathBuf::from(d);
+            let marker = d.join(format!("ready-{customers}-{split}-{per_hour}"));
+            if marker.exists() {
+                eprintln!("setup: reusing {}", d.display());
+                (None, open(&d.join("data")))
+            } else {
+                if d.exists() {
+                    std::fs::remove_dir_all(&d).expect("clear SKETCH_QUERY_DIR");
+                }
+                let e = setup(&d.join("data"), customers, split, per_hour);
+                std::fs::write(&marker, b"").expect("write marker");
+                (None, e)
+            }
+        }
+        None => {
+            let t = tempfile::tempdir().expect("temp dir");
+            let e = setup(t.path(), customers, split, per_hour);
+            (Some(t), e)
+        }
+    };
     let end = T0 + HOURS * HOUR;
     let queries = [
         (

@@ -29,6 +29,6 @@ pub use bits::{Presence, decode_bits, decode_presence, encode_bits, encode_prese
 pub use bytes::{ByteReader, put_blob, put_i64, put_u32, put_u64};
 pub use error::{DecodeError, EncodeError};
 pub use numbers::{decode_numbers, encode_numbers};
-pub use sketches::{decode_sketches, encode_sketches};
+pub use sketches::{decode_sketch_values, decode_sketches, encode_sketch_values, encode_sketches};
 pub use strings::{StringEncoding, decode_strings, encode_strings};
 pub use timestamps::{TimeEncoding, decode_timestamps, encode_timestamps};

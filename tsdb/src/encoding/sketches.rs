@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::bytes::{ByteReader, put_u32};
 use super::error::DecodeError;
 use super::strings::lz4_block;
-use crate::sketch::{Sketch, put_varint};
+use crate::sketch::{Sketch, SketchValues, put_varint};
 
 /// Appends the encoding of `values` (zero values: zero bytes).
 pub fn encode_sketches(values: &[Arc<Sketch>], out: &mut Vec<u8>) {
@@ -24,6 +24,46 @@ pub fn encode_sketches(values: &[Arc<Sketch>], out: &mut Vec<u8>) {
     }
     put_u32(out, raw.len() as u32);
     out.extend_from_slice(&lz4_flex::block::compress(&raw));
+}
+
+/// Appends the encoding of a column's values (the same bytes as [`encode_sketches`] of its rows;
+/// rows kept encoded are copied, not re-encoded).
+pub fn encode_sketch_values(values: &SketchValues, out: &mut Vec<u8>) {
+    if values.is_empty() {
+        return;
+    }
+    let mut raw = Vec::with_capacity(values.len() * 32);
+    values.write_rows(&mut raw);
+    put_u32(out, raw.len() as u32);
+    out.extend_from_slice(&lz4_flex::block::compress(&raw));
+}
+
+/// Decodes exactly `n` sketches from `bytes`, kept encoded (one buffer, every row validated).
+pub fn decode_sketch_values(bytes: &[u8], n: usize) -> Result<SketchValues, DecodeError> {
+    if n == 0 {
+        if !bytes.is_empty() {
+            return Err(DecodeError::invalid(
+                "sketches",
+                format!("{} bytes for zero values", bytes.len()),
+            ));
+        }
+        return Ok(SketchValues::new());
+    }
+    let mut r = ByteReader::new(bytes, "sketches");
+    let raw_len = r.u32()? as usize;
+    let block = r.take(r.remaining())?;
+    let raw = lz4_block("sketches", block, raw_len)?;
+    // Each sketch takes at least 11 bytes (length, version, accuracy, count).
+    if n > raw.len() / 11 {
+        return Err(DecodeError::invalid(
+            "sketches",
+            format!("{n} sketches cannot fit in {} bytes", raw.len()),
+        ));
+    }
+    let ends = crate::sketch::column::validate_rows(&raw, n)
+        .map_err(|e| DecodeError::invalid("sketches", e))?;
+    SketchValues::from_encoded(raw, ends)
+        .ok_or_else(|| DecodeError::invalid("sketches", "row ends out of order".to_string()))
 }
 
 /// Decodes exactly `n` sketches from `bytes` into `out` (cleared first).

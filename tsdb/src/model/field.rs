@@ -2,7 +2,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::sketch::Sketch;
+use crate::sketch::{Sketch, SketchValues};
 
 /// The type of a field, fixed per shard and measurement by the first write.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -177,8 +177,9 @@ pub enum ColumnValues {
     Unsigned(Vec<u64>),
     String(Vec<String>),
     Boolean(Vec<bool>),
-    /// Absent rows hold [`Sketch::empty_shared`].
-    Sketch(Vec<Arc<Sketch>>),
+    /// Absent rows hold the default empty sketch ([`Sketch::empty_shared`]); segment chunks keep
+    /// their rows encoded ([`SketchValues`]).
+    Sketch(SketchValues),
 }
 
 impl ColumnValues {
@@ -189,7 +190,7 @@ impl ColumnValues {
             FieldType::Unsigned => ColumnValues::Unsigned(Vec::new()),
             FieldType::String => ColumnValues::String(Vec::new()),
             FieldType::Boolean => ColumnValues::Boolean(Vec::new()),
-            FieldType::Sketch => ColumnValues::Sketch(Vec::new()),
+            FieldType::Sketch => ColumnValues::Sketch(SketchValues::new()),
         }
     }
 
@@ -227,7 +228,7 @@ impl ColumnValues {
             ColumnValues::Unsigned(v) => v.push(0),
             ColumnValues::String(v) => v.push(String::new()),
             ColumnValues::Boolean(v) => v.push(false),
-            ColumnValues::Sketch(v) => v.push(Sketch::empty_shared()),
+            ColumnValues::Sketch(v) => v.push_empty(),
         }
     }
 
@@ -253,7 +254,9 @@ impl ColumnValues {
             ColumnValues::Unsigned(v) => FieldValue::Unsigned(v[i]),
             ColumnValues::String(v) => FieldValue::String(Cow::Borrowed(v[i].as_str())),
             ColumnValues::Boolean(v) => FieldValue::Boolean(v[i]),
-            ColumnValues::Sketch(v) => FieldValue::Sketch(v[i].clone()),
+            ColumnValues::Sketch(v) => {
+                FieldValue::Sketch(v.get(i).unwrap_or_else(Sketch::empty_shared))
+            }
         }
     }
 }
@@ -312,7 +315,7 @@ impl Column {
                     .iter()
                     .map(|s| s.len() + std::mem::size_of::<String>())
                     .sum(),
-                ColumnValues::Sketch(v) => v.iter().map(|s| s.heap_bytes() + 16).sum(),
+                ColumnValues::Sketch(v) => v.heap_bytes(),
             }
     }
 

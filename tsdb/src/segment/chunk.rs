@@ -3,12 +3,11 @@
 
 use crate::encoding::{
     ByteReader, DecodeError, EncodeError, TimeEncoding, decode_bits, decode_numbers,
-    decode_presence, decode_sketches, decode_strings, decode_timestamps, encode_bits,
-    encode_numbers, encode_presence, encode_sketches, encode_strings, encode_timestamps, put_blob,
-    put_u32,
+    decode_presence, decode_sketch_values, decode_strings, decode_timestamps, encode_bits,
+    encode_numbers, encode_presence, encode_sketch_values, encode_strings, encode_timestamps,
+    put_blob, put_u32,
 };
 use crate::model::{BitVec, Column, ColumnValues, FieldType};
-use crate::sketch::Sketch;
 
 /// The timestamp transform the writer uses (the reader accepts every mode).
 pub const TIME_ENCODING: TimeEncoding = TimeEncoding::RunDelta;
@@ -52,7 +51,7 @@ impl FieldBuf {
             (ColumnValues::Unsigned(d), ColumnValues::Unsigned(s)) => pick(d, s, p, from, to),
             (ColumnValues::String(d), ColumnValues::String(s)) => pick(d, s, p, from, to),
             (ColumnValues::Boolean(d), ColumnValues::Boolean(s)) => pick(d, s, p, from, to),
-            (ColumnValues::Sketch(d), ColumnValues::Sketch(s)) => pick(d, s, p, from, to),
+            (ColumnValues::Sketch(d), ColumnValues::Sketch(s)) => d.extend_present(s, p, from, to),
             _ => {}
         }
     }
@@ -165,7 +164,7 @@ pub fn encode_field_chunk(buf: &FieldBuf, out: &mut Vec<u8>) -> Result<(), Encod
             Ok(())
         }
         ColumnValues::Sketch(v) => {
-            encode_sketches(v, out);
+            encode_sketch_values(v, out);
             Ok(())
         }
     }
@@ -207,11 +206,7 @@ pub fn decode_field_chunk(
             decode_bits("boolean values", rest, k, &mut v)?;
             ColumnValues::Boolean(spread(v, &present))
         }
-        FieldType::Sketch => {
-            let mut v = Vec::new();
-            decode_sketches(rest, k, &mut v)?;
-            ColumnValues::Sketch(spread_with(v, &present, Sketch::empty_shared))
-        }
+        FieldType::Sketch => ColumnValues::Sketch(decode_sketch_values(rest, k)?.spread(&present)),
     };
     Ok(Column { values, present })
 }
@@ -249,11 +244,7 @@ pub fn decode_field_chunk_into(
             decode_bits("boolean values", rest, k, v)?;
             spread_in_place(v, &present);
         }
-        ColumnValues::Sketch(v) => {
-            decode_sketches(rest, k, v)?;
-            let taken = std::mem::take(v);
-            *v = spread_with(taken, &present, Sketch::empty_shared);
-        }
+        ColumnValues::Sketch(v) => *v = decode_sketch_values(rest, k)?.spread(&present),
     }
     col.present = present;
     Ok(())

@@ -425,7 +425,7 @@ fn append_ranges(dst: &mut Column, mut src: Column, ranges: &[Range<usize>]) {
         (ColumnValues::Boolean(d), ColumnValues::Boolean(s)) => take(d, s, ranges),
         (ColumnValues::Sketch(d), ColumnValues::Sketch(s)) => {
             for r in ranges {
-                d.extend_from_slice(&s[r.clone()]);
+                d.extend_rows(s, r.clone());
             }
         }
         _ => {}

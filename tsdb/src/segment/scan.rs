@@ -344,7 +344,12 @@ fn copy_ranges(src: &Column, dst: &mut Column, ranges: &[(Range<usize>, u32)], n
         (ColumnValues::Unsigned(s), ColumnValues::Unsigned(d)) => copy(s, d, ranges),
         (ColumnValues::Boolean(s), ColumnValues::Boolean(d)) => copy(s, d, ranges),
         (ColumnValues::String(s), ColumnValues::String(d)) => copy(s, d, ranges),
-        (ColumnValues::Sketch(s), ColumnValues::Sketch(d)) => copy(s, d, ranges),
+        (ColumnValues::Sketch(s), ColumnValues::Sketch(d)) => {
+            d.clear();
+            for (r, _) in ranges {
+                d.extend_rows(s, r.clone());
+            }
+        }
         // Types were checked equal by the caller.
         _ => {}
     }

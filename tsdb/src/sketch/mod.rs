@@ -27,8 +27,16 @@ use std::sync::{Arc, OnceLock};
 
 use crate::model::Dd;
 
+pub(crate) mod column;
+mod encoded;
+#[cfg(test)]
+mod encoded_tests;
 #[cfg(test)]
 mod tests;
+
+pub use column::{SketchRow, SketchValues};
+use encoded::{Header, walk_buckets};
+pub use encoded::{encoded_accuracy, encoded_is_empty, validate_encoded};
 
 /// The relative accuracy of `sketch(field)` without a second argument.
 pub const DEFAULT_RELATIVE_ACCURACY: f64 = 0.01;
@@ -509,63 +517,19 @@ impl Sketch {
     }
 
     fn decode_from(r: &mut Reader<'_>) -> Result<Sketch, SketchError> {
-        if r.u8()? != ENCODING_VERSION {
-            return Err(SketchError::Decode("unknown version"));
-        }
-        let alpha = r.f64()?;
-        let mut sk = Sketch::new(alpha).map_err(|_| SketchError::Decode("relative accuracy"))?;
-        let count = r.varint()?;
-        if count == 0 {
+        let h = Header::read(r)?;
+        let mut sk = Sketch::new(h.alpha).map_err(|_| SketchError::Decode("relative accuracy"))?;
+        if h.count == 0 {
             return Ok(sk);
         }
-        let flags = r.u8()?;
-        if flags & !3 != 0 {
-            return Err(SketchError::Decode("unknown flags"));
-        }
-        let hi = r.f64()?;
-        let lo = if flags & 1 != 0 { r.f64()? } else { 0.0 };
-        let min = r.f64()?;
-        let max = if flags & 2 != 0 { min } else { r.f64()? };
-        if !(hi.is_finite() && lo.is_finite() && min.is_finite() && max.is_finite()) || min > max {
-            return Err(SketchError::Decode("count, sum, min or max"));
-        }
-        sk.count = count;
-        sk.sum = Dd { hi, lo };
-        sk.min = min;
-        sk.max = max;
-        sk.zero = r.varint()?;
-        let mut total = sk.zero;
+        sk.count = h.count;
+        sk.sum = h.sum;
+        sk.min = h.min;
+        sk.max = h.max;
+        sk.zero = h.zero;
         let start = r.pos;
-        for _ in 0..2 {
-            let n = r.varint()?;
-            if n > count {
-                return Err(SketchError::Decode("bucket count"));
-            }
-            let mut idx = 0i64;
-            for j in 0..n {
-                let delta = unzigzag(r.varint()?);
-                if j > 0 && delta <= 0 {
-                    return Err(SketchError::Decode("bucket ids not increasing"));
-                }
-                idx = idx
-                    .checked_add(delta)
-                    .filter(|i| i32::try_from(*i).is_ok())
-                    .ok_or(SketchError::Decode("bucket id out of range"))?;
-                let c = r.varint()?;
-                if c == 0 {
-                    return Err(SketchError::Decode("empty bucket"));
-                }
-                total = total
-                    .checked_add(c)
-                    .ok_or(SketchError::Decode("bucket counts overflow"))?;
-            }
-        }
+        walk_buckets(r, &h, None)?;
         sk.packed = Some(r.b[start..r.pos].into());
-        if total != count {
-            return Err(SketchError::Decode(
-                "bucket counts do not add up to the count",
-            ));
-        }
         Ok(sk)
     }
 

@@ -32,8 +32,8 @@ pub use reduce::{reduce, reduce_grouped};
 pub use scalar::{eval_binary, eval_math, math_arity};
 pub use select::SAMPLE_SEED;
 pub use sketch::{
-    answer as sketch_answer, builds_sketch, merge_into as merge_sketch, merges_sketches,
-    new_state as new_sketch_state,
+    answer as sketch_answer, builds_sketch, merge_encoded_into as merge_encoded_sketch,
+    merge_into as merge_sketch, merges_sketches, new_state as new_sketch_state,
 };
 pub use transform::transform;
 

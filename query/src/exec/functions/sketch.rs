@@ -66,6 +66,28 @@ pub fn merge_into(
         .map_err(|e| ExecError::Invalid(e.to_string()))
 }
 
+/// [`merge_into`] from an encoded sketch (a row of a segment column, [`tsdb::sketch::SketchRow`]):
+/// the same checks and result, without decoding it.
+#[inline]
+pub fn merge_encoded_into(
+    acc: &mut Sketch,
+    other: &[u8],
+    explicit: Option<f64>,
+) -> Result<(), ExecError> {
+    if other.is_empty() || tsdb::sketch::encoded_is_empty(other) {
+        return Ok(());
+    }
+    if let (Some(a), Some(o)) = (explicit, tsdb::sketch::encoded_accuracy(other)) {
+        if a.to_bits() != o.to_bits() {
+            return Err(ExecError::Invalid(
+                tsdb::sketch::SketchError::AccuracyMismatch(a, o).to_string(),
+            ));
+        }
+    }
+    acc.merge_encoded(other)
+        .map_err(|e| ExecError::Invalid(e.to_string()))
+}
+
 /// The answer of `call` from the merged (or built) sketch of one slot; `None` without a value.
 pub fn answer(call: &AggregateCall, sk: &Sketch) -> Option<Value> {
     use AggregateFn::*;

@@ -8,12 +8,14 @@
 use std::sync::Arc;
 
 use tsdb::model::Dd;
+use tsdb::sketch::SketchRow;
 use tsdb::{Column, ColumnValues, FieldType, Sketch};
 
 use super::plan::{AggSpec, Fast};
 use crate::exec::error::ExecError;
 use crate::exec::functions::{
-    Points, Reduced, Values, merge_sketch, new_sketch_state, reduce_grouped, sketch_answer,
+    Points, Reduced, Values, merge_encoded_sketch, merge_sketch, new_sketch_state, reduce_grouped,
+    sketch_answer,
 };
 use crate::response::Value;
 
@@ -291,7 +293,15 @@ impl Accumulator {
                             for i in r {
                                 if all_present || present.get(i) {
                                     k += 1;
-                                    merge_sketch(sk, &v[i], explicit)?;
+                                    match v.row(i) {
+                                        Some(SketchRow::Encoded(b)) => {
+                                            merge_encoded_sketch(sk, b, explicit)?
+                                        }
+                                        Some(SketchRow::Shared(x)) => {
+                                            merge_sketch(sk, x, explicit)?
+                                        }
+                                        None => {}
+                                    }
                                 }
                             }
                             n[s] += k;
@@ -367,7 +377,7 @@ impl Accumulator {
                                     || better_time(kind, t, id, sel.time[s], sel.series[s]);
                                 n[s] += 1;
                                 if take {
-                                    a[s] = Arc::clone(&v[i]);
+                                    a[s] = v.get(i).unwrap_or_else(Sketch::empty_shared);
                                     sel.time[s] = t;
                                     sel.series[s] = id;
                                 }

@@ -2,9 +2,9 @@
 //! over a scan batch without allocating.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
 
-use tsdb::{Column, ColumnValues, Sketch};
+use tsdb::sketch::SketchRow;
+use tsdb::{Column, ColumnValues};
 
 use super::plan::Plan;
 use crate::ast::{BinaryOp, Expr, Literal, VarType};
@@ -22,7 +22,7 @@ pub(super) enum Cell<'a> {
     Bool(bool),
     Str(&'a str),
     /// A sketch: printed and written, never equal, ordered or matched by a condition.
-    Sketch(&'a Arc<Sketch>),
+    Sketch(SketchRow<'a>),
 }
 
 impl Cell<'_> {
@@ -34,7 +34,7 @@ impl Cell<'_> {
             Cell::UInt(v) => Value::UInt(v),
             Cell::Bool(v) => Value::Bool(v),
             Cell::Str(s) => Value::Str(s.to_owned()),
-            Cell::Sketch(s) => Value::Sketch(Arc::clone(s)),
+            Cell::Sketch(s) => Value::Sketch(s.to_arc()),
         }
     }
 }
@@ -51,7 +51,7 @@ pub(super) fn cell(c: &Column, i: usize) -> Cell<'_> {
         ColumnValues::Unsigned(v) => v.get(i).map_or(Cell::Null, |x| Cell::UInt(*x)),
         ColumnValues::String(v) => v.get(i).map_or(Cell::Null, |x| Cell::Str(x)),
         ColumnValues::Boolean(v) => v.get(i).map_or(Cell::Null, |x| Cell::Bool(*x)),
-        ColumnValues::Sketch(v) => v.get(i).map_or(Cell::Null, Cell::Sketch),
+        ColumnValues::Sketch(v) => v.row(i).map_or(Cell::Null, Cell::Sketch),
     }
 }
 
@@ -157,7 +157,7 @@ fn value_cell(v: &Value) -> Cell<'_> {
         Value::UInt(x) => Cell::UInt(*x),
         Value::Bool(x) => Cell::Bool(*x),
         Value::Str(s) => Cell::Str(s),
-        Value::Sketch(s) => Cell::Sketch(s),
+        Value::Sketch(s) => Cell::Sketch(SketchRow::Shared(s)),
     }
 }
 
