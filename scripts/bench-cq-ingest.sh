@@ -72,7 +72,7 @@ for r in $(seq 1 "$ROUNDS"); do
     lps=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["lines_failed"] == 0, r; print(round(r["lines_per_s"]))' "$report")
     stats=""
     if [ "$mode" = cq20 ]; then
-      stats=$(curl -s -XPOST "$BASE/query" --data-urlencode "q=SHOW CONTINUOUS QUERY STATS" | head -c 2000)
+      stats=$(curl -s -XPOST "$BASE/query" --data-urlencode "q=SHOW CONTINUOUS QUERY STATS")
     fi
     stop_server
     log "round $r $mode: $lps lines/s"
