@@ -20,8 +20,18 @@ async fn users_and_grants_survive_a_restart() {
         json(&r)["results"][0]["series"][0]["values"],
         serde_json::json!([["db", "WRITE"], ["other", "ALL PRIVILEGES"]])
     );
-    assert_eq!(app.q(Some(("reader", "readpw")), "SELECT * FROM m").await.status, 200);
-    assert_eq!(app.q(Some(("reader", "bad")), "SELECT * FROM m").await.status, 401);
+    assert_eq!(
+        app.q(Some(("reader", "readpw")), "SELECT * FROM m")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.q(Some(("reader", "bad")), "SELECT * FROM m")
+            .await
+            .status,
+        401
+    );
     // The meta file holds argon2 hashes, never the passwords.
     let meta = std::fs::read(app.dir.path().join("meta.tdb")).expect("meta file");
     let meta = String::from_utf8_lossy(&meta);
@@ -66,7 +76,14 @@ async fn hashes_and_passwords_never_reach_responses_or_the_log() {
         bodies.push_str(&app.q(ADMIN, q).await.body);
     }
     // Statement texts in errors and warnings redact passwords.
-    bodies.push_str(&app.q(Some(("reader", "readpw2")), "SET PASSWORD FOR admin = 'readpw4'").await.body);
+    bodies.push_str(
+        &app.q(
+            Some(("reader", "readpw2")),
+            "SET PASSWORD FOR admin = 'readpw4'",
+        )
+        .await
+        .body,
+    );
     let r = app
         .req(
             axum::http::Method::GET,
@@ -76,7 +93,11 @@ async fn hashes_and_passwords_never_reach_responses_or_the_log() {
         )
         .await;
     bodies.push_str(&r.body);
-    bodies.push_str(&app.q(Some(("reader", "wrongpw")), "SHOW DATABASES").await.body);
+    bodies.push_str(
+        &app.q(Some(("reader", "wrongpw")), "SHOW DATABASES")
+            .await
+            .body,
+    );
     let hashes: Vec<String> = app.engine.users().into_iter().map(|u| u.hash).collect();
     let log = String::from_utf8_lossy(&log.0.lock().expect("log buffer")).into_owned();
     // Server-side lines are captured (a callsite first hit by a parallel test's thread may stay

@@ -35,7 +35,9 @@ impl AuthApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let app = AuthApp::open(dir, max_failures);
         app.engine.create_database("db", None).expect("create db");
-        app.engine.create_database("other", None).expect("create other");
+        app.engine
+            .create_database("other", None)
+            .expect("create other");
         app
     }
 
@@ -109,8 +111,11 @@ impl AuthApp {
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
-        self.send_from([127, 0, 0, 1], r.body(Body::from(body.to_owned())).expect("request"))
-            .await
+        self.send_from(
+            [127, 0, 0, 1],
+            r.body(Body::from(body.to_owned())).expect("request"),
+        )
+        .await
     }
 
     /// `POST /query?db=db&q=…` as `u`/`p` (URL parameters; `None`: no credentials).
@@ -126,7 +131,10 @@ impl AuthApp {
     /// `nobody` (no privileges).
     pub async fn with_users(self) -> AuthApp {
         let r = self
-            .q(None, "CREATE USER admin WITH PASSWORD 'adminpw' WITH ALL PRIVILEGES")
+            .q(
+                None,
+                "CREATE USER admin WITH PASSWORD 'adminpw' WITH ALL PRIVILEGES",
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         let admin = Some(("admin", "adminpw"));

@@ -28,11 +28,7 @@ impl Principal {
 
     /// Whether the user holds `need` on `db` (admins hold everything).
     pub fn can(&self, need: Privilege, db: &str) -> bool {
-        self.admin
-            || self
-                .privileges
-                .get(db)
-                .is_some_and(|p| p.covers(need))
+        self.admin || self.privileges.get(db).is_some_and(|p| p.covers(need))
     }
 
     /// Whether the user may see `db` in `SHOW DATABASES` (any privilege on it).
@@ -170,17 +166,55 @@ mod tests {
         assert_eq!(check(&u, "SHOW DATABASES"), None);
         assert_eq!(
             check(&u, "SELECT * FROM y.autogen.m").as_deref(),
-            Some("error authorizing query: bob not authorized to execute statement 'SELECT * FROM y.autogen.m', requires READ on y")
+            Some(
+                "error authorizing query: bob not authorized to execute statement 'SELECT * FROM y.autogen.m', requires READ on y"
+            )
         );
-        assert!(check(&u, "SHOW MEASUREMENTS ON y").unwrap().ends_with("requires READ on y"));
-        assert!(check(&u, "SHOW TAG KEYS FROM y.autogen.m").unwrap().ends_with("requires READ on y"));
-        assert!(check(&u, "SELECT * FROM (SELECT * FROM y..m)").unwrap().ends_with("requires READ on y"));
-        assert!(check(&u, "SELECT * INTO m2 FROM m").unwrap().ends_with("requires WRITE on x"));
-        assert!(check(&u, "DELETE FROM m").unwrap().ends_with("requires WRITE on x"));
-        assert!(check(&u, "DROP SERIES FROM m").unwrap().ends_with("requires WRITE on x"));
-        assert!(check(&u, "DROP DATABASE x").unwrap().ends_with("requires admin privilege"));
-        assert!(check(&u, "SHOW USERS").unwrap().ends_with("requires admin privilege"));
-        assert!(check(&u, "GRANT ALL PRIVILEGES TO bob").unwrap().ends_with("requires admin privilege"));
+        assert!(
+            check(&u, "SHOW MEASUREMENTS ON y")
+                .unwrap()
+                .ends_with("requires READ on y")
+        );
+        assert!(
+            check(&u, "SHOW TAG KEYS FROM y.autogen.m")
+                .unwrap()
+                .ends_with("requires READ on y")
+        );
+        assert!(
+            check(&u, "SELECT * FROM (SELECT * FROM y..m)")
+                .unwrap()
+                .ends_with("requires READ on y")
+        );
+        assert!(
+            check(&u, "SELECT * INTO m2 FROM m")
+                .unwrap()
+                .ends_with("requires WRITE on x")
+        );
+        assert!(
+            check(&u, "DELETE FROM m")
+                .unwrap()
+                .ends_with("requires WRITE on x")
+        );
+        assert!(
+            check(&u, "DROP SERIES FROM m")
+                .unwrap()
+                .ends_with("requires WRITE on x")
+        );
+        assert!(
+            check(&u, "DROP DATABASE x")
+                .unwrap()
+                .ends_with("requires admin privilege")
+        );
+        assert!(
+            check(&u, "SHOW USERS")
+                .unwrap()
+                .ends_with("requires admin privilege")
+        );
+        assert!(
+            check(&u, "GRANT ALL PRIVILEGES TO bob")
+                .unwrap()
+                .ends_with("requires admin privilege")
+        );
     }
 
     #[test]
@@ -190,7 +224,11 @@ mod tests {
         assert_eq!(check(&w, "DELETE FROM m"), None);
         let a = bob(&[("x", Privilege::All), ("y", Privilege::Read)]);
         assert_eq!(check(&a, "SELECT * INTO m2 FROM m"), None);
-        assert!(check(&a, "SELECT * INTO y..m2 FROM m").unwrap().ends_with("requires WRITE on y"));
+        assert!(
+            check(&a, "SELECT * INTO y..m2 FROM m")
+                .unwrap()
+                .ends_with("requires WRITE on y")
+        );
         assert!(a.sees("y"));
         assert!(!a.sees("z"));
         let admin = Principal {
@@ -204,15 +242,23 @@ mod tests {
     fn no_database_fails_closed() {
         let u = bob(&[("x", Privilege::All)]);
         let s = parse_statement("SELECT * FROM m").unwrap();
-        assert!(check_statement(&u, &s, None).unwrap().ends_with("requires READ on "));
+        assert!(
+            check_statement(&u, &s, None)
+                .unwrap()
+                .ends_with("requires READ on ")
+        );
     }
 
     #[test]
     fn bootstrap_is_only_admin_creation() {
         let q = |s: &str| crate::parser::parse_query(s).unwrap();
-        assert!(is_bootstrap(&q("CREATE USER a WITH PASSWORD 'p' WITH ALL PRIVILEGES")));
+        assert!(is_bootstrap(&q(
+            "CREATE USER a WITH PASSWORD 'p' WITH ALL PRIVILEGES"
+        )));
         assert!(!is_bootstrap(&q("CREATE USER a WITH PASSWORD 'p'")));
-        assert!(!is_bootstrap(&q("CREATE USER a WITH PASSWORD 'p' WITH ALL PRIVILEGES; SHOW USERS")));
+        assert!(!is_bootstrap(&q(
+            "CREATE USER a WITH PASSWORD 'p' WITH ALL PRIVILEGES; SHOW USERS"
+        )));
         assert!(!is_bootstrap(&[]));
     }
 }

@@ -12,7 +12,11 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credentials {{ user: {:?}, password: <redacted> }}", self.user)
+        write!(
+            f,
+            "Credentials {{ user: {:?}, password: <redacted> }}",
+            self.user
+        )
     }
 }
 
@@ -106,7 +110,10 @@ mod tests {
             ok("c", "d:e")
         );
         // base64("bob:pw") = Ym9iOnB3
-        assert_eq!(parse_credentials(None, None, &h("Basic Ym9iOnB3")), ok("bob", "pw"));
+        assert_eq!(
+            parse_credentials(None, None, &h("Basic Ym9iOnB3")),
+            ok("bob", "pw")
+        );
         assert_eq!(
             parse_credentials(None, None, &h("Bearer x.y.z")),
             Err(CredentialsError::BearerDisabled)

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use parking_lot::Mutex;
 use rand::RngCore;
 

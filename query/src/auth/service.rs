@@ -83,7 +83,9 @@ pub struct Auth {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Auth")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -96,7 +98,11 @@ impl Auth {
     }
 
     /// As [`Auth::new`] with the limiter's clock injected (tests).
-    pub fn with_clock(config: AuthConfig, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Arc<Auth> {
+    pub fn with_clock(
+        config: AuthConfig,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<Auth> {
         Arc::new(Auth {
             config,
             store,
@@ -222,7 +228,10 @@ impl Auth {
             Identity::User(u) if u.can(Privilege::Write, db) => Ok(()),
             Identity::User(u) => Err(AuthFailure::new(
                 StatusCode::FORBIDDEN,
-                format!("{:?} user is not authorized to write to database {db:?}", u.name),
+                format!(
+                    "{:?} user is not authorized to write to database {db:?}",
+                    u.name
+                ),
             )),
         }
     }

@@ -74,7 +74,11 @@ pub fn set_password(store: &dyn Store, s: &SetPasswordStatement) -> Result<Vec<S
 
 /// `GRANT`/`REVOKE`: with a database, sets (grant) or lowers (revoke) the user's privilege on
 /// it; without, sets or clears the admin flag.
-pub fn grant(store: &dyn Store, s: &GrantStatement, is_grant: bool) -> Result<Vec<Series>, ExecError> {
+pub fn grant(
+    store: &dyn Store,
+    s: &GrantStatement,
+    is_grant: bool,
+) -> Result<Vec<Series>, ExecError> {
     if let Some(db) = &s.database
         && is_grant
         && !store.database_exists(db)

@@ -45,7 +45,10 @@ pub(crate) fn set_password(i: &str) -> PResult<'_, Statement> {
         return failure(at, Kind::Expected(vec!["="]));
     };
     let (i, password) = must(string_lit(i))?;
-    Ok((i, Statement::SetPassword(SetPasswordStatement { name, password })))
+    Ok((
+        i,
+        Statement::SetPassword(SetPasswordStatement { name, password }),
+    ))
 }
 
 /// `GRANT …` / `REVOKE …` (entered after the keyword).
@@ -86,7 +89,10 @@ fn privilege(i: &str) -> PResult<'_, Privilege> {
     if let Some(r) = opt_keyword(i, "ALL") {
         return Ok((opt_keyword(r, "PRIVILEGES").unwrap_or(r), Privilege::All));
     }
-    failure(ws(i), Kind::Expected(vec!["READ", "WRITE", "ALL [PRIVILEGES]"]))
+    failure(
+        ws(i),
+        Kind::Expected(vec!["READ", "WRITE", "ALL [PRIVILEGES]"]),
+    )
 }
 
 /// `SHOW GRANTS FOR name` (entered after GRANTS).
@@ -108,16 +114,25 @@ mod tests {
     #[test]
     fn user_statements_parse_and_print() {
         let cases = [
-            ("create user bob with password 'pw'", "CREATE USER bob WITH PASSWORD [REDACTED]"),
+            (
+                "create user bob with password 'pw'",
+                "CREATE USER bob WITH PASSWORD [REDACTED]",
+            ),
             (
                 "CREATE USER \"a b\" WITH PASSWORD 'it\\'s' WITH ALL PRIVILEGES",
                 "CREATE USER \"a b\" WITH PASSWORD [REDACTED] WITH ALL PRIVILEGES",
             ),
             ("DROP USER bob", "DROP USER bob"),
-            ("SET PASSWORD FOR bob = 'x'", "SET PASSWORD FOR bob = [REDACTED]"),
+            (
+                "SET PASSWORD FOR bob = 'x'",
+                "SET PASSWORD FOR bob = [REDACTED]",
+            ),
             ("GRANT READ ON db TO bob", "GRANT READ ON db TO bob"),
             ("GRANT WRITE ON db TO bob", "GRANT WRITE ON db TO bob"),
-            ("GRANT ALL ON db TO bob", "GRANT ALL PRIVILEGES ON db TO bob"),
+            (
+                "GRANT ALL ON db TO bob",
+                "GRANT ALL PRIVILEGES ON db TO bob",
+            ),
             ("GRANT ALL PRIVILEGES TO bob", "GRANT ALL PRIVILEGES TO bob"),
             ("REVOKE READ ON db FROM bob", "REVOKE READ ON db FROM bob"),
             ("REVOKE ALL FROM bob", "REVOKE ALL PRIVILEGES FROM bob"),
@@ -150,9 +165,13 @@ mod tests {
 
     #[test]
     fn grant_without_on_needs_all() {
-        let e = parse_statement("GRANT READ TO bob").unwrap_err().to_string();
+        let e = parse_statement("GRANT READ TO bob")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected ON"), "{e}");
-        let e = parse_statement("GRANT FOO ON db TO bob").unwrap_err().to_string();
+        let e = parse_statement("GRANT FOO ON db TO bob")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected READ, WRITE, ALL [PRIVILEGES]"), "{e}");
         let Statement::Revoke(r) = p("REVOKE ALL PRIVILEGES ON db FROM bob") else {
             panic!("not REVOKE");
