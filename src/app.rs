@@ -31,13 +31,27 @@ pub fn router(
     query: query::http::QueryConfig,
 ) -> Router {
     let cq = query.continuous_queries.clone();
+    // Writes and /internal are guarded by middleware; /query checks in its handler (its
+    // credentials may be in a form body); /ping, /health and /metrics stay open (docs/auth.md).
+    let auth = query
+        .auth
+        .clone()
+        .unwrap_or_else(|| query::auth::Auth::new(Default::default(), Arc::clone(&engine) as _));
     Router::new()
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
         .route("/metrics", get(move || metrics(cq.clone())))
-        .merge(ingest::http::router(Arc::clone(&engine), write))
+        .merge(
+            ingest::http::router(Arc::clone(&engine), write).layer(middleware::from_fn_with_state(
+                Arc::clone(&auth),
+                query::auth::write_guard,
+            )),
+        )
         .merge(query::http::router(Arc::clone(&engine), query))
-        .merge(crate::admin::router(engine))
+        .merge(
+            crate::admin::router(engine)
+                .layer(middleware::from_fn_with_state(auth, query::auth::admin_guard)),
+        )
         .layer(middleware::from_fn(influxdb_headers))
 }
 

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// [default: 0].
     #[arg(long)]
     pub max_values_per_tag: Option<u64>,
+    /// Require credentials on the data endpoints (`[http] auth-enabled`; see docs/auth.md).
+    #[arg(long, env = "TAILDB_AUTH_ENABLED")]
+    pub auth_enabled: bool,
 }
 
 #[cfg(test)]

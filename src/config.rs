@@ -96,6 +96,16 @@ pub struct HttpConfig {
     pub max_body_size: ByteSize,
     /// Accept `<int>u` unsigned integer fields (InfluxDB 1.x OSS rejects them).
     pub allow_unsigned: bool,
+    /// Require credentials on /query, /write, /api/v2/write and /internal (`docs/auth.md`).
+    pub auth_enabled: bool,
+    /// Failed logins from one client IP within `auth-failure-window` that block it (0 = never).
+    pub auth_failure_limit: u32,
+    /// The window failed logins are counted in.
+    #[serde(with = "human_duration")]
+    pub auth_failure_window: Duration,
+    /// How long a blocked client gets 429.
+    #[serde(with = "human_duration")]
+    pub auth_block_duration: Duration,
 }
 
 impl Default for HttpConfig {
@@ -104,6 +114,10 @@ impl Default for HttpConfig {
             bind: DEFAULT_BIND.to_string(),
             max_body_size: ByteSize(25_000_000),
             allow_unsigned: false,
+            auth_enabled: false,
+            auth_failure_limit: 5,
+            auth_failure_window: Duration::from_secs(60),
+            auth_block_duration: Duration::from_secs(60),
         }
     }
 }
@@ -244,6 +258,8 @@ pub struct Overrides {
     pub max_series_per_database: Option<u64>,
     pub max_series_per_measurement: Option<u64>,
     pub max_values_per_tag: Option<u64>,
+    /// `--auth-enabled`: turns authentication on (never off: the file's `true` stays).
+    pub auth_enabled: bool,
 }
 
 impl Config {
@@ -283,6 +299,9 @@ impl Config {
         }
         if let Some(n) = overrides.max_values_per_tag {
             config.limits.max_values_per_tag = n;
+        }
+        if overrides.auth_enabled {
+            config.http.auth_enabled = true;
         }
         config.validate()?;
         Ok(config)
@@ -397,6 +416,18 @@ impl Config {
             run_interval: c.run_interval,
             max_lookback: i64::try_from(c.max_lookback.as_nanos()).unwrap_or(i64::MAX),
             repair_interval: i64::try_from(c.repair_interval.as_nanos()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// The authentication settings (`[http] auth-*`).
+    pub fn auth_config(&self) -> query::auth::AuthConfig {
+        query::auth::AuthConfig {
+            enabled: self.http.auth_enabled,
+            limiter: query::auth::LimiterConfig {
+                max_failures: self.http.auth_failure_limit,
+                window: self.http.auth_failure_window,
+                block: self.http.auth_block_duration,
+            },
         }
     }
 

@@ -47,6 +47,7 @@ fn effective_config(args: &cli::ServeArgs) -> anyhow::Result<Config> {
         max_series_per_database: args.max_series_per_database,
         max_series_per_measurement: args.max_series_per_measurement,
         max_values_per_tag: args.max_values_per_tag,
+        auth_enabled: args.auth_enabled,
     };
     Ok(Config::load(args.config.as_deref(), &overrides)?)
 }

@@ -48,23 +48,30 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .context("bound socket has no local address")?;
-    if addr.ip().is_unspecified() {
+    if addr.ip().is_unspecified() && !config.http.auth_enabled {
         tracing::warn!(
             "listening on all interfaces ({addr}) without authentication: anyone who can reach this port can read and write every database"
         );
+    }
+    if config.http.auth_enabled {
+        tracing::info!("authentication enabled (docs/auth.md)");
     }
     tracing::info!("listening on http://{addr}");
     on_listening(addr);
 
     let cq = start_continuous_queries(&engine, &config).await?;
+    let auth = query::auth::Auth::new(config.auth_config(), Arc::clone(&engine) as _);
     let app = crate::app::router(Arc::clone(&engine), config.write_config(), {
         let (manager, limits) = config.query_config();
         query::http::QueryConfig {
             manager,
             limits,
             continuous_queries: Some(Arc::clone(&cq)),
+            auth: Some(auth),
         }
     });
+    // The peer address feeds the failed-login limiter (`query::auth`).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod auth;
 pub mod cq;
 pub mod exec;
 pub mod http;

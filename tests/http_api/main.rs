@@ -4,6 +4,9 @@
 //! operator endpoints `/internal/force_flush` and `/internal/force_merge`.
 
 mod admin;
+mod auth_matrix;
+mod auth_persist;
+mod auth_support;
 mod compat_corpus;
 mod cq_late_data;
 mod limits;

@@ -16,6 +16,7 @@ mod retention;
 mod schema;
 mod select;
 mod statement;
+mod users;
 
 pub use continuous::{
     BackfillContinuousQueryStatement, CreateContinuousQueryStatement, DropContinuousQueryStatement,
@@ -34,6 +35,9 @@ pub use schema::{
 };
 pub use select::{
     Dimension, Field, Fill, MeasurementName, NamePattern, SelectStatement, SortOrder, Source,
+};
+pub use users::{
+    CreateUserStatement, GrantStatement, Privilege, SetPasswordStatement,
 };
 pub use statement::{
     CreateDatabaseStatement, DropDatabaseStatement, ExplainStatement, KillQueryStatement,

@@ -18,6 +18,7 @@ use super::schema::{
     ShowFieldKeysStatement, ShowSeriesStatement, ShowTagKeysStatement, ShowTagValuesStatement,
 };
 use super::select::SelectStatement;
+use super::users::{CreateUserStatement, GrantStatement, SetPasswordStatement};
 use crate::time::format_influxql_duration;
 
 /// One InfluxQL statement.
@@ -57,6 +58,16 @@ pub enum Statement {
     ShowQueries,
     /// `KILL QUERY n [ON host]`.
     KillQuery(KillQueryStatement),
+    CreateUser(CreateUserStatement),
+    /// `DROP USER name`.
+    DropUser(String),
+    SetPassword(SetPasswordStatement),
+    Grant(GrantStatement),
+    Revoke(GrantStatement),
+    /// `SHOW USERS`.
+    ShowUsers,
+    /// `SHOW GRANTS FOR name`.
+    ShowGrants(String),
     /// A valid InfluxQL statement kind that taildb does not implement yet; kept as text.
     Unsupported(UnsupportedStatement),
 }
@@ -79,7 +90,14 @@ impl Statement {
             | Statement::ShowSeries(_)
             | Statement::ShowCardinality(_)
             | Statement::Explain(_)
-            | Statement::ShowQueries => true,
+            | Statement::ShowQueries
+            | Statement::ShowUsers
+            | Statement::ShowGrants(_) => true,
+            Statement::CreateUser(_)
+            | Statement::DropUser(_)
+            | Statement::SetPassword(_)
+            | Statement::Grant(_)
+            | Statement::Revoke(_) => false,
             Statement::KillQuery(_) => false,
             Statement::CreateDatabase(_)
             | Statement::DropDatabase(_)
@@ -260,6 +278,19 @@ impl fmt::Display for Statement {
                     quote_ident(f, h)?;
                 }
                 Ok(())
+            }
+            Statement::CreateUser(s) => write!(f, "{s}"),
+            Statement::DropUser(n) => {
+                f.write_str("DROP USER ")?;
+                quote_ident(f, n)
+            }
+            Statement::SetPassword(s) => write!(f, "{s}"),
+            Statement::Grant(s) => s.write(f, true),
+            Statement::Revoke(s) => s.write(f, false),
+            Statement::ShowUsers => f.write_str("SHOW USERS"),
+            Statement::ShowGrants(n) => {
+                f.write_str("SHOW GRANTS FOR ")?;
+                quote_ident(f, n)
             }
             Statement::Unsupported(u) => f.write_str(&u.text),
         }

@@ -136,6 +136,13 @@ fn execute_statement(
         Statement::ShowShards => Ok(retention::show_shards(engine)),
         Statement::ShowShardGroups => Ok(retention::show_shard_groups(engine)),
         Statement::DropShard(s) => retention::drop_shard(engine, s.id),
+        Statement::CreateUser(s) => crate::auth::statements::create_user(engine, s),
+        Statement::DropUser(n) => crate::auth::statements::drop_user(engine, n),
+        Statement::SetPassword(s) => crate::auth::statements::set_password(engine, s),
+        Statement::Grant(s) => crate::auth::statements::grant(engine, s, true),
+        Statement::Revoke(s) => crate::auth::statements::grant(engine, s, false),
+        Statement::ShowUsers => Ok(crate::auth::statements::show_users(engine)),
+        Statement::ShowGrants(n) => crate::auth::statements::show_grants(engine, n),
     }
 }
 

@@ -31,6 +31,7 @@ struct Inner {
     points: Vec<MemPoint>,
     /// `(database, name, text)` in creation order.
     continuous_queries: Vec<(String, String, String)>,
+    users: Vec<tsdb::meta::UserMeta>,
 }
 
 /// An in-memory store (see the module doc).
@@ -597,6 +598,22 @@ impl Store for MemStore {
                 (db.clone(), cqs)
             })
             .collect()
+    }
+
+    fn users(&self) -> Vec<tsdb::meta::UserMeta> {
+        self.lock().users.clone()
+    }
+
+    fn update_users(
+        &self,
+        f: &mut dyn FnMut(&mut Vec<tsdb::meta::UserMeta>) -> Result<bool, EngineError>,
+    ) -> Result<(), EngineError> {
+        let mut inner = self.lock();
+        let mut copy = inner.users.clone();
+        if f(&mut copy)? {
+            inner.users = copy;
+        }
+        Ok(())
     }
 }
 

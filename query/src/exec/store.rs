@@ -231,6 +231,21 @@ pub trait Store: Send + Sync {
             .map(|d| (d, Vec::new()))
             .collect()
     }
+    // Users (`query::auth`), kept by the store's meta data. The defaults keep none.
+    /// Every user in creation order.
+    fn users(&self) -> Vec<tsdb::meta::UserMeta> {
+        Vec::new()
+    }
+    /// Applies `f` to the users; `Ok(true)` persists the change before it becomes visible.
+    fn update_users(
+        &self,
+        f: &mut dyn FnMut(&mut Vec<tsdb::meta::UserMeta>) -> Result<bool, EngineError>,
+    ) -> Result<(), EngineError> {
+        let _ = f;
+        Err(EngineError::Invalid(
+            "users are not supported by this store".to_owned(),
+        ))
+    }
 }
 
 impl Store for Engine {
@@ -421,6 +436,15 @@ impl Store for Engine {
             .into_iter()
             .map(|(db, cqs)| (db, cqs.into_iter().map(|c| (c.name, c.query)).collect()))
             .collect()
+    }
+    fn users(&self) -> Vec<tsdb::meta::UserMeta> {
+        Engine::users(self)
+    }
+    fn update_users(
+        &self,
+        f: &mut dyn FnMut(&mut Vec<tsdb::meta::UserMeta>) -> Result<bool, EngineError>,
+    ) -> Result<(), EngineError> {
+        Engine::update_users(self, f)
     }
 }
 

@@ -69,6 +69,8 @@ pub struct QueryConfig {
     pub limits: QueryLimits,
     /// The continuous-query service statements reach through `ExecContext`.
     pub continuous_queries: Option<Arc<crate::cq::ContinuousQueryService>>,
+    /// Authentication (`None`: off).
+    pub auth: Option<Arc<crate::auth::Auth>>,
 }
 
 #[derive(Clone)]
@@ -77,6 +79,7 @@ struct AppState {
     limits: QueryLimits,
     manager: QueryManager,
     continuous_queries: Option<Arc<crate::cq::ContinuousQueryService>>,
+    auth: Option<Arc<crate::auth::Auth>>,
 }
 
 /// The query routes, to be merged into the server's router.
@@ -93,6 +96,7 @@ pub fn router_with_store(store: Arc<dyn Store>, config: QueryConfig) -> Router {
             limits: config.limits,
             manager: QueryManager::new(config.manager),
             continuous_queries: config.continuous_queries,
+            auth: config.auth,
         })
 }
 
@@ -167,9 +171,23 @@ async fn query(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     body: Bytes,
 ) -> Response {
     let params = Params::from_request(&method, &uri, &headers, &body);
+    let identity = match &st.auth {
+        Some(auth) => {
+            let peer = crate::auth::peer_ip(&extensions);
+            match auth
+                .authenticate(peer, params.get("u"), params.get("p"), &headers)
+                .await
+            {
+                Ok(id) => id,
+                Err(e) => return e.into_response(),
+            }
+        }
+        None => crate::auth::Identity::Disabled,
+    };
     let pretty = params.get("pretty") == Some("true");
     let out_format = Format::from_headers(&headers);
     let q = params.get("q").map(str::trim).unwrap_or("");
@@ -202,6 +220,11 @@ async fn query(
         }
     };
     let non_empty = |k: &str| params.get(k).filter(|v| !v.is_empty()).map(str::to_owned);
+    if let Some(auth) = &st.auth
+        && let Err(e) = auth.authorize_query(&identity, &statements, non_empty("db").as_deref())
+    {
+        return e.into_response();
+    }
     let format = TimeFormat::from_epoch_param(params.get("epoch"));
     // Listed in SHOW QUERIES until the handle drops, i.e. until the last statement ran.
     let handle = match st.manager.attach(q, params.get("db").unwrap_or("")) {
@@ -249,10 +272,14 @@ async fn query(
             format,
             pretty && !chunked,
             chunk_size,
+            identity,
         );
     }
     let results = match tokio::task::spawn_blocking(move || {
-        let results = execute(store.as_ref(), &statements, &ctx);
+        let mut results = execute(store.as_ref(), &statements, &ctx);
+        for (stmt, r) in statements.iter().zip(results.iter_mut()) {
+            crate::auth::filter_result(&identity, stmt, r);
+        }
         drop(handle);
         results
     })
@@ -294,6 +321,7 @@ fn streamed(
     time_format: TimeFormat,
     pretty: bool,
     chunk_size: usize,
+    identity: crate::auth::Identity,
 ) -> Response {
     let (mut tx, body) =
         http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(4);
@@ -307,7 +335,9 @@ fn streamed(
             store.as_ref(),
             &statements,
             &ctx,
-            &mut |stmt, r| match out_format {
+            &mut |stmt, mut r| {
+                crate::auth::filter_result(&identity, stmt, &mut r);
+                match out_format {
                 Format::Csv => {
                     let mut out = Vec::new();
                     csv.write_result(&mut out, &r, time_format);
@@ -321,6 +351,7 @@ fn streamed(
                 Format::Json => {
                     let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
                     write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
+                }
                 }
             },
         );

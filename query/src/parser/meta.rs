@@ -78,6 +78,8 @@ pub(crate) fn show<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
         "SHARDS" => Ok((rest, Statement::ShowShards)),
         "SHARD" => super::retention::show_shard_groups(rest),
         "CONTINUOUS" => super::continuous::show_continuous(rest),
+        "USERS" => Ok((rest, Statement::ShowUsers)),
+        "GRANTS" => super::users::show_grants(rest),
         w if SHOW_EXPECTED.contains(&w) => Ok(unsupported(start, true)),
         _ => failure(at, Kind::Expected(SHOW_EXPECTED.to_vec())),
     }
@@ -134,6 +136,7 @@ pub(crate) fn create<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
         }
         Some((w, rest)) if w == "RETENTION" => super::retention::create_retention_policy(rest),
         Some((w, rest)) if w == "CONTINUOUS" => super::continuous::create_continuous_query(rest),
+        Some((w, rest)) if w == "USER" => super::users::create_user(rest),
         Some((w, _)) if CREATE_EXPECTED.contains(&w.as_str()) => Ok(unsupported(start, false)),
         _ => failure(at, Kind::Expected(CREATE_EXPECTED.to_vec())),
     }
@@ -214,6 +217,7 @@ pub(crate) fn drop<'a>(start: &'a str, i: &'a str) -> PResult<'a, Statement> {
         Some((w, rest)) if w == "RETENTION" => super::retention::drop_retention_policy(rest),
         Some((w, rest)) if w == "SHARD" => super::retention::drop_shard(rest),
         Some((w, rest)) if w == "CONTINUOUS" => super::continuous::drop_continuous_query(rest),
+        Some((w, rest)) if w == "USER" => super::users::drop_user(rest),
         Some((w, _)) if DROP_EXPECTED.contains(&w.as_str()) => Ok(unsupported(start, false)),
         _ => failure(at, Kind::Expected(DROP_EXPECTED.to_vec())),
     }

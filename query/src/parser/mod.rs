@@ -26,6 +26,7 @@ mod retention;
 mod schema;
 mod select;
 mod statement;
+mod users;
 
 #[cfg(test)]
 mod continuous_tests;

@@ -4,7 +4,7 @@ use super::ParseError;
 use super::error::must;
 use super::error::{Kind, PErr, PResult, failure};
 use super::lexical::{identifier, integer, keyword, opt_keyword, peek_word, ws};
-use super::meta::{create, drop, show, unsupported};
+use super::meta::{create, drop, show};
 use super::select::select_statement;
 use crate::ast::{ExplainStatement, KillQueryStatement, Statement};
 
@@ -118,7 +118,9 @@ fn statement(i: &str) -> PResult<'_, Statement> {
         "ALTER" => super::retention::alter(rest),
         // taildb's extension (not in InfluxDB's list of expected statement keywords).
         "BACKFILL" => super::continuous::backfill(rest),
-        "GRANT" | "REVOKE" | "SET" => Ok(unsupported(at, false)),
+        "GRANT" => super::users::grant(rest, true),
+        "REVOKE" => super::users::grant(rest, false),
+        "SET" => super::users::set_password(rest),
         _ => failure(at, Kind::Expected(STATEMENT_EXPECTED.to_vec())),
     }
 }

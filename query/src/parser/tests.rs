@@ -69,28 +69,29 @@ fn meta_statements() {
 
 #[test]
 fn unsupported_statements_are_kept_as_text() {
-    let v = parse_query("SHOW USERS \"m;x\"; SHOW DATABASES; DROP USER 1").unwrap_or_default();
+    let v = parse_query("SHOW SUBSCRIPTIONS \"m;x\"; SHOW DATABASES; DROP SUBSCRIPTION 1")
+        .unwrap_or_default();
     assert_eq!(v.len(), 3);
     let Statement::Unsupported(u) = &v[0] else {
         panic!("{:?}", v[0])
     };
-    assert_eq!(u.kind, "SHOW USERS");
-    assert_eq!(u.text, "SHOW USERS \"m;x\"");
+    assert_eq!(u.kind, "SHOW SUBSCRIPTIONS");
+    assert_eq!(u.text, "SHOW SUBSCRIPTIONS \"m;x\"");
     assert!(u.read_only);
     assert_eq!(v[1], Statement::ShowDatabases);
     let Statement::Unsupported(u) = &v[2] else {
         panic!()
     };
-    assert_eq!(u.kind, "DROP USER");
+    assert_eq!(u.kind, "DROP SUBSCRIPTION");
     assert!(!u.read_only);
     // A `;` inside a comment does not end the statement (found by the influxql fuzz target).
-    let v = parse_query("SHOW USERS /* ; */ -- ;\n; SHOW DATABASES").unwrap_or_default();
+    let v = parse_query("SHOW SUBSCRIPTIONS /* ; */ -- ;\n; SHOW DATABASES").unwrap_or_default();
     assert_eq!(v.len(), 2, "{v:?}");
     let Statement::Unsupported(u) = &v[0] else {
         panic!("{:?}", v[0])
     };
-    assert_eq!(u.text, "SHOW USERS /* ; */ -- ;");
-    assert_round_trip("SHOW USERS /* a; b");
+    assert_eq!(u.text, "SHOW SUBSCRIPTIONS /* ; */ -- ;");
+    assert_round_trip("SHOW SUBSCRIPTIONS /* a; b");
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod retention;
 mod scan;
 mod schema;
 mod types;
+mod users;
 mod wal_record;
 mod watch;
 mod write;

@@ -1,4 +1,4 @@
-//! Databases, retention policies and shard groups: the metadata catalog of a data directory.
+//! Databases, retention policies, shard groups and users: the metadata catalog of a data directory.
 //!
 //! Invariants:
 //! 1. The whole catalog lives in one framed file (`meta.tdb`, `docs/format/meta.md`) replaced
@@ -11,6 +11,8 @@
 //!    whose id is the group id.
 //! 4. Shard-group duration defaults follow InfluxDB: infinite or ≥ 180 d → 7 d; ≥ 2 d → 1 d; else 1 h;
 //!    an explicit shard duration below 1 h is raised to 1 h.
+//! 5. Users (name, password hash, admin flag, per-database privileges) live in the same file; tsdb
+//!    stores them only — hashing, checking and the statements are the query crate's (`query::auth`).
 
 mod model;
 mod store;
@@ -18,6 +20,6 @@ mod store;
 pub use model::{
     ContinuousQueryMeta, DAY, DatabaseMeta, HOUR_NANOS, MAX_NAME_LEN, MetaData,
     RetentionPolicyMeta, ShardGroupMeta, default_shard_group_duration, new_shard_group_bounds,
-    shard_group_start,
+    shard_group_start, UserMeta,
 };
 pub use store::{MetaError, MetaStore};

@@ -12,6 +12,22 @@ pub struct MetaData {
     pub databases: Vec<DatabaseMeta>,
     /// Next id handed to a shard group (and its shard).
     pub next_shard_id: u64,
+    /// Users in creation order (absent in files written before issue 7).
+    #[serde(default)]
+    pub users: Vec<UserMeta>,
+}
+
+/// A user as InfluxDB's meta store keeps it: name, password hash (an argon2 PHC string; tsdb only
+/// stores it), admin flag and per-database privileges.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UserMeta {
+    pub name: String,
+    pub hash: String,
+    #[serde(default)]
+    pub admin: bool,
+    /// `(database, privilege)` in grant order; privilege is `READ`, `WRITE`, `ALL` or `NONE`.
+    #[serde(default)]
+    pub privileges: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -140,6 +156,23 @@ mod tests {
         let back: DatabaseMeta =
             serde_json::from_str(&serde_json::to_string(&d2).unwrap()).unwrap();
         assert_eq!(back, d2);
+    }
+
+    #[test]
+    fn meta_without_users_key_still_reads() {
+        let old = r#"{"databases":[],"next_shard_id":3}"#;
+        let m: MetaData = serde_json::from_str(old).unwrap();
+        assert!(m.users.is_empty());
+        assert_eq!(m.next_shard_id, 3);
+        let mut m2 = m.clone();
+        m2.users.push(UserMeta {
+            name: "bob".into(),
+            hash: "$argon2id$x".into(),
+            admin: false,
+            privileges: vec![("db".into(), "READ".into())],
+        });
+        let back: MetaData = serde_json::from_str(&serde_json::to_string(&m2).unwrap()).unwrap();
+        assert_eq!(back, m2);
     }
 
     #[test]
