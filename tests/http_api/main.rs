@@ -6,6 +6,7 @@
 mod admin;
 mod compat_corpus;
 mod cq_late_data;
+mod grafana_contract;
 mod limits;
 mod meta_session;
 mod output_formats;
