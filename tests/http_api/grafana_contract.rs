@@ -269,8 +269,8 @@ fn cases() -> Vec<Case> {
             Expect::TimeSeries,
         ),
         get(
-            "subquery (variable of values in range)",
-            &format!("SELECT DISTINCT(\"host\") FROM (SELECT \"latency_ms\", \"host\" FROM \"email_latency\" WHERE {tf})"),
+            "subquery (worst host p99 over the range)",
+            &format!("SELECT max(\"p99\") FROM (SELECT percentile(\"latency_ms\", 99) AS \"p99\" FROM \"email_latency\" WHERE {tf} GROUP BY time(1m), \"host\") GROUP BY \"host\""),
             1,
             Expect::TimeSeries,
         ),
