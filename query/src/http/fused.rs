@@ -1,5 +1,9 @@
 //! A body that, once it has ended, keeps answering "ended" instead of polling its inner body again.
 //!
+//! Invariants:
+//! 1. After the inner body returned `Ready(None)` it is dropped and never polled again;
+//!    `is_end_stream` is then true.
+//!
 //! `http_body_util::channel::Channel` panics when polled after its end (its error oneshot is polled
 //! again); wrappers such as the response compression layer poll once more after the end.
 
