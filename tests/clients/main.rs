@@ -58,16 +58,24 @@ fn tool(var: &str, what: &str) -> PathBuf {
             "{var}={} does not exist: run scripts/test.sh (it installs {what})",
             Path::new(&p).display()
         ),
-        None => panic!("{var} is not set: run the tests with scripts/test.sh (it installs {what} and sets {var})"),
+        None => panic!(
+            "{var} is not set: run the tests with scripts/test.sh (it installs {what} and sets {var})"
+        ),
     }
 }
 
 fn python() -> PathBuf {
-    tool("TAILDB_TEST_PYTHON", "the Python InfluxDB clients in target/clients-venv")
+    tool(
+        "TAILDB_TEST_PYTHON",
+        "the Python InfluxDB clients in target/clients-venv",
+    )
 }
 
 fn influx() -> PathBuf {
-    tool("TAILDB_TEST_INFLUX", "Debian's influxdb-client package, the influx shell")
+    tool(
+        "TAILDB_TEST_INFLUX",
+        "Debian's influxdb-client package, the influx shell",
+    )
 }
 
 fn scripts_dir() -> PathBuf {
@@ -143,9 +151,14 @@ fn influx_shell_execute_formats_and_import() {
     )
     .expect("import file");
     let import_path = import.display().to_string();
-    let out = influx_cmd(&server, &auth, &["-import", "-path", &import_path, "-precision", "s"]);
+    let out = influx_cmd(
+        &server,
+        &auth,
+        &["-import", "-path", &import_path, "-precision", "s"],
+    );
     assert_success("influx -import", &out, &server);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("Processed 1 commands"), "{text}");
     assert!(text.contains("Processed 3 inserts"), "{text}");
     assert!(text.contains("Failed 0 inserts"), "{text}");
@@ -154,11 +167,23 @@ fn influx_shell_execute_formats_and_import() {
     let out = influx_cmd(
         &server,
         &auth,
-        &["-database", "imported", "-format", "json", "-precision", "ms", "-execute", "SELECT usage FROM cpu WHERE host = 'a'"],
+        &[
+            "-database",
+            "imported",
+            "-format",
+            "json",
+            "-precision",
+            "ms",
+            "-execute",
+            "SELECT usage FROM cpu WHERE host = 'a'",
+        ],
     );
     assert_success("influx -format json", &out, &server);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("json output parses: {e}: {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "json output parses: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     });
     assert_eq!(
         v["results"][0]["series"][0]["values"],
@@ -170,13 +195,27 @@ fn influx_shell_execute_formats_and_import() {
     let out = influx_cmd(
         &server,
         &auth,
-        &["-database", "imported", "-format", "csv", "-precision", "s", "-execute", "SELECT usage FROM cpu"],
+        &[
+            "-database",
+            "imported",
+            "-format",
+            "csv",
+            "-precision",
+            "s",
+            "-execute",
+            "SELECT usage FROM cpu",
+        ],
     );
     assert_success("influx -format csv", &out, &server);
     let csv = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         csv.lines().collect::<Vec<_>>(),
-        ["name,time,usage", "cpu,1700000000,1.5", "cpu,1700000010,2.5", "cpu,1700000020,3.5"],
+        [
+            "name,time,usage",
+            "cpu,1700000000,1.5",
+            "cpu,1700000010,2.5",
+            "cpu,1700000020,3.5"
+        ],
         "{csv}"
     );
 
@@ -184,9 +223,17 @@ fn influx_shell_execute_formats_and_import() {
     let out = influx_cmd(&server, &auth, &["-execute", "SHOW DATABASES"]);
     assert_success("influx SHOW DATABASES", &out, &server);
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(shown.contains("imported") && shown.contains("shell"), "{shown}");
-    let out = influx_cmd(&server, &auth, &["-database", "nodb", "-execute", "SELECT * FROM cpu"]);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        shown.contains("imported") && shown.contains("shell"),
+        "{shown}"
+    );
+    let out = influx_cmd(
+        &server,
+        &auth,
+        &["-database", "nodb", "-execute", "SELECT * FROM cpu"],
+    );
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("database not found: nodb"), "{text}");
 
     // Credentials are ignored while authentication is disabled: none at all works too.

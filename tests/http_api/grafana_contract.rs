@@ -196,19 +196,32 @@ fn cases() -> Vec<Case> {
     };
     let mut v = vec![
         // §1.3 health checks.
-        get("9.x+ health check", "SHOW measurements", 1, Expect::Columns(&["name"])),
+        get(
+            "9.x+ health check",
+            "SHOW measurements",
+            1,
+            Expect::Columns(&["name"]),
+        ),
         get(
             "<=8.4 health check / RP picker",
             "SHOW RETENTION POLICIES on \"db\"",
             1,
-            Expect::Columns(&["name", "duration", "shardGroupDuration", "replicaN", "default"]),
+            Expect::Columns(&[
+                "name",
+                "duration",
+                "shardGroupDuration",
+                "replicaN",
+                "default",
+            ]),
         ),
         // §1.5 builder queries, GET and POST.
         get("builder panel GET", &panel("host"), 1, Expect::TimeSeries),
         post("builder panel POST", &panel("dc"), 1, Expect::TimeSeries),
         get(
             "default new query",
-            &format!("SELECT mean(\"latency_ms\") FROM \"email_latency\" WHERE {tf} GROUP BY time(20s) fill(null)"),
+            &format!(
+                "SELECT mean(\"latency_ms\") FROM \"email_latency\" WHERE {tf} GROUP BY time(20s) fill(null)"
+            ),
             1,
             Expect::TimeSeries,
         ),
@@ -228,13 +241,17 @@ fn cases() -> Vec<Case> {
         ),
         get(
             "interval rendered as 1y (grafana#4024)",
-            &format!("SELECT count(\"latency_ms\") FROM \"email_latency\" WHERE {tf} GROUP BY time(1y) fill(none)"),
+            &format!(
+                "SELECT count(\"latency_ms\") FROM \"email_latency\" WHERE {tf} GROUP BY time(1y) fill(none)"
+            ),
             1,
             Expect::TimeSeries,
         ),
         get(
             "interval with offset and previous fill",
-            &format!("SELECT last(\"latency_ms\") FROM \"email_latency\" WHERE {tf} GROUP BY time(1d, -1h) fill(previous)"),
+            &format!(
+                "SELECT last(\"latency_ms\") FROM \"email_latency\" WHERE {tf} GROUP BY time(1d, -1h) fill(previous)"
+            ),
             1,
             Expect::TimeSeries,
         ),
@@ -264,20 +281,26 @@ fn cases() -> Vec<Case> {
         ),
         get(
             "table panel, ORDER BY time DESC",
-            &format!("SELECT \"latency_ms\", \"host\" FROM \"email_latency\" WHERE {tf} ORDER BY time DESC limit 5"),
+            &format!(
+                "SELECT \"latency_ms\", \"host\" FROM \"email_latency\" WHERE {tf} ORDER BY time DESC limit 5"
+            ),
             1,
             Expect::TimeSeries,
         ),
         get(
             "subquery (worst host p99 over the range)",
-            &format!("SELECT max(\"p99\") FROM (SELECT percentile(\"latency_ms\", 99) AS \"p99\" FROM \"email_latency\" WHERE {tf} GROUP BY time(1m), \"host\") GROUP BY \"host\""),
+            &format!(
+                "SELECT max(\"p99\") FROM (SELECT percentile(\"latency_ms\", 99) AS \"p99\" FROM \"email_latency\" WHERE {tf} GROUP BY time(1m), \"host\") GROUP BY \"host\""
+            ),
             1,
             Expect::TimeSeries,
         ),
         // §1.8 annotations: a raw query converted to a table.
         get(
             "annotation query",
-            &format!("SELECT \"latency_ms\", \"host\", \"status\" FROM \"email_latency\" WHERE \"status\" = 'bounced' AND {tf}"),
+            &format!(
+                "SELECT \"latency_ms\", \"host\", \"status\" FROM \"email_latency\" WHERE \"status\" = 'bounced' AND {tf}"
+            ),
             1,
             Expect::TimeSeries,
         ),
@@ -288,10 +311,30 @@ fn cases() -> Vec<Case> {
             1,
             Expect::Columns(&["name"]),
         ),
-        get("field keys", "SHOW FIELD KEYS FROM \"email_latency\"", 1, Expect::Columns(&["fieldKey", "fieldType"])),
-        get("bare field keys", "SHOW FIELD KEYS", 1, Expect::Columns(&["fieldKey", "fieldType"])),
-        get("tag keys", "SHOW TAG KEYS FROM \"email_latency\"", 1, Expect::Columns(&["tagKey"])),
-        get("ad-hoc tag keys", "SHOW TAG KEYS", 1, Expect::Columns(&["tagKey"])),
+        get(
+            "field keys",
+            "SHOW FIELD KEYS FROM \"email_latency\"",
+            1,
+            Expect::Columns(&["fieldKey", "fieldType"]),
+        ),
+        get(
+            "bare field keys",
+            "SHOW FIELD KEYS",
+            1,
+            Expect::Columns(&["fieldKey", "fieldType"]),
+        ),
+        get(
+            "tag keys",
+            "SHOW TAG KEYS FROM \"email_latency\"",
+            1,
+            Expect::Columns(&["tagKey"]),
+        ),
+        get(
+            "ad-hoc tag keys",
+            "SHOW TAG KEYS",
+            1,
+            Expect::Columns(&["tagKey"]),
+        ),
         get(
             "tag values for the host picker",
             "SHOW TAG VALUES FROM \"email_latency\" WITH KEY = \"host\"",
@@ -371,7 +414,10 @@ fn cases() -> Vec<Case> {
             ("q", "SHOW measurements".to_owned()),
         ],
         body_q: None,
-        headers: vec![("Content-Type", "application/json"), ("Accept", "application/x-msgpack")],
+        headers: vec![
+            ("Content-Type", "application/json"),
+            ("Accept", "application/x-msgpack"),
+        ],
         statements: 1,
         epoch_ms: true,
         expect: Expect::Columns(&["name"]),
@@ -383,7 +429,10 @@ fn cases() -> Vec<Case> {
         params: vec![
             ("db", "missing".to_owned()),
             ("epoch", "ms".to_owned()),
-            ("q", format!("SELECT mean(\"latency_ms\") FROM \"email_latency\" WHERE {tf}")),
+            (
+                "q",
+                format!("SELECT mean(\"latency_ms\") FROM \"email_latency\" WHERE {tf}"),
+            ),
         ],
         body_q: None,
         headers: BACKEND.to_vec(),
@@ -466,9 +515,14 @@ fn check(case: &Case, status: StatusCode, headers: &axum::http::HeaderMap, raw: 
         Some("application/json"),
         "{what}"
     );
-    let doc: Ordered = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
+    let doc: Ordered =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"));
     let results = doc.get("results").map(Ordered::arr).unwrap_or_default();
-    assert_eq!(results.len(), case.statements, "{what}: one result per statement: {text}");
+    assert_eq!(
+        results.len(),
+        case.statements,
+        "{what}: one result per statement: {text}"
+    );
     for (i, r) in results.iter().enumerate() {
         assert_eq!(
             r.keys().first().copied(),
@@ -486,7 +540,10 @@ fn check(case: &Case, status: StatusCode, headers: &axum::http::HeaderMap, raw: 
                 .filter(|k| s.get(k).is_some())
                 .collect();
             assert_eq!(keys, want, "{what}: series key order: {text}");
-            assert!(s.get("columns").is_some(), "{what}: series without columns: {text}");
+            assert!(
+                s.get("columns").is_some(),
+                "{what}: series without columns: {text}"
+            );
             let tag_keys = s.get("tags").map(Ordered::keys).unwrap_or_default();
             let mut sorted = tag_keys.clone();
             sorted.sort_unstable();
@@ -503,7 +560,10 @@ fn check(case: &Case, status: StatusCode, headers: &axum::http::HeaderMap, raw: 
                 for row in s.get("values").map(Ordered::arr).unwrap_or_default() {
                     let t = row.arr().first();
                     if case.epoch_ms {
-                        assert!(matches!(t, Some(Ordered::Int(_))), "{what}: integer time: {text}");
+                        assert!(
+                            matches!(t, Some(Ordered::Int(_))),
+                            "{what}: integer time: {text}"
+                        );
                     }
                     for v in row.arr() {
                         assert!(
@@ -516,7 +576,11 @@ fn check(case: &Case, status: StatusCode, headers: &axum::http::HeaderMap, raw: 
         }
     }
     let first = results.first().cloned().unwrap_or(Ordered::Null);
-    let first_series = first.get("series").map(Ordered::arr).unwrap_or_default().to_vec();
+    let first_series = first
+        .get("series")
+        .map(Ordered::arr)
+        .unwrap_or_default()
+        .to_vec();
     match case.expect {
         Expect::Any => {
             assert!(first.get("error").is_none(), "{what}: {text}");
@@ -538,20 +602,34 @@ fn check(case: &Case, status: StatusCode, headers: &axum::http::HeaderMap, raw: 
         Expect::TimeSeries => {
             assert!(first.get("error").is_none(), "{what}: {text}");
             assert!(!first_series.is_empty(), "{what}: series expected: {text}");
-            let c0 = first_series[0].get("columns").map(Ordered::arr).unwrap_or_default();
-            assert_eq!(c0.first().and_then(Ordered::str), Some("time"), "{what}: {text}");
+            let c0 = first_series[0]
+                .get("columns")
+                .map(Ordered::arr)
+                .unwrap_or_default();
+            assert_eq!(
+                c0.first().and_then(Ordered::str),
+                Some("time"),
+                "{what}: {text}"
+            );
         }
         Expect::AllSeries => {
             for (i, r) in results.iter().enumerate() {
                 assert!(r.get("error").is_none(), "{what}: result {i}: {text}");
                 assert!(
-                    !r.get("series").map(Ordered::arr).unwrap_or_default().is_empty(),
+                    !r.get("series")
+                        .map(Ordered::arr)
+                        .unwrap_or_default()
+                        .is_empty(),
                     "{what}: result {i} has series: {text}"
                 );
             }
         }
         Expect::StatementError(msg) => {
-            assert_eq!(first.get("error").and_then(Ordered::str), Some(msg), "{what}: {text}");
+            assert_eq!(
+                first.get("error").and_then(Ordered::str),
+                Some(msg),
+                "{what}: {text}"
+            );
         }
     }
     doc
@@ -575,7 +653,12 @@ async fn every_recorded_grafana_request_gets_a_response_grafana_can_parse() {
             failures.push(format!("{what}: {msg}"));
         }
     }
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// Health check on a database without measurements: `results` still holds one result (the
@@ -603,14 +686,26 @@ async fn epoch_ms_times_and_year_buckets_have_the_right_values() {
     let (status, headers, raw) = app.send_bytes(request(&case)).await;
     let doc = check(&case, status, &headers, &raw);
     let results = doc.get("results").map(Ordered::arr).unwrap_or_default();
-    let values = |r: &Ordered| format!("{:?}", r.get("series").map(Ordered::arr).unwrap_or_default()[0].get("values"));
+    let values = |r: &Ordered| {
+        format!(
+            "{:?}",
+            r.get("series").map(Ordered::arr).unwrap_or_default()[0].get("values")
+        )
+    };
     assert_eq!(values(&results[0]), values(&results[1]));
     let year_ms = 365 * 86_400_000i64;
     let bucket = FROM_MS.div_euclid(year_ms) * year_ms;
-    let s = results[0].get("series").map(Ordered::arr).unwrap_or_default()[0].clone();
+    let s = results[0]
+        .get("series")
+        .map(Ordered::arr)
+        .unwrap_or_default()[0]
+        .clone();
     let row = s.get("values").map(Ordered::arr).unwrap_or_default()[0].clone();
     // Buckets are aligned to multiples of 365 days since the epoch, like any fixed interval.
-    assert!(matches!(row.arr()[0], Ordered::Int(t) if t == bucket), "{row:?}");
+    assert!(
+        matches!(row.arr()[0], Ordered::Int(t) if t == bucket),
+        "{row:?}"
+    );
     assert!(matches!(row.arr()[1], Ordered::Int(60)), "{row:?}");
 }
 
@@ -620,17 +715,26 @@ async fn responses_are_gzip_only_when_asked() {
     let app = App::new();
     fill(&app).await;
     let q = encode("SELECT \"latency_ms\" FROM \"email_latency\"");
-    for (accept, chunked) in [("application/json", false), ("application/csv", false), ("application/json", true)] {
+    for (accept, chunked) in [
+        ("application/json", false),
+        ("application/csv", false),
+        ("application/json", true),
+    ] {
         for gz in [false, true] {
             let mut req = Request::builder()
-                .uri(format!("/query?db=db&epoch=ms&chunked={chunked}&chunk_size=7&q={q}"))
+                .uri(format!(
+                    "/query?db=db&epoch=ms&chunked={chunked}&chunk_size=7&q={q}"
+                ))
                 .header("Accept", accept);
             if gz {
                 req = req.header("Accept-Encoding", "gzip, deflate");
             }
-            let (status, headers, raw) = app.send_bytes(req.body(Body::empty()).expect("req")).await;
+            let (status, headers, raw) =
+                app.send_bytes(req.body(Body::empty()).expect("req")).await;
             assert_eq!(status, StatusCode::OK);
-            let enc = headers.get("content-encoding").and_then(|v| v.to_str().ok());
+            let enc = headers
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok());
             let text = if gz {
                 assert_eq!(enc, Some("gzip"), "{accept} chunked={chunked}");
                 gunzip(&raw)
@@ -644,11 +748,17 @@ async fn responses_are_gzip_only_when_asked() {
             } else if chunked {
                 assert_eq!(text.lines().count(), 9, "60 rows in chunks of 7: {text}");
                 for line in text.lines() {
-                    serde_json::from_str::<serde_json::Value>(line).expect("one JSON object per line");
+                    serde_json::from_str::<serde_json::Value>(line)
+                        .expect("one JSON object per line");
                 }
             } else {
                 let v: serde_json::Value = serde_json::from_str(&text).expect("json");
-                assert_eq!(v["results"][0]["series"][0]["values"].as_array().map(Vec::len), Some(60));
+                assert_eq!(
+                    v["results"][0]["series"][0]["values"]
+                        .as_array()
+                        .map(Vec::len),
+                    Some(60)
+                );
             }
         }
     }
@@ -661,9 +771,10 @@ async fn responses_are_gzip_only_when_asked() {
 /// every panel gets series.
 #[tokio::test]
 async fn the_documented_dashboard_queries_run_and_return_series() {
-    let dash: serde_json::Value =
-        serde_json::from_str(include_str!("../../docs/grafana/email-latency-dashboard.json"))
-            .expect("the dashboard JSON parses");
+    let dash: serde_json::Value = serde_json::from_str(include_str!(
+        "../../docs/grafana/email-latency-dashboard.json"
+    ))
+    .expect("the dashboard JSON parses");
     let app = App::new();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -687,13 +798,23 @@ async fn the_documented_dashboard_queries_run_and_return_series() {
 
     let from = now_ms - 6 * 3_600_000;
     let render = |q: &str, vars: &str| {
-        q.replace("$timeFilter", &format!("time >= {from}ms and time <= {now_ms}ms"))
-            .replace("$__interval_ms", "20000")
-            .replace("$__interval", "20s")
-            .replace("$dc", vars)
-            .replace("$direction", ".*")
-            .replace("$host", ".*")
-            .replace("$customer", if vars == ".*" { ".*" } else { "(cust000001|cust000003)" })
+        q.replace(
+            "$timeFilter",
+            &format!("time >= {from}ms and time <= {now_ms}ms"),
+        )
+        .replace("$__interval_ms", "20000")
+        .replace("$__interval", "20s")
+        .replace("$dc", vars)
+        .replace("$direction", ".*")
+        .replace("$host", ".*")
+        .replace(
+            "$customer",
+            if vars == ".*" {
+                ".*"
+            } else {
+                "(cust000001|cust000003)"
+            },
+        )
     };
     let mut queries: Vec<(String, bool)> = Vec::new();
     for p in dash["panels"].as_array().expect("panels") {
@@ -709,12 +830,17 @@ async fn the_documented_dashboard_queries_run_and_return_series() {
         queries.push((render(v["query"].as_str().expect("query"), ".*"), true));
     }
     for a in dash["annotations"]["list"].as_array().expect("annotations") {
-        queries.push((render(a["target"]["query"].as_str().expect("query"), ".*"), true));
+        queries.push((
+            render(a["target"]["query"].as_str().expect("query"), ".*"),
+            true,
+        ));
     }
     let by = ["direction", "dc", "host", "customer"];
     for tag in by {
         assert!(
-            queries.iter().any(|(q, _)| q.contains(&format!("\"{tag}\" fill"))),
+            queries
+                .iter()
+                .any(|(q, _)| q.contains(&format!("\"{tag}\" fill"))),
             "a panel cuts latency by {tag}"
         );
     }
@@ -725,7 +851,10 @@ async fn the_documented_dashboard_queries_run_and_return_series() {
         let r0 = &doc.get("results").map(Ordered::arr).unwrap_or_default()[0];
         if want_series {
             assert!(
-                !r0.get("series").map(Ordered::arr).unwrap_or_default().is_empty(),
+                !r0.get("series")
+                    .map(Ordered::arr)
+                    .unwrap_or_default()
+                    .is_empty(),
                 "no series for {q}: {r0:?}"
             );
         }

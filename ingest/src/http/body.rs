@@ -181,12 +181,17 @@ mod tests {
     async fn drain_unread_consumes_a_small_body_and_stops_on_a_large_one() {
         let small = Body::from(vec![b'x'; 1000]);
         drain_unread(small).await;
-        let (mut tx, body) = http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
+        let (mut tx, body) =
+            http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
         let sender = tokio::spawn(async move {
             let mut sent = 0usize;
             // The sender would block forever on a full channel once the drain stopped reading.
             while sent <= 4 * DRAIN_LIMIT {
-                if tx.send_data(Bytes::from(vec![0u8; 64 * 1024])).await.is_err() {
+                if tx
+                    .send_data(Bytes::from(vec![0u8; 64 * 1024]))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
                 sent += 64 * 1024;
@@ -195,7 +200,10 @@ mod tests {
         });
         drain_unread(Body::new(body)).await;
         let sent = sender.await.expect("sender");
-        assert!(sent > DRAIN_LIMIT && sent <= DRAIN_LIMIT + 2 * 64 * 1024, "sent {sent}");
+        assert!(
+            sent > DRAIN_LIMIT && sent <= DRAIN_LIMIT + 2 * 64 * 1024,
+            "sent {sent}"
+        );
     }
 
     #[tokio::test]

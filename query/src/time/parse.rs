@@ -146,7 +146,10 @@ mod tests {
         assert_eq!(duration_unit_nanos("ms"), Some(1_000_000));
         assert_eq!(duration_unit_nanos("µ"), Some(1_000));
         assert_eq!(duration_unit_nanos("w"), Some(604_800_000_000_000));
-        assert_eq!(duration_unit_nanos("y"), Some(365 * 86_400 * NANOS_PER_SECOND));
+        assert_eq!(
+            duration_unit_nanos("y"),
+            Some(365 * 86_400 * NANOS_PER_SECOND)
+        );
         assert_eq!(duration_unit_nanos("yr"), None);
     }
 }
