@@ -5,7 +5,10 @@
 //! 1. Every response, errors included, carries `X-Influxdb-Version` ([`INFLUXDB_VERSION`]),
 //!    `X-Influxdb-Build: OSS`, `Request-Id` and `X-Request-Id` (the client's `Request-Id` or
 //!    `X-Request-Id` when given, else a fresh random UUID).
-//! 2. This module only composes: each crate owns its routes (`ingest::http`, `query::http`,
+//! 2. A response is gzip-compressed when the request's `Accept-Encoding` allows gzip (Grafana's Go
+//!    backend always asks; the Python client with `gzip=True` too), as InfluxDB's gzip filter does;
+//!    streamed (chunked) bodies stay streamed: compression wraps the body stream.
+//! 3. This module only composes: each crate owns its routes (`ingest::http`, `query::http`,
 //!    operator endpoints in [`crate::admin`]).
 
 use std::sync::Arc;
@@ -53,6 +56,7 @@ pub fn router(
                 .layer(middleware::from_fn_with_state(auth, query::auth::admin_guard)),
         )
         .layer(middleware::from_fn(influxdb_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// `GET /metrics`: Prometheus text exposition of the continuous-query service's registry.

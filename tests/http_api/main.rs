@@ -9,6 +9,7 @@ mod auth_persist;
 mod auth_support;
 mod compat_corpus;
 mod cq_late_data;
+mod grafana_contract;
 mod limits;
 mod meta_session;
 mod output_formats;

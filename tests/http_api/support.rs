@@ -106,6 +106,20 @@ impl App {
         }
     }
 
+    /// Sends `req`; the status, headers and the raw (possibly compressed) body bytes.
+    pub async fn send_bytes(&self, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Resp {
         let resp = self
             .router

@@ -52,6 +52,23 @@ pub async fn read_limited(
     Ok(buf.freeze())
 }
 
+/// Most bytes of an unread request body [`drain_unread`] consumes (Go's `net/http` drains up to
+/// 256 KiB after a handler returned, so the connection stays usable).
+pub const DRAIN_LIMIT: usize = 256 * 1024;
+
+/// Reads and discards up to [`DRAIN_LIMIT`] bytes of a body a refused request never read, so
+/// hyper can keep the connection alive: a keep-alive client (the Python v2 client after a 404)
+/// would otherwise reuse a connection the server closes and fail with "remote end closed".
+pub async fn drain_unread(mut body: Body) {
+    let mut seen = 0usize;
+    while seen <= DRAIN_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len()),
+            _ => break,
+        }
+    }
+}
+
 /// Gunzips `raw` (multi-member streams included, as Go's `gzip.Reader`), refusing with 413 once the
 /// decompressed size passes `max`. Error texts follow Go's `compress/gzip`.
 pub fn gunzip_limited(raw: &[u8], max: usize) -> Result<Vec<u8>, WriteHttpError> {
@@ -157,6 +174,35 @@ mod tests {
         assert_eq!(
             text(gunzip_limited(&bad_crc, 100)).as_deref(),
             Some("gzip: invalid checksum")
+        );
+    }
+
+    #[tokio::test]
+    async fn drain_unread_consumes_a_small_body_and_stops_on_a_large_one() {
+        let small = Body::from(vec![b'x'; 1000]);
+        drain_unread(small).await;
+        let (mut tx, body) =
+            http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
+        let sender = tokio::spawn(async move {
+            let mut sent = 0usize;
+            // The sender would block forever on a full channel once the drain stopped reading.
+            while sent <= 4 * DRAIN_LIMIT {
+                if tx
+                    .send_data(Bytes::from(vec![0u8; 64 * 1024]))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                sent += 64 * 1024;
+            }
+            sent
+        });
+        drain_unread(Body::new(body)).await;
+        let sent = sender.await.expect("sender");
+        assert!(
+            sent > DRAIN_LIMIT && sent <= DRAIN_LIMIT + 2 * 64 * 1024,
+            "sent {sent}"
         );
     }
 

@@ -13,7 +13,7 @@ use tsdb::{Engine, PointBatch, WriteError};
 
 use crate::line_protocol::{LineError, ParseOptions, parse_lines};
 
-use super::body::{gunzip_limited, is_gzip, read_limited};
+use super::body::{drain_unread, gunzip_limited, is_gzip, read_limited};
 use super::error::WriteHttpError;
 use super::params::{QueryParams, WriteTarget, check_consistency, target_v1, target_v2};
 use super::routes::{WriteConfig, WriteState};
@@ -48,8 +48,14 @@ async fn write_with(
 ) -> Response {
     let now = now_nanos();
     let result = async {
-        let params = query_params(query)?;
-        let target = target_of(&params)?;
+        let params = query_params(query);
+        let (params, target) = match params.and_then(|p| target_of(&p).map(|t| (p, t))) {
+            Ok(pt) => pt,
+            Err(e) => {
+                drain_unread(body).await;
+                return Err(e);
+            }
+        };
         serve_write(
             state,
             target,
@@ -102,9 +108,11 @@ async fn serve_write(
     now: i64,
 ) -> Result<(), WriteHttpError> {
     if target.db.is_empty() {
+        drain_unread(body).await;
         return Err(WriteHttpError::DatabaseRequired);
     }
     if !state.engine.database_exists(&target.db) {
+        drain_unread(body).await;
         return Err(WriteHttpError::DatabaseNotFound(target.db));
     }
     let raw = read_limited(headers, body, state.config.max_body_size).await?;

@@ -357,7 +357,11 @@ fn streamed(
         );
         drop(query);
     });
-    let mut resp = (StatusCode::OK, axum::body::Body::new(body)).into_response();
+    let mut resp = (
+        StatusCode::OK,
+        axum::body::Body::new(super::fused::Fused::new(body)),
+    )
+        .into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(out_format.content_type()),

@@ -8,6 +8,7 @@
 //! 3. Every body is JSON (`Content-Type: application/json`), printed by [`crate::response`].
 //! 4. Statements run on the blocking pool: the engine's reads are synchronous.
 
+mod fused;
 mod handler;
 
 pub use handler::{LINE_PROTOCOL_MIME, QueryConfig, router, router_with_store};

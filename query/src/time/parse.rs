@@ -14,6 +14,9 @@ pub fn duration_unit_nanos(unit: &str) -> Option<i64> {
         "h" => 3_600 * NANOS_PER_SECOND,
         "d" => 86_400 * NANOS_PER_SECOND,
         "w" => 7 * 86_400 * NANOS_PER_SECOND,
+        // Extension: InfluxQL has no year unit, but Grafana renders `$__interval` as `1y` for long
+        // ranges (grafana#4024); a year is 365 days (docs/influxql.md).
+        "y" => 365 * 86_400 * NANOS_PER_SECOND,
         _ => return None,
     })
 }
@@ -143,6 +146,10 @@ mod tests {
         assert_eq!(duration_unit_nanos("ms"), Some(1_000_000));
         assert_eq!(duration_unit_nanos("µ"), Some(1_000));
         assert_eq!(duration_unit_nanos("w"), Some(604_800_000_000_000));
-        assert_eq!(duration_unit_nanos("y"), None);
+        assert_eq!(
+            duration_unit_nanos("y"),
+            Some(365 * 86_400 * NANOS_PER_SECOND)
+        );
+        assert_eq!(duration_unit_nanos("yr"), None);
     }
 }
