@@ -44,16 +44,15 @@ pub fn router(
         .route("/ping", get(ping).head(ping))
         .route("/health", get(health))
         .route("/metrics", get(move || metrics(cq.clone())))
-        .merge(
-            ingest::http::router(Arc::clone(&engine), write).layer(middleware::from_fn_with_state(
-                Arc::clone(&auth),
-                query::auth::write_guard,
-            )),
-        )
+        .merge(ingest::http::router(Arc::clone(&engine), write).layer(
+            middleware::from_fn_with_state(Arc::clone(&auth), query::auth::write_guard),
+        ))
         .merge(query::http::router(Arc::clone(&engine), query))
         .merge(
-            crate::admin::router(engine)
-                .layer(middleware::from_fn_with_state(auth, query::auth::admin_guard)),
+            crate::admin::router(engine).layer(middleware::from_fn_with_state(
+                auth,
+                query::auth::admin_guard,
+            )),
         )
         .layer(middleware::from_fn(influxdb_headers))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -74,10 +74,7 @@ pub fn shift_timestamps(data: &mut [u8], delta: i64) -> anyhow::Result<()> {
             .map_or(data.len(), |p| begin + p);
         let line = &mut data[begin..end];
         if !line.is_empty() {
-            let at = line
-                .iter()
-                .rposition(|&b| b == b' ')
-                .map_or(0, |p| p + 1);
+            let at = line.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
             let digits = &mut line[at..];
             let text = std::str::from_utf8(digits).unwrap_or("");
             let t: i64 = text

@@ -567,7 +567,13 @@ fn live_shift_moves_every_timestamp_and_nothing_else() {
         assert_eq!(yt - xt, 1_234_567_890);
     }
     let mut bad = b"m v=1 12\n".to_vec();
-    assert!(shift_timestamps(&mut bad, 1_000).is_err(), "width change is refused");
+    assert!(
+        shift_timestamps(&mut bad, 1_000).is_err(),
+        "width change is refused"
+    );
     let mut none = b"m v=1\n".to_vec();
-    assert!(shift_timestamps(&mut none, 1).is_err(), "a line without timestamp is refused");
+    assert!(
+        shift_timestamps(&mut none, 1).is_err(),
+        "a line without timestamp is refused"
+    );
 }

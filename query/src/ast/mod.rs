@@ -36,10 +36,8 @@ pub use schema::{
 pub use select::{
     Dimension, Field, Fill, MeasurementName, NamePattern, SelectStatement, SortOrder, Source,
 };
-pub use users::{
-    CreateUserStatement, GrantStatement, Privilege, SetPasswordStatement,
-};
 pub use statement::{
     CreateDatabaseStatement, DropDatabaseStatement, ExplainStatement, KillQueryStatement,
     ShowMeasurementsStatement, ShowRetentionPoliciesStatement, Statement, UnsupportedStatement,
 };
+pub use users::{CreateUserStatement, GrantStatement, Privilege, SetPasswordStatement};

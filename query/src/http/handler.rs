@@ -331,13 +331,9 @@ fn streamed(
             b.is_empty() || runtime.block_on(tx.send_data(Bytes::from(b))).is_ok()
         };
         let mut csv = CsvWriter::new();
-        execute_each(
-            store.as_ref(),
-            &statements,
-            &ctx,
-            &mut |stmt, mut r| {
-                crate::auth::filter_result(&identity, stmt, &mut r);
-                match out_format {
+        execute_each(store.as_ref(), &statements, &ctx, &mut |stmt, mut r| {
+            crate::auth::filter_result(&identity, stmt, &mut r);
+            match out_format {
                 Format::Csv => {
                     let mut out = Vec::new();
                     csv.write_result(&mut out, &r, time_format);
@@ -352,9 +348,8 @@ fn streamed(
                     let split = matches!(stmt, Statement::Select(_) | Statement::ShowSeries(_));
                     write_chunks(&r, chunk_size, split, time_format, pretty, &mut send)
                 }
-                }
-            },
-        );
+            }
+        });
         drop(query);
     });
     let mut resp = (

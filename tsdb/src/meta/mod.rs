@@ -19,7 +19,7 @@ mod store;
 
 pub use model::{
     ContinuousQueryMeta, DAY, DatabaseMeta, HOUR_NANOS, MAX_NAME_LEN, MetaData,
-    RetentionPolicyMeta, ShardGroupMeta, default_shard_group_duration, new_shard_group_bounds,
-    shard_group_start, UserMeta,
+    RetentionPolicyMeta, ShardGroupMeta, UserMeta, default_shard_group_duration,
+    new_shard_group_bounds, shard_group_start,
 };
 pub use store::{MetaError, MetaStore};
