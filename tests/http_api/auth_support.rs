@@ -8,9 +8,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request};
-use http_body_util::BodyExt;
 use tempfile::TempDir;
-use tower::ServiceExt;
 use tsdb::{Engine, EngineConfig};
 
 use crate::support::{Resp, encode};
@@ -83,20 +81,7 @@ impl AuthApp {
     pub async fn send_from(&self, peer: [u8; 4], mut req: Request<Body>) -> Resp {
         req.extensions_mut()
             .insert(ConnectInfo(SocketAddr::from((peer, 40000))));
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router is infallible");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Resp::from(super::support::roundtrip(&self.router, req).await)
     }
 
     /// `method uri` with `headers` and `body` from 127.0.0.1.

@@ -33,6 +33,7 @@ enum Ordered {
     Int(i64),
     Float(f64),
     Str(String),
+    #[allow(dead_code)] // (read only through Debug, in failure messages)
     Bool(bool),
     Null,
 }

@@ -108,33 +108,11 @@ impl App {
 
     /// Sends `req`; the status, headers and the raw (possibly compressed) body bytes.
     pub async fn send_bytes(&self, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router is infallible");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        (status, headers, bytes.to_vec())
+        roundtrip(&self.router, req).await
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router is infallible");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Resp::from(roundtrip(&self.router, req).await)
     }
 
     pub async fn post(&self, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Resp {
@@ -244,4 +222,27 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 pub fn tail(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     chars[chars.len().saturating_sub(100)..].iter().collect()
+}
+
+/// Sends `req` through `router`: the status, headers and the raw body bytes.
+pub async fn roundtrip(router: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let resp = router
+        .clone()
+        .oneshot(req)
+        .await
+        .expect("router is infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, bytes.to_vec())
+}
+
+impl From<(StatusCode, HeaderMap, Vec<u8>)> for Resp {
+    fn from((status, headers, body): (StatusCode, HeaderMap, Vec<u8>)) -> Resp {
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
 }

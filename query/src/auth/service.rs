@@ -266,20 +266,34 @@ pub fn peer_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
+/// The request's URL parameters, decoded.
+fn url_params(req: &Request) -> Vec<(String, String)> {
+    req.uri()
+        .query()
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// Authenticates a request from its URL `u`/`p` (`params`) or its Authorization header.
+async fn authenticate_request(
+    auth: &Arc<Auth>,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<Identity, AuthFailure> {
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    auth.authenticate(peer, get("u"), get("p"), headers).await
+}
+
 /// Middleware for `/write` and `/api/v2/write`: authenticates (u/p in the URL or the
 /// Authorization header) and checks WRITE on the target database.
 pub async fn write_guard(State(auth): State<Arc<Auth>>, req: Request, next: Next) -> Response {
     if !auth.enabled() {
         return next.run(req).await;
     }
-    let params: Vec<(String, String)> = req
-        .uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
+    let params = url_params(&req);
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let id = match auth
-        .authenticate(peer_ip(req.extensions()), get("u"), get("p"), req.headers())
+    let id = match authenticate_request(&auth, peer_ip(req.extensions()), req.headers(), &params)
         .await
     {
         Ok(id) => id,
@@ -304,16 +318,8 @@ pub async fn admin_guard(State(auth): State<Arc<Auth>>, req: Request, next: Next
     if !auth.enabled() {
         return next.run(req).await;
     }
-    let params: Vec<(String, String)> = req
-        .uri()
-        .query()
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    match auth
-        .authenticate(peer_ip(req.extensions()), get("u"), get("p"), req.headers())
-        .await
-    {
+    let params = url_params(&req);
+    match authenticate_request(&auth, peer_ip(req.extensions()), req.headers(), &params).await {
         Ok(Identity::User(u)) if u.admin => next.run(req).await,
         Ok(Identity::Disabled) => next.run(req).await,
         Ok(Identity::User(u)) => AuthFailure::new(
