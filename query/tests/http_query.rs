@@ -215,9 +215,15 @@ async fn database_errors_and_not_executed() {
         b.contains("\"values\":[[\"2024-01-01T00:00:00+01:00\","),
         "{b}"
     );
+    // No users yet: InfluxDB's empty SHOW USERS shape (columns, no values).
     let b = select(&f, "SHOW USERS").await;
+    assert_eq!(
+        b,
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"columns\":[\"user\",\"admin\"]}]}]}\n"
+    );
+    let b = select(&f, "SHOW SUBSCRIPTIONS").await;
     assert!(
-        b.contains("\"error\":\"the statement SHOW USERS is not supported yet\""),
+        b.contains("\"error\":\"the statement SHOW SUBSCRIPTIONS is not supported yet\""),
         "{b}"
     );
 }
