@@ -516,24 +516,8 @@ impl ContinuousQueryService {
         now.saturating_sub(self.config.max_lookback)
     }
 
-    /// Runs the CQ's SELECT over `[start, end)`; records stats, metrics and logs. True on success.
-    #[allow(clippy::too_many_arguments)]
-    fn run(
-        &self,
-        db: &str,
-        name: &str,
-        id: &str,
-        select: &SelectStatement,
-        kind: RunKind,
-        start: i64,
-        end: i64,
-        now: i64,
-        records: &mut Vec<RunRecord>,
-    ) -> bool {
-        self.run_shared(db, name, id, select, kind, (start, end), now, None, records)
-    }
-
-    /// [`Self::run`], with the first scan shared with `share`'s group.
+    /// Runs the CQ's SELECT over `[start, end)` (its scans shared round by round with `share`'s
+    /// group, if any); records stats, metrics and logs. True on success.
     #[allow(clippy::too_many_arguments)]
     fn run_shared(
         &self,
@@ -646,15 +630,15 @@ impl ContinuousQueryService {
             if marked > s {
                 self.engine.begin_window(&id, s, marked);
             }
-            let ok = self.run(
+            let ok = self.run_shared(
                 db,
                 name,
                 &id,
                 &select,
                 RunKind::Backfill,
-                s,
-                e,
+                (s, e),
                 now,
+                None,
                 &mut records,
             );
             if marked > s {

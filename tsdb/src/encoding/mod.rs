@@ -21,7 +21,7 @@ mod bits;
 mod bytes;
 mod error;
 mod numbers;
-mod sketches;
+pub(crate) mod sketches;
 mod strings;
 mod timestamps;
 

@@ -117,7 +117,8 @@ pub fn decode_sketches(
     Ok(())
 }
 
-fn varint(b: &[u8]) -> Option<(u64, usize)> {
+/// A LEB128 varint at the start of `b`: the value and its length (`None`: truncated or > 10 bytes).
+pub(crate) fn varint(b: &[u8]) -> Option<(u64, usize)> {
     let mut v = 0u64;
     for (i, &byte) in b.iter().enumerate().take(10) {
         v |= u64::from(byte & 0x7f) << (7 * i);

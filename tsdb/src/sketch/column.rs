@@ -11,6 +11,7 @@
 //!    depend on the form; appending rows of one form to a column of the other converts the rows.
 //! 3. A column whose encoded bytes would pass `u32::MAX` turns into the decoded form.
 
+use crate::encoding::sketches::varint;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -412,15 +413,4 @@ pub(crate) fn validate_rows(raw: &[u8], n: usize) -> Result<Vec<u32>, String> {
         return Err(format!("{} bytes after {n} sketches", raw.len() - pos));
     }
     Ok(ends)
-}
-
-fn varint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((v, i + 1));
-        }
-    }
-    None
 }
