@@ -64,6 +64,12 @@ pub struct LoadgenArgs {
     /// with `--rate` near the ingest rate the data keeps pace with the clock. Overrides `--start`.
     #[arg(long, conflicts_with_all = ["dump", "file"])]
     pub live: Option<String>,
+    /// Stamp each batch as it is sent: its timestamps are shifted so its first line lies at the
+    /// moment the request goes out (the spacing inside the batch is kept), as an agent that
+    /// stamps events when it ships them. The data then keeps pace with the clock at whatever rate
+    /// the server accepts (for continuous-query benchmarks). Not with `--gzip`.
+    #[arg(long, conflicts_with_all = ["dump", "gzip"])]
+    pub stamp_at_send: bool,
     /// Write the generated line protocol to stdout instead of posting it.
     #[arg(long)]
     pub dump: bool,

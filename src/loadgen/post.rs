@@ -86,6 +86,8 @@ pub struct PostConfig {
     pub retries: u32,
     pub timeout: Duration,
     pub progress: Duration,
+    /// `--stamp-at-send`: shift each batch's timestamps to the send time.
+    pub stamp_at_send: bool,
 }
 
 fn endpoint(base: &str, path: &str) -> anyhow::Result<Url> {
@@ -208,6 +210,20 @@ async fn attempt(client: &Client, url: &Url, batch: &Batch, gzip: bool) -> Attem
     }
 }
 
+/// A copy of `batch` (uncompressed) whose first line lies at the current time, every timestamp
+/// moved by the same amount.
+pub(super) fn stamp_now(batch: &Batch) -> anyhow::Result<Batch> {
+    let first =
+        super::start::first_timestamp(&batch.body).context("the first line has no timestamp")?;
+    let mut body = batch.body.to_vec();
+    super::start::shift_timestamps(&mut body, super::start::now_ns()? - first)?;
+    Ok(Batch {
+        body: Bytes::from(body),
+        lines: batch.lines,
+        raw_len: batch.raw_len,
+    })
+}
+
 /// Where the workers take their batches from.
 pub enum Source {
     /// Pre-built bodies (random mode, `--file`).
@@ -252,7 +268,23 @@ async fn worker(
     cfg: Arc<PostConfig>,
 ) -> Vec<Duration> {
     let mut acks = Vec::with_capacity(source.len_hint() / cfg.workers.max(1) + 1);
-    while let Some((i, batch)) = source.next(&shared).await {
+    while let Some((i, mut batch)) = source.next(&shared).await {
+        if cfg.stamp_at_send {
+            match stamp_now(&batch) {
+                Ok(b) => batch = b,
+                Err(e) => {
+                    shared
+                        .lines_failed
+                        .fetch_add(batch.lines, Ordering::Relaxed);
+                    shared.batches_failed.fetch_add(1, Ordering::Relaxed);
+                    shared.errors.push(
+                        format!("batch {i}: --stamp-at-send: {e:#}"),
+                        MAX_ERRORS_KEPT,
+                    );
+                    continue;
+                }
+            }
+        }
         let batch = &batch;
         let mut tries = 0u32;
         loop {

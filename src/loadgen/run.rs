@@ -167,6 +167,7 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
         retries: args.retries,
         timeout: Duration::from_secs(args.timeout.max(1)),
         progress: Duration::from_secs(args.progress),
+        stamp_at_send: args.stamp_at_send,
     };
     // One thread is plenty to keep a few connections busy with pre-built bodies, and leaves the
     // cores to the server being measured.

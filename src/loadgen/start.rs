@@ -65,6 +65,7 @@ pub fn ns_per_line(rate: Option<f64>, span: &str, lines: u64) -> anyhow::Result<
 
 /// Adds `delta` ns to the timestamp ending every line of `data` (line protocol as the generator
 /// writes it: `… <timestamp>\n`), keeping each timestamp's width (19 digits from 2001 to 2286).
+/// In place, no allocation (`--stamp-at-send` runs it on every batch while posting).
 pub fn shift_timestamps(data: &mut [u8], delta: i64) -> anyhow::Result<()> {
     let mut begin = 0usize;
     while begin < data.len() {
@@ -76,20 +77,48 @@ pub fn shift_timestamps(data: &mut [u8], delta: i64) -> anyhow::Result<()> {
         if !line.is_empty() {
             let at = line.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
             let digits = &mut line[at..];
-            let text = std::str::from_utf8(digits).unwrap_or("");
-            let t: i64 = text
-                .parse()
+            let t = parse_digits(digits)
                 .with_context(|| format!("--live: line without a timestamp at byte {begin}"))?;
             let shifted = t
                 .checked_add(delta)
-                .context("--live: shifted timestamp out of range")?
-                .to_string();
-            if shifted.len() != digits.len() {
+                .context("--live: shifted timestamp out of range")?;
+            if !write_digits(shifted, digits) {
                 bail!("--live: timestamp {t} changes width when shifted by {delta} ns");
             }
-            digits.copy_from_slice(shifted.as_bytes());
         }
         begin = end + 1;
     }
     Ok(())
+}
+
+/// The timestamp ending the first line of `data` (`None` if it has none).
+pub fn first_timestamp(data: &[u8]) -> Option<i64> {
+    let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let line = &data[..end];
+    let at = line.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+    parse_digits(&line[at..])
+}
+
+/// A non-negative decimal integer of 1–18 digits (line protocol timestamps of 1973–2286 have 18
+/// or 19; 19 digits still fit an i64 below 9.22e18, checked).
+fn parse_digits(d: &[u8]) -> Option<i64> {
+    if d.is_empty() || d.len() > 19 || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    d.iter().try_fold(0i64, |n, &b| {
+        n.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+    })
+}
+
+/// Writes non-negative `n` into `out` with exactly `out.len()` digits; false if it does not fit
+/// that width exactly (no leading zeros are added).
+fn write_digits(mut n: i64, out: &mut [u8]) -> bool {
+    if n < 0 {
+        return false;
+    }
+    for slot in out.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    n == 0 && (out.len() == 1 || out[0] != b'0')
 }

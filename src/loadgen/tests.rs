@@ -9,7 +9,7 @@ use super::args::LoadgenArgs;
 use super::post::{self, PostConfig, split_batches};
 use super::report::percentile_ms;
 use super::run::{dump, generate};
-use super::start::{parse_start, shift_timestamps};
+use super::start::{self, parse_start, shift_timestamps};
 use super::workload::{Generator, MEASUREMENT, OUTBOUND_SHARE, Params, STATUSES, host_of};
 
 pub(super) const START: i64 = 1_714_521_600_000_000_000; // 2024-05-01T00:00:00Z
@@ -458,6 +458,7 @@ mod http {
             data.extend_from_slice(b"BAD line\n");
             let batches = split_batches(Bytes::from(data), 100, false).expect("split");
             let cfg = PostConfig {
+                stamp_at_send: false,
                 url: format!("http://{addr}/"),
                 db: "mail db".into(),
                 workers: 3,
@@ -528,6 +529,7 @@ mod http {
             let total = g.total_lines();
             assert_eq!(total, 37 * 3 * 2 * 2 * 2);
             let cfg = PostConfig {
+                stamp_at_send: false,
                 url: format!("http://{addr}"),
                 db: "mail db".into(),
                 workers: 2,
@@ -575,5 +577,35 @@ fn live_shift_moves_every_timestamp_and_nothing_else() {
     assert!(
         shift_timestamps(&mut none, 1).is_err(),
         "a line without timestamp is refused"
+    );
+}
+
+#[test]
+fn stamp_at_send_moves_a_batch_to_now_keeping_its_spacing() {
+    let data = generate(&args(&["--lines", "300", "--rate", "1000"]), START).expect("generate");
+    let batch = post::make_batch(Bytes::from(data.clone()), 300, false).expect("batch");
+    let before = start::now_ns().expect("now");
+    let stamped = post::stamp_now(&batch).expect("stamp");
+    let after = start::now_ns().expect("now");
+    assert_eq!((stamped.lines, stamped.raw_len), (300, data.len() as u64));
+    let times = |b: &[u8]| -> Vec<i64> {
+        std::str::from_utf8(b)
+            .expect("utf8")
+            .lines()
+            .map(|l| l.rsplit_once(' ').expect("ts").1.parse().expect("int"))
+            .collect()
+    };
+    let (old, new) = (times(&data), times(&stamped.body));
+    assert!(
+        (before..=after).contains(&new[0]),
+        "{before} <= {} <= {after}",
+        new[0]
+    );
+    let delta = new[0] - old[0];
+    assert!(old.iter().zip(&new).all(|(o, n)| n - o == delta));
+    assert!(
+        post::stamp_now(&post::make_batch(Bytes::from_static(b"m v=1\n"), 1, false).unwrap())
+            .is_err(),
+        "a batch without timestamps is refused"
     );
 }

@@ -14,9 +14,13 @@ def address():
     return sys.argv[1], int(sys.argv[2])
 
 
-def raw_query(host, port, db, q, epoch="ns"):
-    """The decoded JSON of GET /query, independent of the client under test."""
-    params = urllib.parse.urlencode({"db": db, "q": q, "epoch": epoch})
+def raw_query(host, port, db, q, epoch="ns", auth=("", "")):
+    """The decoded JSON of GET /query, independent of the client under test (`auth`: user and
+    password sent as `u`/`p` when both are non-empty)."""
+    params = {"db": db, "q": q, "epoch": epoch}
+    if auth[0] and auth[1]:
+        params.update(u=auth[0], p=auth[1])
+    params = urllib.parse.urlencode(params)
     with urllib.request.urlopen(f"http://{host}:{port}/query?{params}") as r:
         return json.load(r)
 

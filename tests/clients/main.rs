@@ -7,9 +7,11 @@
 //!    a message saying to run the script — they never skip silently.
 //! 2. The Python scripts (`tests/clients/*.py`) do their own assertions and exit non-zero with a
 //!    traceback; the test prints their output and the server log on failure.
-//! 3. Authentication is disabled here: every client sends some credentials (`root:root`, a
-//!    `user:pass` token, none) and all must be ignored. [`ClientAuth`] carries credentials through
-//!    to each client for the auth-enabled runs added once authentication lands.
+//! 3. Each client runs twice: against a server with authentication disabled, where every client
+//!    sends some credentials (`root:root`, a `user:pass` token, none) and all must be ignored; and
+//!    against a fresh server with `--auth-enabled`, where the run bootstraps an admin, creates
+//!    READ and WRITE users, and checks 401 / 403 as each client surfaces them
+//!    (`v1_auth.py`, `v2_auth.py`, [`influx_shell_with_auth`]).
 
 #[path = "../server_process/support.rs"]
 #[allow(dead_code)]
@@ -95,12 +97,17 @@ fn assert_success(what: &str, out: &Output, server: &Server) {
 }
 
 fn run_script(server: &Server, script: &str) -> Output {
+    run_script_env(server, script, &[])
+}
+
+fn run_script_env(server: &Server, script: &str, env: &[(&str, &str)]) -> Output {
     Command::new(python())
         .arg(scripts_dir().join(script))
         .arg(server.addr.ip().to_string())
         .arg(server.addr.port().to_string())
         .current_dir(scripts_dir())
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("python runs")
 }
@@ -121,14 +128,56 @@ fn python_influxdb_client_v2_compat() {
     assert_success("tests/clients/v2_client.py", &out, &server);
 }
 
+#[test]
+fn python_influxdb_v1_client_with_auth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(dir.path(), &["--auth-enabled"]);
+    let out = run_script(&server, "v1_auth.py");
+    assert_success("tests/clients/v1_auth.py", &out, &server);
+    assert_no_secret(&server.log(), &["adm-Pw-1", "w-pw", "r-pw", "$argon2"]);
+}
+
+#[test]
+fn python_influxdb_client_v2_with_auth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(dir.path(), &["--auth-enabled"]);
+    let out = run_script(&server, "v2_auth.py");
+    assert_success("tests/clients/v2_auth.py", &out, &server);
+    assert_no_secret(&server.log(), &["adm-Pw-2", "w-pw", "r-pw", "$argon2"]);
+}
+
+#[track_caller]
+fn assert_no_secret(log: &str, secrets: &[&str]) {
+    for s in secrets {
+        assert!(!log.contains(s), "the server log shows {s:?}:\n{log}");
+    }
+}
+
 /// `influx` with the server address, credentials and `extra` arguments.
 fn influx_cmd(server: &Server, auth: &ClientAuth, extra: &[&str]) -> Output {
+    influx_cmd_env(server, auth, extra, &[])
+}
+
+/// Stdout and stderr of an `influx` run, together.
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+fn influx_cmd_env(
+    server: &Server,
+    auth: &ClientAuth,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     Command::new(influx())
         .args(["-host", &server.addr.ip().to_string()])
         .args(["-port", &server.addr.port().to_string()])
         .args(auth.influx_args())
         .args(extra)
         .env("HOME", std::env::temp_dir())
+        .env_remove("INFLUX_USERNAME")
+        .env_remove("INFLUX_PASSWORD")
+        .envs(env.iter().copied())
         .output()
         .expect("influx runs")
 }
@@ -243,4 +292,166 @@ fn influx_shell_execute_formats_and_import() {
     };
     let out = influx_cmd(&server, &none, &["-execute", "SHOW DATABASES"]);
     assert_success("influx without credentials", &out, &server);
+}
+
+/// The `influx` shell against a server with authentication enabled: the bootstrap rule, `-username`
+/// / `-password` and `INFLUX_USERNAME` / `INFLUX_PASSWORD`, a WRITE user's `-import`, a READ user's
+/// queries and refused writes and drops, 401s for wrong or missing credentials.
+#[test]
+fn influx_shell_with_auth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(dir.path(), &["--auth-enabled"]);
+    let none = ClientAuth {
+        username: String::new(),
+        password: String::new(),
+    };
+    let user = |name: &str, pw: &str| ClientAuth {
+        username: name.into(),
+        password: pw.into(),
+    };
+    let admin = user("admin", "adm-Pw-3");
+
+    let out = influx_cmd(&server, &none, &["-execute", "SHOW DATABASES"]);
+    assert!(
+        text(&out).contains("create admin user first or disable authentication"),
+        "{}",
+        text(&out)
+    );
+    let out = influx_cmd(
+        &server,
+        &none,
+        &[
+            "-execute",
+            "CREATE USER admin WITH PASSWORD 'adm-Pw-3' WITH ALL PRIVILEGES",
+        ],
+    );
+    assert_success("influx bootstrap CREATE USER", &out, &server);
+
+    let out = influx_cmd(&server, &none, &["-execute", "SHOW DATABASES"]);
+    assert!(
+        text(&out).contains("unable to parse authentication credentials"),
+        "{}",
+        text(&out)
+    );
+    let out = influx_cmd(
+        &server,
+        &user("admin", "wrong"),
+        &["-execute", "SHOW DATABASES"],
+    );
+    assert!(
+        text(&out).contains("authorization failed"),
+        "{}",
+        text(&out)
+    );
+
+    for q in [
+        "CREATE DATABASE shell",
+        "CREATE DATABASE private",
+        "CREATE USER writer WITH PASSWORD 'w-pw'",
+        "CREATE USER reader WITH PASSWORD 'r-pw'",
+        "GRANT WRITE ON shell TO writer",
+        "GRANT READ ON shell TO reader",
+    ] {
+        let out = influx_cmd(&server, &admin, &["-execute", q]);
+        assert_success(q, &out, &server);
+        assert!(!text(&out).contains("ERR"), "{q}: {}", text(&out));
+    }
+
+    // The WRITE user imports into its database (DML only: the file creates nothing).
+    let import = dir.path().join("import.txt");
+    std::fs::write(
+        &import,
+        "# DML\n# CONTEXT-DATABASE: shell\ncpu,host=a usage=1.5 1700000000\ncpu,host=b usage=2.5 1700000010\n",
+    )
+    .expect("import file");
+    let import_path = import.display().to_string();
+    let args = ["-import", "-path", &import_path, "-precision", "s"];
+    let out = influx_cmd(&server, &user("writer", "w-pw"), &args);
+    assert_success("influx -import as writer", &out, &server);
+    assert!(text(&out).contains("Processed 2 inserts"), "{}", text(&out));
+    assert!(text(&out).contains("Failed 0 inserts"), "{}", text(&out));
+    // The READ user's import is refused (the batch's 403 text shown); nothing lands.
+    let out = influx_cmd(&server, &user("reader", "r-pw"), &args);
+    assert!(
+        text(&out).contains("2 points were not inserted"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("not authorized to write to database"),
+        "{}",
+        text(&out)
+    );
+
+    // The READ user queries its database and sees only it; writes, drops and the other database
+    // are refused with InfluxDB's 403 texts.
+    let reader = user("reader", "r-pw");
+    let out = influx_cmd(
+        &server,
+        &reader,
+        &[
+            "-database",
+            "shell",
+            "-format",
+            "json",
+            "-precision",
+            "s",
+            "-execute",
+            "SELECT usage FROM cpu",
+        ],
+    );
+    assert_success("influx SELECT as reader", &out, &server);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json output");
+    assert_eq!(
+        v["results"][0]["series"][0]["values"],
+        serde_json::json!([[1_700_000_000i64, 1.5], [1_700_000_010i64, 2.5]]),
+        "{v}"
+    );
+    let out = influx_cmd(
+        &server,
+        &reader,
+        &["-format", "csv", "-execute", "SHOW DATABASES"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        ["name,name", "databases,shell"],
+        "{}",
+        text(&out)
+    );
+    for (q, want) in [
+        ("DROP DATABASE shell", "requires admin privilege"),
+        (
+            "SELECT * FROM private.autogen.cpu",
+            "requires READ on private",
+        ),
+        (
+            "SELECT usage INTO shell.autogen.copy FROM shell.autogen.cpu",
+            "requires WRITE on shell",
+        ),
+        ("SHOW USERS", "requires admin privilege"),
+    ] {
+        let out = influx_cmd(&server, &reader, &["-execute", q]);
+        assert!(text(&out).contains(want), "{q}: {}", text(&out));
+    }
+
+    // Credentials from the environment; SHOW USERS answers without any hash.
+    let out = influx_cmd_env(
+        &server,
+        &none,
+        &["-execute", "SHOW USERS"],
+        &[
+            ("INFLUX_USERNAME", "admin"),
+            ("INFLUX_PASSWORD", "adm-Pw-3"),
+        ],
+    );
+    assert_success("influx with INFLUX_USERNAME/INFLUX_PASSWORD", &out, &server);
+    let shown = text(&out);
+    assert!(
+        shown.contains("admin") && shown.contains("writer") && shown.contains("reader"),
+        "{shown}"
+    );
+    assert_no_secret(&shown, &["$argon2", "adm-Pw-3", "w-pw", "r-pw"]);
+    assert_no_secret(&server.log(), &["$argon2", "adm-Pw-3", "w-pw", "r-pw"]);
 }

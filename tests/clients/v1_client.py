@@ -1,9 +1,9 @@
 """The Python `influxdb` client (v1 API) against taildb: ping, databases, writes in every
 precision and gzip, queries with epoch, chunked queries, errors as the client surfaces them.
 
-AUTH: `run(host, port, username, password)` takes the credentials; with auth disabled any
-credentials (the client's default root:root, or none) must be ignored. The auth-on cases call
-run() with a real user once authentication lands.
+`run(host, port, username, password)` takes the credentials: with auth disabled (this script) any
+credentials — the client's default root:root, or none — are ignored; `v1_auth.py` calls run() as
+an admin of a server with auth enabled.
 """
 
 import sys
@@ -38,7 +38,8 @@ def run(host, port, username="root", password="root"):
             time_precision=prec,
         )
         check(ok is True, f"write_points precision={prec} returned {ok}")
-        rows = series_values(raw_query(host, port, "py1", f"SELECT * FROM prec WHERE p = '{prec}'"))
+        rows = series_values(raw_query(host, port, "py1", f"SELECT * FROM prec WHERE p = '{prec}'",
+                                        auth=(username, password)))
         check(len(rows) == 1 and rows[0][0] == expected_ns, f"precision {prec}: {rows}, want {expected_ns}")
 
     rows = list(c.query("SELECT n, ok, s, v FROM prec WHERE p = 's'", epoch="ms").get_points())
@@ -58,6 +59,9 @@ def run(host, port, username="root", password="root"):
           "gzip write")
     rows = list(gz.query("SELECT v FROM gz", epoch="s").get_points())
     check(len(rows) == 50 and rows[0]["time"] == T_S, f"gzip query: {rows[:2]}")
+    chunks = list(gz.query("SELECT v FROM gz", epoch="s", chunked=True, chunk_size=20))
+    check([len(list(rs.get_points())) for rs in chunks] == [20, 20, 10],
+          f"chunked gzip query: {[len(list(rs.get_points())) for rs in chunks]}")
 
     # Chunked queries: one JSON object per line; 5.3.2 yields a ResultSet per chunk.
     chunks = list(c.query("SELECT v FROM lp", epoch="ns", chunked=True, chunk_size=7))

@@ -1,8 +1,8 @@
 """The Python `influxdb-client` (v2 API) in its InfluxDB 1.8 compatibility mode against taildb:
 token `user:pass`, bucket `db/rp`, writes in every precision, gzip, errors.
 
-AUTH: `run(host, port, token)` takes the `user:pass` token; with auth disabled any token is
-ignored. The auth-on cases call run() with a real user once authentication lands.
+`run(host, port, token)` takes the `user:pass` token: with auth disabled (this script) any token is
+ignored; `v2_auth.py` calls run() with an admin's token on a server with auth enabled.
 """
 
 import sys
@@ -17,10 +17,13 @@ T_S = 1_700_000_000
 
 
 def run(host, port, token="user:pass"):
+    import urllib.parse
     import urllib.request
 
+    auth = tuple(token.split(":", 1))
+    params = urllib.parse.urlencode({"q": "CREATE DATABASE py2", "u": auth[0], "p": auth[1]})
     urllib.request.urlopen(
-        urllib.request.Request(f"http://{host}:{port}/query?q=CREATE+DATABASE+py2", method="POST"))
+        urllib.request.Request(f"http://{host}:{port}/query?{params}", method="POST"))
     for gzip in (False, True):
         with InfluxDBClient(url=f"http://{host}:{port}", token=token, org="-",
                             enable_gzip=gzip) as client:
@@ -33,11 +36,13 @@ def run(host, port, token="user:pass"):
                 p = (Point(m).tag("p", prec).field("v", 2.5).field("n", 3).field("ok", False)
                      .time(T_S * mult, write_precision=prec))
                 w.write(bucket="py2/autogen", record=p, write_precision=prec)
-                rows = series_values(raw_query(host, port, "py2", f"SELECT * FROM {m} WHERE p = '{prec}'"))
+                rows = series_values(raw_query(host, port, "py2", f"SELECT * FROM {m} WHERE p = '{prec}'",
+                                                   auth=auth))
                 check(len(rows) == 1 and rows[0][0] == T_S * 10**9, f"{prec} gzip={gzip}: {rows}")
             # Line protocol text, bucket without rp.
             w.write(bucket="py2", record=[f"{m}_lp v={i} {(T_S + i) * 10**9}" for i in range(20)])
-            rows = series_values(raw_query(host, port, "py2", f"SELECT count(v) FROM {m}_lp"))
+            rows = series_values(raw_query(host, port, "py2", f"SELECT count(v) FROM {m}_lp",
+                                               auth=auth))
             check(rows and rows[0][1] == 20, f"line protocol rows: {rows}")
 
             e = expect_error(lambda: w.write(bucket="nodb/autogen", record="x v=1"), ApiException,

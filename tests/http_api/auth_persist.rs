@@ -59,9 +59,13 @@ async fn hashes_and_passwords_never_reach_responses_or_the_log() {
     let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, not thread-local: the engine and the blocking pool log from other threads. No other
+    // test of this binary installs a subscriber; their lines land here too, which only widens
+    // the check below.
+    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
     // Callsites other tests' threads hit first cached "no subscriber": re-ask them.
     tracing::callsite::rebuild_interest_cache();
 
@@ -75,6 +79,19 @@ async fn hashes_and_passwords_never_reach_responses_or_the_log() {
     ] {
         bodies.push_str(&app.q(ADMIN, q).await.body);
     }
+    // SHOW QUERIES lists the running query itself: its password is redacted there too.
+    let listed = app
+        .q(
+            ADMIN,
+            "CREATE USER lister WITH PASSWORD 'readpw6'; SHOW QUERIES",
+        )
+        .await
+        .body;
+    assert!(
+        listed.contains("CREATE USER lister WITH PASSWORD [REDACTED]; SHOW QUERIES"),
+        "{listed}"
+    );
+    bodies.push_str(&listed);
     // Statement texts in errors and warnings redact passwords.
     bodies.push_str(
         &app.q(
@@ -93,22 +110,22 @@ async fn hashes_and_passwords_never_reach_responses_or_the_log() {
         )
         .await;
     bodies.push_str(&r.body);
-    bodies.push_str(
-        &app.q(Some(("reader", "wrongpw")), "SHOW DATABASES")
-            .await
-            .body,
-    );
+    for creds in [("reader", "wrongpw"), ("ghost-persist", "wrongpw")] {
+        bodies.push_str(&app.q(Some(creds), "SHOW DATABASES").await.body);
+    }
     let hashes: Vec<String> = app.engine.users().into_iter().map(|u| u.hash).collect();
     let log = String::from_utf8_lossy(&log.0.lock().expect("log buffer")).into_owned();
-    // Server-side lines are captured (a callsite first hit by a parallel test's thread may stay
-    // silent here, so the check does not name the auth failure line itself).
     assert!(log.contains("WAL replayed"), "the log was captured: {log}");
+    assert!(
+        log.contains("authentication failed user=ghost-persist"),
+        "the failed login is logged (user name, never the password): {log}"
+    );
     for text in [&bodies, &log] {
         assert!(!text.contains("$argon2"), "{text}");
         for h in &hashes {
             assert!(!text.contains(h.as_str()), "{text}");
         }
-        for pw in ["adminpw", "readpw", "wrongpw", "readpw5"] {
+        for pw in ["adminpw", "readpw", "wrongpw", "readpw5", "readpw6"] {
             assert!(!text.contains(pw), "password {pw} leaked: {text}");
         }
     }

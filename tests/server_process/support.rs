@@ -24,11 +24,17 @@ impl Server {
     /// Starts the binary on `data_dir` and waits until it logs its bound address (the engine is
     /// open by then).
     pub fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// [`Server::start`] with more `serve` arguments (e.g. `--auth-enabled`).
+    pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_taildb"))
             .arg("serve")
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--bind", "127.0.0.1:0"])
+            .args(args)
             .env_remove("TAILDB_CONFIG")
             .env_remove("TAILDB_BIND")
             .env_remove("TAILDB_DATA_DIR")

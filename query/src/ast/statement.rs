@@ -73,6 +73,12 @@ pub enum Statement {
 }
 
 impl Statement {
+    /// Whether the statement's text holds a password (`CREATE USER`, `SET PASSWORD`): its raw text
+    /// must not be shown or logged, only its `Display` form, which prints `[REDACTED]`.
+    pub fn has_password(&self) -> bool {
+        matches!(self, Statement::CreateUser(_) | Statement::SetPassword(_))
+    }
+
     /// Whether the statement only reads (a GET request may run it without a warning).
     pub fn is_read_only(&self) -> bool {
         match self {

@@ -425,7 +425,7 @@ impl ContinuousQueryService {
         let ranged = ranged_select(select);
         if let (Some(from), Some(to)) = (backfill_from, decision.start) {
             for (s, e) in chunks(&timing, from, to) {
-                self.engine.begin_window(&id, s, e);
+                self.engine.begin_window(id, s, e);
                 let ok = self.run_shared(
                     db,
                     name,
@@ -437,14 +437,14 @@ impl ContinuousQueryService {
                     share,
                     records,
                 );
-                self.engine.finish_window(&id, s, e, ok);
+                self.engine.finish_window(id, s, e, ok);
                 if ok {
                     covered.push((s, e));
                 }
             }
         }
         if let Some((s, e)) = decision.window {
-            self.engine.begin_window(&id, s, e);
+            self.engine.begin_window(id, s, e);
             let ok = self.run_shared(
                 db,
                 name,
@@ -456,7 +456,7 @@ impl ContinuousQueryService {
                 share,
                 records,
             );
-            self.engine.finish_window(&id, s, e, ok);
+            self.engine.finish_window(id, s, e, ok);
             if ok {
                 covered.push((s, e));
             }
@@ -494,7 +494,7 @@ impl ContinuousQueryService {
                         );
                     }
                 }
-                self.engine.finish_dirty_buckets(&id, &buckets, ok_all);
+                self.engine.finish_dirty_buckets(id, &buckets, ok_all);
                 let mut cqs = self.cqs.lock();
                 if let Some(e) = cqs.get_mut(&key) {
                     e.stats.repaired_buckets += buckets.len() as u64;
@@ -503,7 +503,7 @@ impl ContinuousQueryService {
         }
         let pending = self
             .engine
-            .watch_status(&id)
+            .watch_status(id)
             .map_or(0, |s| (s.dirty + s.in_flight) as u64);
         let mut cqs = self.cqs.lock();
         if let Some(e) = cqs.get_mut(&key) {

@@ -1,5 +1,6 @@
 //! `/query` handler.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -226,8 +227,21 @@ async fn query(
         return e.into_response();
     }
     let format = TimeFormat::from_epoch_param(params.get("epoch"));
-    // Listed in SHOW QUERIES until the handle drops, i.e. until the last statement ran.
-    let handle = match st.manager.attach(q, params.get("db").unwrap_or("")) {
+    // Listed in SHOW QUERIES until the handle drops, i.e. until the last statement ran. A query
+    // holding a password is listed as its statements print (passwords `[REDACTED]`, as InfluxDB
+    // lists every query); others as sent.
+    let listed: Cow<'_, str> = if statements.iter().any(Statement::has_password) {
+        Cow::Owned(
+            statements
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    } else {
+        Cow::Borrowed(q)
+    };
+    let handle = match st.manager.attach(&listed, params.get("db").unwrap_or("")) {
         Ok(h) => h,
         Err(e) => {
             // InfluxDB answers a refused query as a statement error with status 200.

@@ -682,12 +682,10 @@ fn validate(plan: &Plan, schema: &Schema<'_>, empty: EmptyExpansions) -> Result<
         ));
     }
     if let Some(a) = first {
-        if fields > 0 || tags > 0 || empty.raw {
-            if !single_selector {
-                return Err(ExecError::Invalid(
-                    "mixing aggregate and non-aggregate queries is not supported".into(),
-                ));
-            }
+        if (fields > 0 || tags > 0 || empty.raw) && !single_selector {
+            return Err(ExecError::Invalid(
+                "mixing aggregate and non-aggregate queries is not supported".into(),
+            ));
         }
         let multi = matches!(
             a.call.func,
