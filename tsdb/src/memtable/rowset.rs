@@ -359,10 +359,12 @@ impl RowSet {
         if !any_bad {
             return keys;
         }
-        let (mut ordered, mut rest): (Vec<_>, Vec<_>) =
+        let (mut ordered, rest): (Vec<_>, Vec<_>) =
             keys.into_iter().partition(|k| !bad[k.0 as usize]);
-        rest.sort_unstable();
-        ordered.append(&mut rest);
+        // A counting sort by series keeps arrival order inside each series; only a series whose
+        // rows are out of time order is sorted, stably (two workers' overlapping batches leave
+        // most series in order).
+        ordered.append(&mut sort_keys(rest));
         ordered
     }
 

@@ -41,10 +41,7 @@ impl Shared<'_> {
     /// timestamps lies inside the time range (the scan contract).
     #[inline]
     fn row_group(&self, batch: &ScanBatch<'_>, i: usize) -> (u32, u32) {
-        let Some(g) = self.groups.group(batch.series[i]) else {
-            return (SKIP, SKIP);
-        };
-        let out = self.out_of.get(g as usize).copied().unwrap_or(SKIP);
+        let (out, g) = self.series_group(batch.series[i]);
         if out == SKIP {
             return (SKIP, g);
         }
@@ -64,6 +61,15 @@ impl Shared<'_> {
             }
         }
         (out, g)
+    }
+
+    /// The output group and fine group of a series (before the time range and the condition).
+    #[inline]
+    fn series_group(&self, series: u32) -> (u32, u32) {
+        let Some(g) = self.groups.group(series) else {
+            return (SKIP, SKIP);
+        };
+        (self.out_of.get(g as usize).copied().unwrap_or(SKIP), g)
     }
 }
 
@@ -117,6 +123,45 @@ impl<'a> AggSink<'a> {
                 }
                 let out = sh.row_group(batch, i).0;
                 self.slots.extend(std::iter::repeat_n(out, j - i));
+                i = j;
+            }
+            return self.feed(batch);
+        }
+        if timed && sh.cond.is_none() {
+            // Rows come in runs of one series, in time order within a run: the group is looked up
+            // once per run, and a row inside the previous row's bucket reuses it (no division).
+            let mut i = 0;
+            while i < n {
+                let id = batch.series[i];
+                let mut j = i + 1;
+                while j < n && batch.series[j] == id {
+                    j += 1;
+                }
+                let out = sh.series_group(id).0;
+                if out == SKIP {
+                    self.slots.extend(std::iter::repeat_n(SKIP, j - i));
+                    i = j;
+                    continue;
+                }
+                let base = out as usize * w.len;
+                // The bucket of the previous row: [lo, hi) is bucket b.
+                let (mut lo, mut hi, mut b) = (i64::MAX, i64::MIN, 0usize);
+                for &t in &batch.timestamps[i..j] {
+                    let slot = if t < sh.min_time || t > sh.max_time {
+                        SKIP
+                    } else if lo <= t && t < hi {
+                        (base + b) as u32
+                    } else {
+                        match w.index(t) {
+                            Some(k) => {
+                                (lo, hi, b) = (w.bucket_start(k), w.bucket_start(k + 1), k);
+                                (base + k) as u32
+                            }
+                            None => SKIP,
+                        }
+                    };
+                    self.slots.push(slot);
+                }
                 i = j;
             }
             return self.feed(batch);
