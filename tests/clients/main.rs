@@ -97,53 +97,46 @@ fn assert_success(what: &str, out: &Output, server: &Server) {
 }
 
 fn run_script(server: &Server, script: &str) -> Output {
-    run_script_env(server, script, &[])
-}
-
-fn run_script_env(server: &Server, script: &str, env: &[(&str, &str)]) -> Output {
     Command::new(python())
         .arg(scripts_dir().join(script))
         .arg(server.addr.ip().to_string())
         .arg(server.addr.port().to_string())
         .current_dir(scripts_dir())
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .envs(env.iter().copied())
         .output()
         .expect("python runs")
 }
 
+/// Runs a client script against a fresh server started with `server_args`; the server log must
+/// not show any of `secrets`.
+fn python_run(script: &str, server_args: &[&str], secrets: &[&str]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_with(dir.path(), server_args);
+    let out = run_script(&server, script);
+    assert_success(&format!("tests/clients/{script}"), &out, &server);
+    assert_no_secret(&server.log(), secrets);
+}
+
 #[test]
 fn python_influxdb_v1_client() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path());
-    let out = run_script(&server, "v1_client.py");
-    assert_success("tests/clients/v1_client.py", &out, &server);
+    python_run("v1_client.py", &[], &[]);
 }
 
 #[test]
 fn python_influxdb_client_v2_compat() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path());
-    let out = run_script(&server, "v2_client.py");
-    assert_success("tests/clients/v2_client.py", &out, &server);
+    python_run("v2_client.py", &[], &[]);
 }
 
 #[test]
 fn python_influxdb_v1_client_with_auth() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start_with(dir.path(), &["--auth-enabled"]);
-    let out = run_script(&server, "v1_auth.py");
-    assert_success("tests/clients/v1_auth.py", &out, &server);
-    assert_no_secret(&server.log(), &["adm-Pw-1", "w-pw", "r-pw", "$argon2"]);
+    let secrets = ["adm-Pw-1", "w-pw", "r-pw", "$argon2"];
+    python_run("v1_auth.py", &["--auth-enabled"], &secrets);
 }
 
 #[test]
 fn python_influxdb_client_v2_with_auth() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start_with(dir.path(), &["--auth-enabled"]);
-    let out = run_script(&server, "v2_auth.py");
-    assert_success("tests/clients/v2_auth.py", &out, &server);
-    assert_no_secret(&server.log(), &["adm-Pw-2", "w-pw", "r-pw", "$argon2"]);
+    let secrets = ["adm-Pw-2", "w-pw", "r-pw", "$argon2"];
+    python_run("v2_auth.py", &["--auth-enabled"], &secrets);
 }
 
 #[track_caller]

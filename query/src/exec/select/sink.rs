@@ -114,33 +114,19 @@ impl<'a> AggSink<'a> {
         self.slots.clear();
         if !timed && sh.cond.is_none() {
             // One bucket, no row filter: a series run maps to one slot.
-            let mut i = 0;
-            while i < n {
-                let id = batch.series[i];
-                let mut j = i + 1;
-                while j < n && batch.series[j] == id {
-                    j += 1;
-                }
+            for (i, j) in series_runs(batch.series) {
                 let out = sh.row_group(batch, i).0;
                 self.slots.extend(std::iter::repeat_n(out, j - i));
-                i = j;
             }
             return self.feed(batch);
         }
         if timed && sh.cond.is_none() {
             // Rows come in runs of one series, in time order within a run: the group is looked up
             // once per run, and a row inside the previous row's bucket reuses it (no division).
-            let mut i = 0;
-            while i < n {
-                let id = batch.series[i];
-                let mut j = i + 1;
-                while j < n && batch.series[j] == id {
-                    j += 1;
-                }
-                let out = sh.series_group(id).0;
+            for (i, j) in series_runs(batch.series) {
+                let out = sh.series_group(batch.series[i]).0;
                 if out == SKIP {
                     self.slots.extend(std::iter::repeat_n(SKIP, j - i));
-                    i = j;
                     continue;
                 }
                 let base = out as usize * w.len;
@@ -162,7 +148,6 @@ impl<'a> AggSink<'a> {
                     };
                     self.slots.push(slot);
                 }
-                i = j;
             }
             return self.feed(batch);
         }
@@ -206,6 +191,17 @@ impl<'a> AggSink<'a> {
         }
         Ok(())
     }
+}
+
+/// The `[i, j)` row ranges of `series` holding one series each (consecutive equal ids).
+fn series_runs(series: &[u32]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let id = *series.get(i)?;
+        let start = i;
+        i += series[i..].iter().take_while(|&&s| s == id).count();
+        Some((start, i))
+    })
 }
 
 impl ScanSink for AggSink<'_> {
