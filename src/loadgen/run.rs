@@ -137,7 +137,7 @@ pub fn run(args: LoadgenArgs) -> anyhow::Result<()> {
                 let ahead = i64::try_from(ahead.as_nanos()).context("--live: too large")?;
                 let first = start::parse_start(args.start.as_deref(), now)?;
                 let delta = start::now_ns()? + ahead - first;
-                start::shift_timestamps(&mut data, delta)?;
+                start::shift_timestamps(&mut data, delta).context("--live")?;
             }
             Source::Prebuilt(post::split_batches(
                 Bytes::from(data),

@@ -75,15 +75,15 @@ pub fn shift_timestamps(data: &mut [u8], delta: i64) -> anyhow::Result<()> {
             .map_or(data.len(), |p| begin + p);
         let line = &mut data[begin..end];
         if !line.is_empty() {
-            let at = line.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
+            let at = timestamp_at(line);
             let digits = &mut line[at..];
             let t = parse_digits(digits)
-                .with_context(|| format!("--live: line without a timestamp at byte {begin}"))?;
+                .with_context(|| format!("line without a timestamp at byte {begin}"))?;
             let shifted = t
                 .checked_add(delta)
-                .context("--live: shifted timestamp out of range")?;
+                .context("shifted timestamp out of range")?;
             if !write_digits(shifted, digits) {
-                bail!("--live: timestamp {t} changes width when shifted by {delta} ns");
+                bail!("timestamp {t} changes width when shifted by {delta} ns");
             }
         }
         begin = end + 1;
@@ -95,12 +95,16 @@ pub fn shift_timestamps(data: &mut [u8], delta: i64) -> anyhow::Result<()> {
 pub fn first_timestamp(data: &[u8]) -> Option<i64> {
     let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
     let line = &data[..end];
-    let at = line.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1);
-    parse_digits(&line[at..])
+    parse_digits(&line[timestamp_at(line)..])
 }
 
-/// A non-negative decimal integer of 1–18 digits (line protocol timestamps of 1973–2286 have 18
-/// or 19; 19 digits still fit an i64 below 9.22e18, checked).
+/// Where a generated line's timestamp (its last space-separated field) begins.
+fn timestamp_at(line: &[u8]) -> usize {
+    line.iter().rposition(|&b| b == b' ').map_or(0, |p| p + 1)
+}
+
+/// A non-negative decimal integer of 1–19 digits (line protocol timestamps of 1973–2286 have 18
+/// or 19), overflow checked.
 fn parse_digits(d: &[u8]) -> Option<i64> {
     if d.is_empty() || d.len() > 19 || !d.iter().all(u8::is_ascii_digit) {
         return None;
