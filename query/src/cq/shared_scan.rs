@@ -245,11 +245,7 @@ impl ScanGroup {
                 }
             }
             arrivals = rest;
-            let mut sinks: Vec<Broadcast> = (0..2)
-                .map(|_| Broadcast {
-                    txs: txs.iter().cloned().map(Some).collect(),
-                })
-                .collect();
+            let mut sinks: Vec<Broadcast> = (0..2).map(|_| Broadcast::new(&txs)).collect();
             self.scans.fetch_add(1, Ordering::Relaxed);
             let result = {
                 let mut refs: Vec<&mut dyn ScanSink> =
@@ -267,17 +263,59 @@ impl ScanGroup {
 }
 
 /// A scan worker's sink: copies each batch once and sends it to every live receiver.
+///
+/// The copies are recycled: a batch every receiver has dropped (its `Arc` is unique again) is
+/// refilled in place instead of allocating fresh vectors, so a window's scan reuses a few batches'
+/// memory instead of faulting in new pages for every batch.
 struct Broadcast {
     txs: Vec<Option<SyncSender<Msg>>>,
+    /// Batches sent earlier, reusable once every receiver dropped them.
+    pool: Vec<Arc<OwnedBatch>>,
+}
+
+impl Broadcast {
+    fn new(txs: &[SyncSender<Msg>]) -> Broadcast {
+        Broadcast {
+            txs: txs.iter().cloned().map(Some).collect(),
+            pool: Vec::new(),
+        }
+    }
+
+    /// An owned copy of `batch`, in a recycled allocation when one is free.
+    fn copy(&mut self, batch: &ScanBatch<'_>) -> Arc<OwnedBatch> {
+        // Only this sink hands out clones, so a batch found unique stays unique.
+        let free = self.pool.iter_mut().position(|b| Arc::get_mut(b).is_some());
+        let Some(i) = free else {
+            let b = Arc::new(OwnedBatch {
+                series: batch.series.to_vec(),
+                timestamps: batch.timestamps.to_vec(),
+                columns: batch.columns.to_vec(),
+            });
+            // Receivers hold at most `QUEUE_BATCHES` each plus the one they consume.
+            if self.pool.len() < QUEUE_BATCHES + 2 {
+                self.pool.push(Arc::clone(&b));
+            }
+            return b;
+        };
+        let mut b = self.pool.swap_remove(i);
+        let o = Arc::get_mut(&mut b).expect("a pooled batch no receiver holds");
+        o.series.clear();
+        o.series.extend_from_slice(batch.series);
+        o.timestamps.clear();
+        o.timestamps.extend_from_slice(batch.timestamps);
+        // As `Vec::clone_from`: each kept column is refilled in place.
+        o.columns.truncate(batch.columns.len());
+        let kept = o.columns.len();
+        o.columns.clone_from_slice(&batch.columns[..kept]);
+        o.columns.extend_from_slice(&batch.columns[kept..]);
+        self.pool.push(Arc::clone(&b));
+        b
+    }
 }
 
 impl ScanSink for Broadcast {
     fn consume(&mut self, batch: &ScanBatch<'_>) -> ControlFlow<()> {
-        let b = Arc::new(OwnedBatch {
-            series: batch.series.to_vec(),
-            timestamps: batch.timestamps.to_vec(),
-            columns: batch.columns.to_vec(),
-        });
+        let b = self.copy(batch);
         let mut live = false;
         for slot in &mut self.txs {
             if let Some(tx) = slot {

@@ -577,20 +577,29 @@ impl Ctx<'_> {
             &merged
         };
         let types = &snap.field_types;
-        let order = rows.merge_order_within(min, max);
+        let mut walk = rows.merge_walk(min, max);
         // Pure memtable rows of a complete snapshot (no segment row can collide) are kept for
         // identical scans.
         let keep = snap.complete && plan.conflict.is_empty() && self.merge_cache.enabled();
         let mut kept = Vec::new();
-        let mut pos = 0;
-        while pos < order.len() {
+        while !walk.is_done(rows) {
             buf.series.clear();
             buf.timestamps.clear();
-            buf.columns.clear();
-            buf.columns.extend(types.iter().map(|t| t.map(Column::new)));
-            rows.append_merged(
-                &order,
-                &mut pos,
+            // The buffers are reused batch after batch unless kept batches take them.
+            let fresh = buf.columns.len() != types.len()
+                || buf
+                    .columns
+                    .iter()
+                    .zip(types)
+                    .any(|(c, t)| c.as_ref().map(Column::field_type) != *t);
+            if fresh {
+                buf.columns.clear();
+                buf.columns.extend(types.iter().map(|t| t.map(Column::new)));
+            } else {
+                buf.columns.iter_mut().flatten().for_each(Column::clear);
+            }
+            rows.append_walk(
+                &mut walk,
                 MERGE_BATCH_ROWS,
                 &mut buf.series,
                 &mut buf.timestamps,

@@ -14,4 +14,4 @@ mod memtable;
 mod rowset;
 
 pub use memtable::Memtable;
-pub use rowset::{MemColumn, MemValues, RowSet};
+pub use rowset::{MemColumn, MemValues, MergeWalk, RowSet};

@@ -214,6 +214,24 @@ impl RowSet {
         i
     }
 
+    /// Reserves room for `additional` more rows in every column (a copy of known size grows
+    /// once instead of doubling through fresh pages).
+    pub fn reserve(&mut self, additional: usize) {
+        self.series.reserve(additional);
+        self.timestamps.reserve(additional);
+        for c in &mut self.columns {
+            match &mut c.values {
+                MemValues::Float(v) => v.reserve(additional),
+                MemValues::Integer(v) => v.reserve(additional),
+                MemValues::Unsigned(v) => v.reserve(additional),
+                MemValues::Str { codes, .. } => codes.reserve(additional),
+                MemValues::Boolean(v) => v.reserve(additional),
+                MemValues::Sketch(v) => v.reserve(additional),
+            }
+            c.present.reserve(additional);
+        }
+    }
+
     /// Appends a row with every field absent; returns its index.
     pub fn push_row(&mut self, series: SeriesId, t: Timestamp) -> usize {
         let row = self.series.len();
@@ -329,47 +347,163 @@ impl RowSet {
             .collect()
     }
 
-    /// The order [`RowSet::append_merged`] walks for a scan of `[min, max]`: the rows of every
-    /// series whose in-range rows strictly ascend in time in arrival order come first, in arrival
-    /// order (no duplicates to merge, and a scan batch only promises per-series time order); the
-    /// rows of the other series follow sorted by (series, time, arrival). Live data arrives in time
-    /// order, so this is mostly one sequential pass with no sort and a gather that walks the
-    /// columns forward, where [`RowSet::sorted_keys_within`] scatters and gathers at random.
-    pub fn merge_order_within(&self, min: Timestamp, max: Timestamp) -> Vec<(u32, Timestamp, u32)> {
-        let keys = self.keys_within(min, max);
-        let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
-            return keys;
+    /// The walk of a merged scan of `[min, max]` ([`RowSet::append_walk`]). A row whose time is
+    /// above every earlier in-range row of its series (in arrival order) is *streamed*: in arrival
+    /// order, straight from the columns — no key vector, no sort. The other rows (late or
+    /// duplicate arrivals) and the streamed rows sharing a (series, time) with one of them are
+    /// *sorted* by (series, time, arrival) and merged (the newest write wins per field), in
+    /// batches after the stream. Both parts hold each (series, time) once and no key is in both,
+    /// and a batch never mixes them, so every batch keeps each series in time order (contract of
+    /// a scan). Live data arrives nearly in time order, so this is one sequential pass plus a sort
+    /// of the few late rows — where [`RowSet::sorted_keys_within`] builds and orders a key per
+    /// row. With series ids too sparse for per-id state, every row goes the sorted way.
+    pub fn merge_walk(&self, min: Timestamp, max: Timestamp) -> MergeWalk {
+        let mut walk = MergeWalk {
+            min,
+            max,
+            last: Vec::new(),
+            next: 0,
+            moved: Vec::new(),
+            moved_pos: 0,
+            sorted: Vec::new(),
+            pos: 0,
+            rows: Vec::new(),
         };
-        if top > 4 * keys.len() + 4096 {
-            return sort_keys(keys);
+        let Some(top) = self.series.iter().max().map(|&s| s as usize) else {
+            return walk;
+        };
+        if top > 4 * self.len() + 4096 {
+            walk.next = self.len();
+            walk.sorted = sort_keys(self.keys_within(min, max));
+            return walk;
         }
-        // Per series: the last time seen (i64::MIN is below every valid time) and whether its
-        // rows ever failed to ascend strictly.
-        let mut last = vec![i64::MIN; top + 1];
-        let mut bad = vec![false; top + 1];
-        let mut any_bad = false;
-        for &(s, t, _) in &keys {
-            let s = s as usize;
-            if t <= last[s] {
-                bad[s] = true;
-                any_bad = true;
+        // i64::MIN is below every valid time: a series' first row always streams.
+        walk.last = vec![i64::MIN; top + 1];
+        let mut late = Vec::new();
+        // `f(row)` for each streamed row; the late rows into `late`; `walk.last` reset after.
+        let classify = |last: &mut [Timestamp], late: &mut Vec<_>, f: &mut dyn FnMut(u32)| {
+            for i in 0..self.len() {
+                let (s, t) = (self.series[i], self.timestamps[i]);
+                if t < min || t > max {
+                    continue;
+                }
+                let l = &mut last[s as usize];
+                if t > *l {
+                    *l = t;
+                    f(i as u32);
+                } else {
+                    late.push((s, t, i as u32));
+                }
             }
-            last[s] = t;
+            last.iter_mut().for_each(|t| *t = i64::MIN);
+        };
+        classify(&mut walk.last, &mut late, &mut |_| {});
+        if !late.is_empty() {
+            // Streamed rows that duplicate a late row's (series, time) join the sorted part
+            // (only the series with late rows are looked up).
+            let keys: hashbrown::HashSet<(u32, Timestamp)> =
+                late.iter().map(|&(s, t, _)| (s, t)).collect();
+            let mut has_late = vec![false; top + 1];
+            late.iter().for_each(|k| has_late[k.0 as usize] = true);
+            let mut moved = Vec::new();
+            classify(&mut walk.last, &mut Vec::new(), &mut |i| {
+                let (s, t) = (self.series[i as usize], self.timestamps[i as usize]);
+                if has_late[s as usize] && keys.contains(&(s, t)) {
+                    moved.push(i);
+                }
+            });
+            late.extend(
+                moved
+                    .iter()
+                    .map(|&i| (self.series[i as usize], self.timestamps[i as usize], i)),
+            );
+            walk.moved = moved;
+            walk.sorted = sort_keys(late);
         }
-        if !any_bad {
-            return keys;
+        walk
+    }
+
+    /// Appends the next rows of `walk` ([`RowSet::merge_walk`]) to flat outputs until `limit`
+    /// rows were appended or the current part (stream, then sorted) ends; `columns[i]` receives
+    /// this set's column `map[i]` (left alone when either is `None`).
+    pub fn append_walk(
+        &self,
+        walk: &mut MergeWalk,
+        limit: usize,
+        series: &mut Vec<u32>,
+        timestamps: &mut Vec<Timestamp>,
+        columns: &mut [Option<Column>],
+        map: &[Option<usize>],
+    ) {
+        let n = self.len();
+        if walk.next >= n {
+            let sorted = std::mem::take(&mut walk.sorted);
+            self.append_merged(
+                &sorted,
+                &mut walk.pos,
+                limit,
+                series,
+                timestamps,
+                columns,
+                map,
+            );
+            walk.sorted = sorted;
+            return;
         }
-        let (mut ordered, rest): (Vec<_>, Vec<_>) =
-            keys.into_iter().partition(|k| !bad[k.0 as usize]);
-        // A counting sort by series keeps arrival order inside each series; only a series whose
-        // rows are out of time order is sorted, stably (two workers' overlapping batches leave
-        // most series in order).
-        ordered.append(&mut sort_keys(rest));
-        ordered
+        // The stream: the same classification as `merge_walk` (running maximum per series).
+        walk.rows.clear();
+        while walk.next < n && walk.rows.len() < limit {
+            let r = walk.next;
+            walk.next += 1;
+            let (s, t) = (self.series[r], self.timestamps[r]);
+            if t < walk.min || t > walk.max {
+                continue;
+            }
+            let last = &mut walk.last[s as usize];
+            if t <= *last {
+                continue;
+            }
+            *last = t;
+            if walk.moved.get(walk.moved_pos) == Some(&(r as u32)) {
+                walk.moved_pos += 1;
+                continue;
+            }
+            walk.rows.push(r as u32);
+        }
+        series.extend(walk.rows.iter().map(|&r| self.series[r as usize]));
+        timestamps.extend(walk.rows.iter().map(|&r| self.timestamps[r as usize]));
+        for (out, m) in columns.iter_mut().zip(map) {
+            let (Some(out), Some(c)) = (out.as_mut(), *m) else {
+                continue;
+            };
+            let col = &self.columns[c];
+            macro_rules! typed {
+                ($dst:expr, $src:expr) => {
+                    for &r in &walk.rows {
+                        $dst.push($src[r as usize]);
+                        out.present.push(col.present.get(r as usize));
+                    }
+                };
+            }
+            match (&mut out.values, &col.values) {
+                (ColumnValues::Float(d), MemValues::Float(v)) => typed!(d, v),
+                (ColumnValues::Integer(d), MemValues::Integer(v)) => typed!(d, v),
+                (ColumnValues::Unsigned(d), MemValues::Unsigned(v)) => typed!(d, v),
+                (ColumnValues::Boolean(d), MemValues::Boolean(v)) => typed!(d, v),
+                _ => {
+                    for &r in &walk.rows {
+                        match col.get(r as usize) {
+                            Some(v) if out.push(&v) => {}
+                            _ => out.push_absent(),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Appends merged rows (duplicates of one (series, time) merged, the later row winning per
-    /// field) to flat outputs, walking `order` (from [`RowSet::sorted_keys_within`]) from `*pos` until
+    /// field) to flat outputs, walking `order` (sorted keys, as [`RowSet::sorted_keys_within`]) from `*pos` until
     /// at least `limit` rows were appended or the end; `columns[i]` receives this set's column
     /// `map[i]` (left alone when either is `None`). Advances `*pos`.
     pub fn append_merged(
@@ -500,9 +634,36 @@ impl RowSet {
     }
 }
 
-/// [`RowSet::sorted_keys_within`]'s sort: by series with a counting sort when the ids are dense
-/// enough (stable, so arrival order within a series), then by time only where a series is out of
-/// order; a comparison sort of every key otherwise.
+/// A merged scan of a [`RowSet`] in progress ([`RowSet::merge_walk`]).
+#[derive(Debug)]
+pub struct MergeWalk {
+    min: Timestamp,
+    max: Timestamp,
+    /// Per series id: the time of its last streamed row (empty: every row is sorted).
+    last: Vec<Timestamp>,
+    /// The next row of the arrival-order stream.
+    next: usize,
+    /// Rows the stream passes over because they duplicate a late row (ascending).
+    moved: Vec<u32>,
+    moved_pos: usize,
+    /// The sorted `(series, time, row)` keys of the late rows and `moved`, walked after the
+    /// stream.
+    sorted: Vec<(u32, Timestamp, u32)>,
+    pos: usize,
+    /// Scratch: the rows of the current streamed batch.
+    rows: Vec<u32>,
+}
+
+impl MergeWalk {
+    /// Whether every row was appended.
+    pub fn is_done(&self, rows: &RowSet) -> bool {
+        self.next >= rows.len() && self.pos >= self.sorted.len()
+    }
+}
+
+/// Sorts `(series, time, row)` keys (any input order): by series with a counting sort when the
+/// ids are dense enough, then by (time, row) only where a series' run is not already in that
+/// order (keys in arrival order usually are); a comparison sort of every key otherwise.
 fn sort_keys(mut keys: Vec<(u32, Timestamp, u32)>) -> Vec<(u32, Timestamp, u32)> {
     let Some(top) = keys.iter().map(|k| k.0 as usize).max() else {
         return keys;
@@ -527,8 +688,8 @@ fn sort_keys(mut keys: Vec<(u32, Timestamp, u32)>) -> Vec<(u32, Timestamp, u32)>
     }
     for w in start.windows(2) {
         let run = &mut out[w[0] as usize..w[1] as usize];
-        if run.windows(2).any(|p| p[0].1 > p[1].1) {
-            run.sort_by_key(|k| k.1);
+        if run.windows(2).any(|p| (p[0].1, p[0].2) > (p[1].1, p[1].2)) {
+            run.sort_unstable_by_key(|k| (k.1, k.2));
         }
     }
     out
@@ -565,7 +726,7 @@ mod tests {
     }
 
     #[test]
-    fn merge_order_streams_ascending_series_and_sorts_the_rest() {
+    fn merge_walk_streams_ascending_series_and_sorts_the_rest() {
         // Mostly ascending per series (live data), some series out of order or duplicated.
         for (ids, jitter) in [(50u32, 0u64), (50, 3), (5, 40), (1_000_000, 2)] {
             let mut rs = RowSet::new();
@@ -584,38 +745,42 @@ mod tests {
                 rs.set(r, "v", &FieldValue::Integer(i));
             }
             for (min, max) in [(Timestamp::MIN, Timestamp::MAX), (10_000, 30_000)] {
-                let order = rs.merge_order_within(min, max);
-                // The same keys as the full sort.
-                let mut sorted = order.clone();
-                sorted.sort_unstable();
-                assert_eq!(sorted, rs.sorted_keys_within(min, max), "{ids} {jitter}");
-                // Merged output: per series strictly ascending, one row per (series, time), the
-                // newest write's value.
+                let sorted = rs.sorted_keys_within(min, max);
+                // Merged output, walked in batches of 7: every (series, time) once with the
+                // newest write's value, and within each batch every series strictly ascending
+                // (the scan contract; nothing is promised across batches).
                 let (mut series, mut ts) = (Vec::new(), Vec::new());
                 let mut cols = vec![Some(Column::new(FieldType::Integer))];
-                let mut pos = 0;
-                rs.append_merged(
-                    &order,
-                    &mut pos,
-                    usize::MAX,
-                    &mut series,
-                    &mut ts,
-                    &mut cols,
-                    &[Some(0)],
-                );
-                let mut last: HashMap<u32, Timestamp> = HashMap::new();
+                let mut walk = rs.merge_walk(min, max);
+                let mut bounds = vec![0];
+                while !walk.is_done(&rs) {
+                    rs.append_walk(&mut walk, 7, &mut series, &mut ts, &mut cols, &[Some(0)]);
+                    assert!(series.len() - bounds.last().unwrap() <= 7);
+                    bounds.push(series.len());
+                    assert!(
+                        bounds.len() <= 2 * sorted.len() + 3,
+                        "the walk does not advance"
+                    );
+                }
                 let mut newest: HashMap<(u32, Timestamp), i64> = HashMap::new();
                 for &(s, t, i) in &sorted {
                     newest.insert((s, t), i as i64);
                 }
-                assert_eq!(series.len(), newest.len());
                 let col = cols[0].as_ref().unwrap();
+                let mut seen = std::collections::HashSet::new();
                 for (k, (&s, &t)) in series.iter().zip(&ts).enumerate() {
-                    if let Some(&p) = last.get(&s) {
-                        assert!(p < t, "series {s} not ascending");
-                    }
-                    last.insert(s, t);
+                    assert!(seen.insert((s, t)), "({s}, {t}) delivered twice");
                     assert_eq!(col.get(k), Some(FieldValue::Integer(newest[&(s, t)])));
+                }
+                assert_eq!(seen.len(), newest.len());
+                for w in bounds.windows(2) {
+                    let mut last: HashMap<u32, Timestamp> = HashMap::new();
+                    for k in w[0]..w[1] {
+                        if let Some(&p) = last.get(&series[k]) {
+                            assert!(p < ts[k], "series {} not ascending in a batch", series[k]);
+                        }
+                        last.insert(series[k], ts[k]);
+                    }
                 }
             }
         }

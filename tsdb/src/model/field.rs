@@ -90,7 +90,7 @@ impl FieldValue<'_> {
 }
 
 /// A growable bit vector (presence bitmaps of columns).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct BitVec {
     words: Vec<u64>,
     len: usize,
@@ -99,6 +99,12 @@ pub struct BitVec {
 impl BitVec {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Reserves room for `additional` more bits.
+    pub fn reserve(&mut self, additional: usize) {
+        let words = (self.len + additional).div_ceil(64);
+        self.words.reserve(words.saturating_sub(self.words.len()));
     }
 
     pub fn with_len(len: usize, value: bool) -> Self {
@@ -170,7 +176,7 @@ impl BitVec {
 
 /// Typed, dense column values. Rows where the column is absent hold a default value
 /// (`0`, `""`, `false`) and are marked absent in the owning [`Column`]'s presence bitmap.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum ColumnValues {
     Float(Vec<f64>),
     Integer(Vec<i64>),
@@ -262,10 +268,64 @@ impl ColumnValues {
 }
 
 /// One field's values over a run of rows, with a presence bitmap (`present.len() == values.len()`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Column {
     pub values: ColumnValues,
     pub present: BitVec,
+}
+
+// Manual `Clone`s so that `clone_from` reuses the destination's allocations (a recycled scan
+// batch is refilled without faulting in fresh pages).
+impl Clone for BitVec {
+    fn clone(&self) -> Self {
+        BitVec {
+            words: self.words.clone(),
+            len: self.len,
+        }
+    }
+
+    fn clone_from(&mut self, src: &Self) {
+        self.words.clone_from(&src.words);
+        self.len = src.len;
+    }
+}
+
+impl Clone for ColumnValues {
+    fn clone(&self) -> Self {
+        match self {
+            ColumnValues::Float(v) => ColumnValues::Float(v.clone()),
+            ColumnValues::Integer(v) => ColumnValues::Integer(v.clone()),
+            ColumnValues::Unsigned(v) => ColumnValues::Unsigned(v.clone()),
+            ColumnValues::String(v) => ColumnValues::String(v.clone()),
+            ColumnValues::Boolean(v) => ColumnValues::Boolean(v.clone()),
+            ColumnValues::Sketch(v) => ColumnValues::Sketch(v.clone()),
+        }
+    }
+
+    fn clone_from(&mut self, src: &Self) {
+        match (self, src) {
+            (ColumnValues::Float(d), ColumnValues::Float(s)) => d.clone_from(s),
+            (ColumnValues::Integer(d), ColumnValues::Integer(s)) => d.clone_from(s),
+            (ColumnValues::Unsigned(d), ColumnValues::Unsigned(s)) => d.clone_from(s),
+            (ColumnValues::String(d), ColumnValues::String(s)) => d.clone_from(s),
+            (ColumnValues::Boolean(d), ColumnValues::Boolean(s)) => d.clone_from(s),
+            (d, s) => *d = s.clone(),
+        }
+    }
+}
+
+impl Clone for Column {
+    fn clone(&self) -> Self {
+        Column {
+            values: self.values.clone(),
+            present: self.present.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, src: &Self) {
+        self.values.clone_from(&src.values);
+        self.present.clone_from(&src.present);
+    }
 }
 
 impl Column {
@@ -291,6 +351,20 @@ impl Column {
     pub fn push_absent(&mut self) {
         self.values.push_default();
         self.present.push(false);
+    }
+
+    /// Removes every row, keeping the allocations (a reused scan buffer).
+    pub fn clear(&mut self) {
+        match &mut self.values {
+            ColumnValues::Float(v) => v.clear(),
+            ColumnValues::Integer(v) => v.clear(),
+            ColumnValues::Unsigned(v) => v.clear(),
+            ColumnValues::String(v) => v.clear(),
+            ColumnValues::Boolean(v) => v.clear(),
+            ColumnValues::Sketch(v) => *v = SketchValues::new(),
+        }
+        self.present.words.clear();
+        self.present.len = 0;
     }
 
     /// Appends a present value; returns `false` on a type mismatch (nothing appended).

@@ -160,11 +160,12 @@ fn copy_selected(
         .iter()
         .map(|(n, _)| out.field_position(n))
         .collect();
-    for r in 0..rows.len() {
-        let t = rows.timestamps[r];
-        if t < min || t > max || series.is_some_and(|s| !s.contains(rows.series[r])) {
-            continue;
-        }
+    let wanted = |r: usize| {
+        (min..=max).contains(&rows.timestamps[r])
+            && series.is_none_or(|s| s.contains(rows.series[r]))
+    };
+    out.reserve((0..rows.len()).filter(|&r| wanted(r)).count());
+    for r in (0..rows.len()).filter(|&r| wanted(r)) {
         out.push_copy(rows, r, &map);
     }
 }
