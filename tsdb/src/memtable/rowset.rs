@@ -272,6 +272,53 @@ impl RowSet {
         }
     }
 
+    /// [`RowSet::push_copy`] of each of `rows` of `src`, column by column (typed gathers for the
+    /// numeric and boolean columns).
+    pub fn push_rows(&mut self, src: &RowSet, rows: &[u32], map: &[Option<usize>]) {
+        let start = self.len();
+        let k = rows.len();
+        self.series
+            .extend(rows.iter().map(|&r| src.series[r as usize]));
+        self.timestamps
+            .extend(rows.iter().map(|&r| src.timestamps[r as usize]));
+        self.bytes += k * (12 + 9 * self.columns.len());
+        let mut filled = vec![false; self.columns.len()];
+        for (i, m) in map.iter().enumerate() {
+            let Some(c) = *m else { continue };
+            if std::mem::replace(&mut filled[c], true) {
+                continue;
+            }
+            let (dst, sc) = (&mut self.columns[c], &src.columns[i]);
+            macro_rules! gather {
+                ($d:expr, $s:expr) => {{
+                    $d.extend(rows.iter().map(|&r| $s[r as usize]));
+                    for &r in rows {
+                        dst.present.push(sc.present.get(r as usize));
+                    }
+                }};
+            }
+            match (&mut dst.values, &sc.values) {
+                (MemValues::Float(d), MemValues::Float(s)) => gather!(d, s),
+                (MemValues::Integer(d), MemValues::Integer(s)) => gather!(d, s),
+                (MemValues::Unsigned(d), MemValues::Unsigned(s)) => gather!(d, s),
+                (MemValues::Boolean(d), MemValues::Boolean(s)) => gather!(d, s),
+                _ => {
+                    for (j, &r) in rows.iter().enumerate() {
+                        dst.push_absent();
+                        dst.copy_from(start + j, sc, r as usize);
+                    }
+                }
+            }
+        }
+        for (c, done) in filled.into_iter().enumerate() {
+            if !done {
+                for _ in 0..k {
+                    self.columns[c].push_absent();
+                }
+            }
+        }
+    }
+
     /// A copy without the rows for which `drop(series, time)` holds (same columns).
     pub fn without(&self, drop: impl Fn(u32, Timestamp) -> bool) -> RowSet {
         let mut out = RowSet::with_fields(&self.fields);
@@ -784,6 +831,56 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn push_rows_equals_push_copy_row_by_row() {
+        let mut src = RowSet::new();
+        for i in 0..300i64 {
+            let r = src.push_row(SeriesId((i % 7) as u32), i);
+            if i % 3 != 0 {
+                src.set(r, "f", &FieldValue::Float(i as f64 / 4.0));
+            }
+            if i % 5 != 0 {
+                src.set(
+                    r,
+                    "s",
+                    &FieldValue::String(Cow::Owned(format!("v{}", i % 4))),
+                );
+            }
+            if i % 2 == 0 {
+                src.set(r, "b", &FieldValue::Boolean(i % 4 == 0));
+            }
+        }
+        // The destination has its own column order, a column the source lacks ("x"), and the
+        // source's "b" is left unmapped.
+        let fields = [
+            ("s".to_string(), FieldType::String),
+            ("x".to_string(), FieldType::Integer),
+            ("f".to_string(), FieldType::Float),
+            ("b".to_string(), FieldType::Boolean),
+        ];
+        let map: Vec<Option<usize>> = src
+            .fields()
+            .iter()
+            .map(|(n, _)| Some(fields.iter().position(|f| &f.0 == n).unwrap()).filter(|&c| c != 3))
+            .collect();
+        let picked: Vec<u32> = (0..300).filter(|r| r % 4 != 1).collect();
+        let (mut a, mut b) = (RowSet::with_fields(&fields), RowSet::with_fields(&fields));
+        a.push_rows(&src, &picked, &map);
+        for &r in &picked {
+            b.push_copy(&src, r as usize, &map);
+        }
+        assert_eq!(
+            (a.len(), &a.series, &a.timestamps),
+            (b.len(), &b.series, &b.timestamps)
+        );
+        for c in 0..fields.len() {
+            for r in 0..a.len() {
+                assert_eq!(a.column(c).get(r), b.column(c).get(r), "column {c} row {r}");
+            }
+        }
+        assert_eq!(a.estimated_bytes(), b.estimated_bytes());
     }
 
     #[test]

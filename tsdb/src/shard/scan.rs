@@ -160,14 +160,15 @@ fn copy_selected(
         .iter()
         .map(|(n, _)| out.field_position(n))
         .collect();
-    let wanted = |r: usize| {
-        (min..=max).contains(&rows.timestamps[r])
-            && series.is_none_or(|s| s.contains(rows.series[r]))
-    };
-    out.reserve((0..rows.len()).filter(|&r| wanted(r)).count());
-    for r in (0..rows.len()).filter(|&r| wanted(r)) {
-        out.push_copy(rows, r, &map);
-    }
+    let picked: Vec<u32> = (0..rows.len())
+        .filter(|&r| {
+            (min..=max).contains(&rows.timestamps[r])
+                && series.is_none_or(|s| s.contains(rows.series[r]))
+        })
+        .map(|r| r as u32)
+        .collect();
+    out.reserve(picked.len());
+    out.push_rows(rows, &picked, &map);
 }
 
 impl ScanSnapshot {

@@ -196,7 +196,7 @@ impl Accumulator {
                             }
                             if all_present {
                                 n[s] += r.len() as u64;
-                                sum[s] = sum[s].merge(sum_f64($v[r].iter().map(|&x| x as f64)));
+                                sum[s] = fold_f64(sum[s], $v[r].iter().map(|&x| x as f64));
                                 continue;
                             }
                             let (mut k, mut acc) = (0u64, sum[s]);
@@ -248,7 +248,7 @@ impl Accumulator {
                         for (s, r) in runs {
                             if s < nslots {
                                 n[s] += r.len() as u64;
-                                f[s] = f[s].merge(sum_f64(v[r].iter().copied()));
+                                f[s] = fold_f64(f[s], v[r].iter().copied());
                             }
                         }
                     }
@@ -637,6 +637,18 @@ impl Accumulator {
     }
 }
 
+/// `acc` plus the values: a short run (live data interleaves series, so most runs are one row)
+/// is added straight into `acc`; a long one is summed in independent lanes first. Both are
+/// error-free, so the result does not depend on which way a run went.
+#[inline]
+fn fold_f64(acc: Dd, xs: impl ExactSizeIterator<Item = f64>) -> Dd {
+    if xs.len() < 8 {
+        xs.fold(acc, Dd::add)
+    } else {
+        acc.merge(sum_f64(xs))
+    }
+}
+
 /// The sum of `xs` in four interleaved double-double lanes (x0+x4+…, x1+x5+…, …, then the lanes
 /// and the rest): four independent add chains instead of one, exact up to [`Dd`]'s bound.
 #[inline]
@@ -686,16 +698,16 @@ impl Iterator for SlotRuns<'_> {
 #[inline]
 fn better<T: PartialOrd>(kind: Fast, v: &T, t: i64, id: u32, cur: &T, ct: i64, cid: u32) -> bool {
     use std::cmp::Ordering::*;
-    let earlier = (t, id) < (ct, cid);
+    // The time and series are compared only on a tie (rare: most rows lose on the value).
     match kind {
         Fast::Max => match v.partial_cmp(cur) {
             Some(Greater) => true,
-            Some(Equal) => earlier,
+            Some(Equal) => (t, id) < (ct, cid),
             _ => false,
         },
         Fast::Min => match v.partial_cmp(cur) {
             Some(Less) => true,
-            Some(Equal) => earlier,
+            Some(Equal) => (t, id) < (ct, cid),
             _ => false,
         },
         Fast::First | Fast::Last => better_time(kind, t, id, ct, cid),

@@ -121,8 +121,11 @@ impl<'a> AggSink<'a> {
             return self.feed(batch);
         }
         if timed && sh.cond.is_none() {
-            // Rows come in runs of one series, in time order within a run: the group is looked up
-            // once per run, and a row inside the previous row's bucket reuses it (no division).
+            // The group is looked up once per run of one series, and a row inside the previous
+            // row's bucket reuses it (no division): rows come in series runs (segments) or in
+            // arrival order, nearly in time order (live memtable rows).
+            // The bucket of the previous row: [lo, hi) is bucket b.
+            let (mut lo, mut hi, mut b) = (i64::MAX, i64::MIN, 0usize);
             for (i, j) in series_runs(batch.series) {
                 let out = sh.series_group(batch.series[i]).0;
                 if out == SKIP {
@@ -130,8 +133,6 @@ impl<'a> AggSink<'a> {
                     continue;
                 }
                 let base = out as usize * w.len;
-                // The bucket of the previous row: [lo, hi) is bucket b.
-                let (mut lo, mut hi, mut b) = (i64::MAX, i64::MIN, 0usize);
                 for &t in &batch.timestamps[i..j] {
                     let slot = if t < sh.min_time || t > sh.max_time {
                         SKIP
