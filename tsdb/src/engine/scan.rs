@@ -617,6 +617,9 @@ impl Ctx<'_> {
                 let flow = emit(&b, top, self.dense, sink, buf);
                 if keep {
                     kept.push(b);
+                } else {
+                    // Not kept: the buffers go back for the next batch.
+                    (buf.series, buf.timestamps, buf.columns) = (b.series, b.timestamps, b.columns);
                 }
                 flow
             } else {

@@ -289,19 +289,12 @@ impl RowSet {
                 continue;
             }
             let (dst, sc) = (&mut self.columns[c], &src.columns[i]);
-            macro_rules! gather {
-                ($d:expr, $s:expr) => {{
-                    $d.extend(rows.iter().map(|&r| $s[r as usize]));
-                    for &r in rows {
-                        dst.present.push(sc.present.get(r as usize));
-                    }
-                }};
-            }
+            let (p, sp) = (&mut dst.present, &sc.present);
             match (&mut dst.values, &sc.values) {
-                (MemValues::Float(d), MemValues::Float(s)) => gather!(d, s),
-                (MemValues::Integer(d), MemValues::Integer(s)) => gather!(d, s),
-                (MemValues::Unsigned(d), MemValues::Unsigned(s)) => gather!(d, s),
-                (MemValues::Boolean(d), MemValues::Boolean(s)) => gather!(d, s),
+                (MemValues::Float(d), MemValues::Float(s)) => gather(d, p, s, sp, rows),
+                (MemValues::Integer(d), MemValues::Integer(s)) => gather(d, p, s, sp, rows),
+                (MemValues::Unsigned(d), MemValues::Unsigned(s)) => gather(d, p, s, sp, rows),
+                (MemValues::Boolean(d), MemValues::Boolean(s)) => gather(d, p, s, sp, rows),
                 _ => {
                     for (j, &r) in rows.iter().enumerate() {
                         dst.push_absent();
@@ -524,19 +517,12 @@ impl RowSet {
                 continue;
             };
             let col = &self.columns[c];
-            macro_rules! typed {
-                ($dst:expr, $src:expr) => {
-                    for &r in &walk.rows {
-                        $dst.push($src[r as usize]);
-                        out.present.push(col.present.get(r as usize));
-                    }
-                };
-            }
+            let (p, sp, rows) = (&mut out.present, &col.present, &walk.rows);
             match (&mut out.values, &col.values) {
-                (ColumnValues::Float(d), MemValues::Float(v)) => typed!(d, v),
-                (ColumnValues::Integer(d), MemValues::Integer(v)) => typed!(d, v),
-                (ColumnValues::Unsigned(d), MemValues::Unsigned(v)) => typed!(d, v),
-                (ColumnValues::Boolean(d), MemValues::Boolean(v)) => typed!(d, v),
+                (ColumnValues::Float(d), MemValues::Float(v)) => gather(d, p, v, sp, rows),
+                (ColumnValues::Integer(d), MemValues::Integer(v)) => gather(d, p, v, sp, rows),
+                (ColumnValues::Unsigned(d), MemValues::Unsigned(v)) => gather(d, p, v, sp, rows),
+                (ColumnValues::Boolean(d), MemValues::Boolean(v)) => gather(d, p, v, sp, rows),
                 _ => {
                     for &r in &walk.rows {
                         match col.get(r as usize) {
@@ -550,9 +536,10 @@ impl RowSet {
     }
 
     /// Appends merged rows (duplicates of one (series, time) merged, the later row winning per
-    /// field) to flat outputs, walking `order` (sorted keys, as [`RowSet::sorted_keys_within`]) from `*pos` until
-    /// at least `limit` rows were appended or the end; `columns[i]` receives this set's column
-    /// `map[i]` (left alone when either is `None`). Advances `*pos`.
+    /// field) to flat outputs, walking `order` (sorted keys, as from
+    /// [`RowSet::sorted_keys_within`]) from `*pos` until at least `limit` rows were appended or
+    /// the end; `columns[i]` receives this set's column `map[i]` (left alone when either is
+    /// `None`). Advances `*pos`.
     pub fn append_merged(
         &self,
         order: &[(u32, Timestamp, u32)],
@@ -678,6 +665,20 @@ impl RowSet {
             out.push(rows);
         }
         out
+    }
+}
+
+/// Appends `src[r]` and its presence bit for each of `rows` (a typed column gather).
+fn gather<T: Copy>(
+    dst: &mut Vec<T>,
+    present: &mut BitVec,
+    src: &[T],
+    src_present: &BitVec,
+    rows: &[u32],
+) {
+    dst.extend(rows.iter().map(|&r| src[r as usize]));
+    for &r in rows {
+        present.push(src_present.get(r as usize));
     }
 }
 
