@@ -419,25 +419,23 @@ impl RowSet {
         }
         // i64::MIN is below every valid time: a series' first row always streams.
         walk.last = vec![i64::MIN; top + 1];
-        let mut late = Vec::new();
-        // `f(row)` for each streamed row; the late rows into `late`; `walk.last` reset after.
-        let classify = |last: &mut [Timestamp], late: &mut Vec<_>, f: &mut dyn FnMut(u32)| {
+        // `f(row, streamed)` for each in-range row in arrival order; `walk.last` reset after.
+        let classify = |last: &mut [Timestamp], f: &mut dyn FnMut(u32, bool)| {
             for i in 0..self.len() {
                 let (s, t) = (self.series[i], self.timestamps[i]);
-                if t < min || t > max {
-                    continue;
-                }
-                let l = &mut last[s as usize];
-                if t > *l {
-                    *l = t;
-                    f(i as u32);
-                } else {
-                    late.push((s, t, i as u32));
+                if (min..=max).contains(&t) {
+                    f(i as u32, streams(&mut last[s as usize], t));
                 }
             }
             last.iter_mut().for_each(|t| *t = i64::MIN);
         };
-        classify(&mut walk.last, &mut late, &mut |_| {});
+        let key = |i: u32| (self.series[i as usize], self.timestamps[i as usize], i);
+        let mut late = Vec::new();
+        classify(&mut walk.last, &mut |i, streamed| {
+            if !streamed {
+                late.push(key(i));
+            }
+        });
         if !late.is_empty() {
             // Streamed rows that duplicate a late row's (series, time) join the sorted part
             // (only the series with late rows are looked up).
@@ -446,17 +444,13 @@ impl RowSet {
             let mut has_late = vec![false; top + 1];
             late.iter().for_each(|k| has_late[k.0 as usize] = true);
             let mut moved = Vec::new();
-            classify(&mut walk.last, &mut Vec::new(), &mut |i| {
-                let (s, t) = (self.series[i as usize], self.timestamps[i as usize]);
-                if has_late[s as usize] && keys.contains(&(s, t)) {
+            classify(&mut walk.last, &mut |i, streamed| {
+                let (s, t, _) = key(i);
+                if streamed && has_late[s as usize] && keys.contains(&(s, t)) {
                     moved.push(i);
                 }
             });
-            late.extend(
-                moved
-                    .iter()
-                    .map(|&i| (self.series[i as usize], self.timestamps[i as usize], i)),
-            );
+            late.extend(moved.iter().map(|&i| key(i)));
             walk.moved = moved;
             walk.sorted = sort_keys(late);
         }
@@ -499,11 +493,9 @@ impl RowSet {
             if t < walk.min || t > walk.max {
                 continue;
             }
-            let last = &mut walk.last[s as usize];
-            if t <= *last {
+            if !streams(&mut walk.last[s as usize], t) {
                 continue;
             }
-            *last = t;
             if walk.moved.get(walk.moved_pos) == Some(&(r as u32)) {
                 walk.moved_pos += 1;
                 continue;
@@ -666,6 +658,17 @@ impl RowSet {
         }
         out
     }
+}
+
+/// The stream rule of [`RowSet::merge_walk`]: a row streams when its time is above `last` (its
+/// series' last streamed time), which it then becomes.
+#[inline]
+fn streams(last: &mut Timestamp, t: Timestamp) -> bool {
+    let up = t > *last;
+    if up {
+        *last = t;
+    }
+    up
 }
 
 /// Appends `src[r]` and its presence bit for each of `rows` (a typed column gather).
