@@ -10,6 +10,9 @@ use clap::Parser;
 use taildb::config::{Config, Overrides};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match dispatch(cli) {

@@ -569,10 +569,11 @@ impl Ctx<'_> {
                     })
                     .map_err(storage)?;
             }
+            // The memtable rows go after the segment rows: newer writes win ties.
             let all: Vec<Option<usize>> = (0..rows.fields().len()).map(Some).collect();
-            for r in 0..snap.memtable.len() {
-                rows.push_copy(&snap.memtable, r, &all);
-            }
+            let every: Vec<u32> = (0..snap.memtable.len() as u32).collect();
+            rows.reserve(every.len());
+            rows.push_rows(&snap.memtable, &every, &all);
             merged = rows;
             &merged
         };

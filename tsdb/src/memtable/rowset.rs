@@ -333,17 +333,10 @@ impl RowSet {
         map: &[Option<usize>],
         keep: &dyn Fn(u32, Timestamp) -> bool,
     ) {
-        for r in 0..timestamps.len() {
-            if !keep(series[r].0, timestamps[r]) {
-                continue;
-            }
-            let row = self.push_row(series[r], timestamps[r]);
-            for (i, m) in map.iter().enumerate() {
-                if let (Some(c), Some(v)) = (*m, columns[i].get(r)) {
-                    let _ = self.set_at(row, c, &v);
-                }
-            }
-        }
+        let rows: Vec<u32> = (0..timestamps.len() as u32)
+            .filter(|&r| keep(series[r as usize].0, timestamps[r as usize]))
+            .collect();
+        self.push_column_rows(series, timestamps, columns, map, &rows);
     }
 
     /// Appends the rows of one decoded series/batch whose columns map to `map`.
@@ -354,11 +347,57 @@ impl RowSet {
         columns: &[Column],
         map: &[Option<usize>],
     ) {
-        for r in 0..timestamps.len() {
-            let row = self.push_row(series[r], timestamps[r]);
-            for (i, m) in map.iter().enumerate() {
-                if let (Some(c), Some(v)) = (*m, columns[i].get(r)) {
-                    let _ = self.set_at(row, c, &v);
+        let rows: Vec<u32> = (0..timestamps.len() as u32).collect();
+        self.push_column_rows(series, timestamps, columns, map, &rows);
+    }
+
+    /// Appends `rows` of a decoded batch, column by column: `columns[i]` goes to this set's
+    /// column `map[i]` (numeric and boolean columns by typed gathers, others value by value; a
+    /// value of another type than its column is left absent, as [`RowSet::set_at`] refuses it).
+    fn push_column_rows(
+        &mut self,
+        series: &[SeriesId],
+        timestamps: &[Timestamp],
+        columns: &[Column],
+        map: &[Option<usize>],
+        rows: &[u32],
+    ) {
+        let start = self.len();
+        self.reserve(rows.len());
+        self.series
+            .extend(rows.iter().map(|&r| series[r as usize].0));
+        self.timestamps
+            .extend(rows.iter().map(|&r| timestamps[r as usize]));
+        self.bytes += rows.len() * (12 + 9 * self.columns.len());
+        let mut filled = vec![false; self.columns.len()];
+        for (i, m) in map.iter().enumerate() {
+            let (Some(c), Some(src)) = (*m, columns.get(i)) else {
+                continue;
+            };
+            if std::mem::replace(&mut filled[c], true) {
+                continue;
+            }
+            let dst = &mut self.columns[c];
+            let (p, sp) = (&mut dst.present, &src.present);
+            match (&mut dst.values, &src.values) {
+                (MemValues::Float(d), ColumnValues::Float(s)) => gather(d, p, s, sp, rows),
+                (MemValues::Integer(d), ColumnValues::Integer(s)) => gather(d, p, s, sp, rows),
+                (MemValues::Unsigned(d), ColumnValues::Unsigned(s)) => gather(d, p, s, sp, rows),
+                (MemValues::Boolean(d), ColumnValues::Boolean(s)) => gather(d, p, s, sp, rows),
+                _ => {
+                    for (j, &r) in rows.iter().enumerate() {
+                        self.columns[c].push_absent();
+                        if let Some(v) = src.get(r as usize) {
+                            let _ = self.set_at(start + j, c, &v);
+                        }
+                    }
+                }
+            }
+        }
+        for (c, done) in filled.into_iter().enumerate() {
+            if !done {
+                for _ in 0..rows.len() {
+                    self.columns[c].push_absent();
                 }
             }
         }
@@ -884,6 +923,74 @@ mod tests {
                 assert_eq!(a.column(c).get(r), b.column(c).get(r), "column {c} row {r}");
             }
         }
+        assert_eq!(a.estimated_bytes(), b.estimated_bytes());
+    }
+
+    #[test]
+    fn push_columns_where_equals_setting_row_by_row() {
+        // Decoded columns: float, integer, string, boolean, and an integer column whose
+        // destination is a float column (a type conflict: its values stay absent).
+        let types = [
+            FieldType::Float,
+            FieldType::Integer,
+            FieldType::String,
+            FieldType::Boolean,
+            FieldType::Integer,
+        ];
+        let mut cols: Vec<Column> = types.iter().map(|&t| Column::new(t)).collect();
+        let (mut series, mut times) = (Vec::new(), Vec::new());
+        for i in 0..400i64 {
+            series.push(SeriesId((i % 9) as u32));
+            times.push(1_000 + i);
+            let vals = [
+                (i % 3 != 0).then(|| FieldValue::Float(i as f64 / 8.0)),
+                (i % 4 != 0).then_some(FieldValue::Integer(-i)),
+                (i % 5 != 0).then(|| FieldValue::String(Cow::Owned(format!("v{}", i % 6)))),
+                (i % 2 == 0).then_some(FieldValue::Boolean(i % 7 == 0)),
+                Some(FieldValue::Integer(i)),
+            ];
+            for (c, v) in cols.iter_mut().zip(vals) {
+                match v {
+                    Some(v) => assert!(c.push(&v)),
+                    None => c.push_absent(),
+                }
+            }
+        }
+        let fields = [
+            ("b".to_string(), FieldType::Boolean),
+            ("f".to_string(), FieldType::Float),
+            ("unset".to_string(), FieldType::Unsigned),
+            ("i".to_string(), FieldType::Integer),
+            ("s".to_string(), FieldType::String),
+            ("conflict".to_string(), FieldType::Float),
+        ];
+        let map = [Some(1), Some(3), Some(4), Some(0), Some(5)];
+        let keep = |s: u32, t: Timestamp| s != 4 && t % 11 != 0;
+        let mut a = RowSet::with_fields(&fields);
+        a.push_columns_where(&series, &times, &cols, &map, &keep);
+        let mut b = RowSet::with_fields(&fields);
+        for r in 0..times.len() {
+            if !keep(series[r].0, times[r]) {
+                continue;
+            }
+            let row = b.push_row(series[r], times[r]);
+            for (i, m) in map.iter().enumerate() {
+                if let (Some(c), Some(v)) = (*m, cols[i].get(r)) {
+                    let _ = b.set_at(row, c, &v);
+                }
+            }
+        }
+        assert!(a.len() > 200);
+        assert_eq!(
+            (a.len(), &a.series, &a.timestamps),
+            (b.len(), &b.series, &b.timestamps)
+        );
+        for c in 0..fields.len() {
+            for r in 0..a.len() {
+                assert_eq!(a.column(c).get(r), b.column(c).get(r), "column {c} row {r}");
+            }
+        }
+        assert!((0..a.len()).all(|r| a.column(5).get(r).is_none()));
         assert_eq!(a.estimated_bytes(), b.estimated_bytes());
     }
 
