@@ -133,6 +133,8 @@ pub struct ContinuousQueryService {
     run_lock: Mutex<()>,
     /// Engine scans run for groups of CQs sharing them (`shared_scan.rs`).
     shared_scans: AtomicU64,
+    /// Partial passes of those scans (`exec/select/partial.rs`).
+    shared_partial_passes: AtomicU64,
     metrics: Metrics,
     stop: Arc<AtomicBool>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -159,6 +161,7 @@ impl ContinuousQueryService {
             cqs: Mutex::new(BTreeMap::new()),
             run_lock: Mutex::new(()),
             shared_scans: AtomicU64::new(0),
+            shared_partial_passes: AtomicU64::new(0),
             metrics: Metrics::new(),
             stop: Arc::new(AtomicBool::new(false)),
             thread: Mutex::new(None),
@@ -169,6 +172,11 @@ impl ContinuousQueryService {
     /// its group: `shared_scan.rs`).
     pub fn shared_scans(&self) -> u64 {
         self.shared_scans.load(Ordering::Relaxed)
+    }
+
+    /// Per-series partial passes of those scans, since start (each folded by several CQs).
+    pub fn shared_partial_passes(&self) -> u64 {
+        self.shared_partial_passes.load(Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &ServiceConfig {
@@ -313,6 +321,8 @@ impl ContinuousQueryService {
             }
             self.shared_scans
                 .fetch_add(group.scans() as u64, Ordering::Relaxed);
+            self.shared_partial_passes
+                .fetch_add(group.partial_passes() as u64, Ordering::Relaxed);
         }
         for (i, plan) in plans.iter().enumerate() {
             if !ran[i] {

@@ -34,6 +34,7 @@ use tsdb::engine::{EngineError, ScanBatch, ScanRequest, ScanSink};
 use tsdb::model::{Column, Timestamp};
 
 use crate::exec::Store;
+use crate::exec::select::{PartialAsk, PartialPass, PartialSink, Partials, PassSink};
 
 /// Batches queued per receiver before the scan waits for it.
 pub const QUEUE_BATCHES: usize = 8;
@@ -47,6 +48,8 @@ struct OwnedBatch {
 
 enum Msg {
     Batch(Arc<OwnedBatch>),
+    /// The partials asked for, in place of the batches (before `Done`).
+    Partials(Arc<Partials>),
     /// The scan ended: `None` ok, `Some(message)` failed.
     Done(Option<String>),
 }
@@ -54,6 +57,15 @@ enum Msg {
 struct Arrival {
     req: ScanRequest,
     tx: SyncSender<Msg>,
+    /// Partials the receiver takes in place of rows when others ask for the same.
+    ask: Option<Arc<PartialAsk>>,
+}
+
+/// Where a participant's share of a scan goes.
+enum Target<'s> {
+    Rows(&'s mut dyn ScanSink),
+    /// Rows or partials, whichever the scan sends.
+    Partials(&'s mut dyn PartialSink),
 }
 
 struct GroupState {
@@ -90,6 +102,8 @@ pub struct ScanGroup {
     state: Mutex<GroupState>,
     /// Engine scans run for the group.
     scans: AtomicUsize,
+    /// Partial passes computed in those scans (each serving several receivers).
+    passes: AtomicUsize,
 }
 
 /// One participant of a [`ScanGroup`]: the CQ runs of one thread.
@@ -117,6 +131,7 @@ impl ScanGroup {
                 rounds: BTreeMap::new(),
             }),
             scans: AtomicUsize::new(0),
+            passes: AtomicUsize::new(0),
         });
         let parts = (0..n)
             .map(|_| Participant {
@@ -131,6 +146,11 @@ impl ScanGroup {
     pub fn scans(&self) -> usize {
         self.scans.load(Ordering::Relaxed)
     }
+
+    /// How many partial passes those scans computed (see [`Participant::scan_partials`]).
+    pub fn partial_passes(&self) -> usize {
+        self.passes.load(Ordering::Relaxed)
+    }
 }
 
 impl Participant {
@@ -141,21 +161,56 @@ impl Participant {
         req: &ScanRequest,
         sinks: &mut [&mut dyn ScanSink],
     ) -> Result<(), EngineError> {
-        let round = {
-            let mut p = self.progress.lock();
-            if p.1 {
-                drop(p);
-                return engine.scan(req, sinks);
-            }
-            p.0 += 1;
-            p.0 - 1
+        let Some(round) = self.next_round() else {
+            return engine.scan(req, sinks);
         };
+        match sinks.first_mut() {
+            Some(sink) => self.join(engine, round, req, None, Target::Rows(&mut **sink)),
+            None => self.join(engine, round, req, None, Target::Rows(&mut NoSink)),
+        }
+    }
+
+    /// [`Participant::scan`] of an aggregate that takes partials (`cq/partial.rs`) in place of
+    /// rows when other participants of its round ask for partials of the same buckets.
+    pub fn scan_partials<S: PartialSink>(
+        &self,
+        engine: &dyn Store,
+        req: &ScanRequest,
+        ask: Arc<PartialAsk>,
+        sink: &mut S,
+    ) -> Result<(), EngineError> {
+        let Some(round) = self.next_round() else {
+            return engine.scan(req, &mut [sink as &mut dyn ScanSink]);
+        };
+        self.join(engine, round, req, Some(ask), Target::Partials(sink))
+    }
+
+    /// This participant's next round, `None` once it departed (it scans alone).
+    fn next_round(&self) -> Option<usize> {
+        let mut p = self.progress.lock();
+        if p.1 {
+            return None;
+        }
+        p.0 += 1;
+        Some(p.0 - 1)
+    }
+
+    /// Arrives at `round` and receives its share of the scan into `target`.
+    fn join(
+        &self,
+        engine: &dyn Store,
+        round: usize,
+        req: &ScanRequest,
+        ask: Option<Arc<PartialAsk>>,
+        target: Target<'_>,
+    ) -> Result<(), EngineError> {
         let (tx, rx) = sync_channel(QUEUE_BATCHES);
         let ready = {
             let mut st = self.group.state.lock();
             st.rounds.entry(round).or_default().push(Arrival {
                 req: req.clone(),
                 tx,
+                ask,
             });
             st.complete()
         };
@@ -164,10 +219,7 @@ impl Participant {
             if !ready.is_empty() {
                 sc.spawn(move || ready.into_iter().for_each(|a| group.run_scans(engine, a)));
             }
-            match sinks.first_mut() {
-                Some(sink) => receive(&rx, &mut **sink),
-                None => Ok(()),
-            }
+            receive(&rx, target)
         })
     }
 
@@ -193,8 +245,17 @@ impl Participant {
     }
 }
 
-/// Feeds the batches of `rx` to `sink` until the scan's end.
-fn receive(rx: &Receiver<Msg>, sink: &mut dyn ScanSink) -> Result<(), EngineError> {
+/// A sink for a participant that has none (it still takes part in its rounds).
+struct NoSink;
+
+impl ScanSink for NoSink {
+    fn consume(&mut self, _: &ScanBatch<'_>) -> ControlFlow<()> {
+        ControlFlow::Break(())
+    }
+}
+
+/// Feeds the batches (or partials) of `rx` to `target` until the scan's end.
+fn receive(rx: &Receiver<Msg>, mut target: Target<'_>) -> Result<(), EngineError> {
     loop {
         match rx.recv() {
             Ok(Msg::Batch(b)) => {
@@ -203,8 +264,22 @@ fn receive(rx: &Receiver<Msg>, sink: &mut dyn ScanSink) -> Result<(), EngineErro
                     timestamps: &b.timestamps,
                     columns: &b.columns,
                 };
-                if sink.consume(&batch).is_break() {
+                let flow = match &mut target {
+                    Target::Rows(sink) => sink.consume(&batch),
+                    Target::Partials(sink) => sink.consume(&batch),
+                };
+                if flow.is_break() {
                     // Dropping the receiver tells the scan to stop sending here.
+                    return Ok(());
+                }
+            }
+            Ok(Msg::Partials(p)) => {
+                let Target::Partials(sink) = &mut target else {
+                    return Err(EngineError::Invalid(
+                        "a shared continuous-query scan sent partials nobody asked for".into(),
+                    ));
+                };
+                if sink.fold(&p).is_break() {
                     return Ok(());
                 }
             }
@@ -233,31 +308,132 @@ impl ScanGroup {
     /// One engine scan per distinct request of `arrivals`, broadcast to its receivers.
     fn run_scans(&self, engine: &dyn Store, mut arrivals: Vec<Arrival>) {
         while let Some(first) = arrivals.pop() {
-            let mut req = first.req;
-            let mut txs = vec![first.tx];
+            let mut req = first.req.clone();
+            let mut same = vec![first];
             let mut rest = Vec::with_capacity(arrivals.len());
             for a in arrivals {
                 if same_scan(&a.req, &req) {
                     req.times |= a.req.times;
-                    txs.push(a.tx);
+                    same.push(a);
                 } else {
                     rest.push(a);
                 }
             }
             arrivals = rest;
-            let mut sinks: Vec<Broadcast> = (0..2).map(|_| Broadcast::new(&txs)).collect();
             self.scans.fetch_add(1, Ordering::Relaxed);
-            let result = {
-                let mut refs: Vec<&mut dyn ScanSink> =
-                    sinks.iter_mut().map(|s| s as &mut dyn ScanSink).collect();
-                engine.scan(&req, &mut refs)
-            };
-            drop(sinks);
-            let end = result.err().map(|e| e.to_string());
-            for tx in txs {
-                // A receiver that stopped early has dropped its end: nothing to tell it.
-                let _ = tx.send(Msg::Done(end.clone()));
+            let passes = scan_one(engine, &req, same);
+            self.passes.fetch_add(passes, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One engine scan of `req` for its `arrivals`: the receivers that ask for partials of the same
+/// buckets as another get them (one pass per distinct buckets), the others the rows. Returns the
+/// number of partial passes.
+fn scan_one(engine: &dyn Store, req: &ScanRequest, arrivals: Vec<Arrival>) -> usize {
+    let mut rows: Vec<SyncSender<Msg>> = Vec::new();
+    let mut sets: Vec<(Arc<PartialAsk>, Vec<Arrival>)> = Vec::new();
+    for a in arrivals {
+        match &a.ask {
+            Some(ask) => match sets.iter_mut().find(|(k, _)| k.same_buckets(ask)) {
+                Some((_, set)) => set.push(a),
+                None => sets.push((Arc::clone(ask), vec![a])),
+            },
+            None => rows.push(a.tx),
+        }
+    }
+    // Partials pay off only when several receivers fold them.
+    let (sets, alone): (Vec<_>, Vec<_>) = sets.into_iter().partition(|(_, set)| set.len() > 1);
+    rows.extend(alone.into_iter().flat_map(|(_, set)| set).map(|a| a.tx));
+    let passes: Vec<PartialPass> = sets
+        .iter()
+        .map(|(_, set)| {
+            let asks: Vec<&PartialAsk> = set.iter().filter_map(|a| a.ask.as_deref()).collect();
+            PartialPass::new(&asks, req)
+        })
+        .collect();
+    let shared: Vec<_> = passes.iter().map(PartialPass::shared).collect();
+    let mut failed: Option<String> = None;
+    let mut sinks: Vec<Tee<'_>> = Vec::with_capacity(2);
+    for _ in 0..2 {
+        let mut parts = Vec::with_capacity(passes.len());
+        for (pass, sh) in passes.iter().zip(&shared) {
+            match pass.sink(sh) {
+                Ok(s) => parts.push(s),
+                Err(e) => failed = Some(e.to_string()),
             }
+        }
+        sinks.push(Tee {
+            rows: (!rows.is_empty()).then(|| Broadcast::new(&rows)),
+            parts,
+        });
+    }
+    let result = match &failed {
+        Some(e) => Err(e.clone()),
+        None => {
+            let mut refs: Vec<&mut dyn ScanSink> =
+                sinks.iter_mut().map(|s| s as &mut dyn ScanSink).collect();
+            engine.scan(req, &mut refs).map_err(|e| e.to_string())
+        }
+    };
+    // Each pass's sinks, worker by worker; the broadcasts end here.
+    let mut parts: Vec<Vec<PassSink<'_>>> = passes.iter().map(|_| Vec::new()).collect();
+    for tee in sinks {
+        for (k, s) in tee.parts.into_iter().enumerate() {
+            parts[k].push(s);
+        }
+    }
+    let end = result.err();
+    for ((pass, sinks), (_, set)) in passes.iter().zip(parts).zip(&sets) {
+        let mut end = end.clone();
+        if end.is_none() {
+            match pass.finish(sinks) {
+                Ok(p) => {
+                    let p = Arc::new(p);
+                    for a in set {
+                        // A receiver that stopped early has dropped its end.
+                        let _ = a.tx.send(Msg::Partials(Arc::clone(&p)));
+                    }
+                }
+                Err(e) => end = Some(e.to_string()),
+            }
+        }
+        for a in set {
+            let _ = a.tx.send(Msg::Done(end.clone()));
+        }
+    }
+    for tx in rows {
+        let _ = tx.send(Msg::Done(end.clone()));
+    }
+    passes.len()
+}
+
+/// A scan worker's sink of one shared scan: the rows to the receivers that take rows, and the
+/// partial passes.
+struct Tee<'a> {
+    rows: Option<Broadcast>,
+    parts: Vec<PassSink<'a>>,
+}
+
+impl ScanSink for Tee<'_> {
+    fn consume(&mut self, batch: &ScanBatch<'_>) -> ControlFlow<()> {
+        // A pass breaks only on an error, which it keeps.
+        let mut live = false;
+        for p in &mut self.parts {
+            live |= p.consume(batch).is_continue();
+        }
+        if let Some(b) = &mut self.rows {
+            if b.consume(batch).is_continue() {
+                live = true;
+            } else {
+                // Every receiver of rows stopped: no more copies for them.
+                self.rows = None;
+            }
+        }
+        if live {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
         }
     }
 }

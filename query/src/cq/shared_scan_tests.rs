@@ -147,6 +147,11 @@ fn grouped_cqs_write_what_each_would_alone_with_one_scan_per_window() {
             w as u64,
             "one engine scan per window serves all seven CQs"
         );
+        assert_eq!(
+            f.service.shared_partial_passes(),
+            w as u64,
+            "the seven fold one set of per-series partials per window"
+        );
     }
     // Late points into the first window: the next pass repairs it for all seven CQs, again
     // with one scan.
@@ -176,6 +181,7 @@ fn grouped_cqs_write_what_each_would_alone_with_one_scan_per_window() {
         4,
         "one scan for the seven repairs"
     );
+    assert_eq!(f.service.shared_partial_passes(), 4);
     for (i, by) in GROUPINGS.iter().enumerate() {
         let direct = f.series(&format!(
             "SELECT count(v) AS n, mean(v) AS mean, max(v) AS max, sum(v) AS sum FROM m \
@@ -298,4 +304,100 @@ fn a_cq_reading_another_cqs_output_runs_after_it_in_the_same_pass() {
         crate::response::Value::Int(600),
         "10 s × 60 series"
     );
+}
+
+#[test]
+fn partials_serve_selectors_and_mixed_types_and_rows_serve_the_rest() {
+    // All read v, s and i (one request). a and b fold partials (min/first/last over floats,
+    // first over strings, count over strings, sum over integers); c has a row condition and d a
+    // percentile, so they take the rows of the same scan.
+    let calls = "min(v) AS lo, first(v) AS f, last(v) AS l, count(s) AS ns, first(s) AS fs, \
+                 percentile_approx(v, 90) AS pa, sum(i) AS si";
+    let q = vec![
+        format!(
+            "CREATE CONTINUOUS QUERY a ON db BEGIN SELECT {calls} INTO r_a FROM m GROUP BY time(10s), dc END"
+        ),
+        format!(
+            "CREATE CONTINUOUS QUERY b ON db BEGIN SELECT {calls} INTO r_b FROM m GROUP BY time(10s), host END"
+        ),
+        format!(
+            "CREATE CONTINUOUS QUERY c ON db BEGIN SELECT {calls} INTO r_c FROM m WHERE v > 40 GROUP BY time(10s), dc END"
+        ),
+        "CREATE CONTINUOUS QUERY d ON db BEGIN SELECT percentile(v, 90) AS p, count(s) AS ns, \
+         sum(i) AS si INTO r_d FROM m GROUP BY time(10s), host END"
+            .to_owned(),
+    ];
+    let f = Fixture::new(&q);
+    // Two points per series and second, some sharing a time across series of one group (ties
+    // for first/last/min go to the lower series id, in both paths).
+    let mut b = PointBatch::new();
+    for sec in 0..10i64 {
+        for dc in 0..3 {
+            for host in 0..4 {
+                for k in 0..2i64 {
+                    let v = ((sec * 7 + dc * 11 + host * 13 + k * 5) % 50) as f64;
+                    b.push(
+                        "m",
+                        [
+                            (Cow::Borrowed("dc"), Cow::Owned(format!("dc{dc}"))),
+                            (Cow::Borrowed("host"), Cow::Owned(format!("h{host}"))),
+                        ],
+                        [
+                            (Cow::Borrowed("v"), FieldValue::Float(v)),
+                            (
+                                Cow::Borrowed("s"),
+                                FieldValue::String(Cow::Owned(format!("x{}", (sec + host) % 3))),
+                            ),
+                            (Cow::Borrowed("i"), FieldValue::Integer(sec - host * 3 + k)),
+                        ],
+                        T0 + sec * S + k * 500_000_000 + (host % 2) * 1000,
+                    );
+                }
+            }
+        }
+    }
+    f.engine.write("db", None, &b).expect("write");
+    let runs = f.tick(T0 + 10 * S);
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    assert!(
+        runs.iter().all(|r| r.written.is_some_and(|n| n > 0)),
+        "{runs:?}"
+    );
+    assert_eq!(f.service.shared_scans(), 1, "one request, one scan");
+    assert_eq!(
+        f.service.shared_partial_passes(),
+        1,
+        "a and b share one pass"
+    );
+    let range = format!("time >= {T0} AND time < {}", T0 + 10 * S);
+    for (name, select, cond, by) in [
+        ("r_a", calls, "", "dc"),
+        ("r_b", calls, "", "host"),
+        ("r_c", calls, "v > 40 AND ", "dc"),
+        (
+            "r_d",
+            "percentile(v, 90) AS p, count(s) AS ns, sum(i) AS si",
+            "",
+            "host",
+        ),
+    ] {
+        let direct = f.series(&format!(
+            "SELECT {select} FROM m WHERE {cond}{range} GROUP BY time(10s), {by} fill(none)"
+        ));
+        // The aliases: what follows each " AS ".
+        let columns: Vec<&str> = select
+            .split(" AS ")
+            .skip(1)
+            .map(|c| c.split(',').next().expect("an alias").trim())
+            .collect();
+        let mut rolled = f.series(&format!(
+            "SELECT {} FROM {name} GROUP BY {by}",
+            columns.join(", ")
+        ));
+        for s in &mut rolled {
+            s.name = Some("m".to_owned());
+        }
+        assert_eq!(direct.len(), if by == "dc" { 3 } else { 4 }, "{name}");
+        assert_eq!(rolled, direct, "{name}");
+    }
 }

@@ -23,7 +23,7 @@ mod mem_store;
 mod meta;
 mod retention;
 mod schema;
-mod select;
+pub(crate) mod select;
 mod store;
 
 #[cfg(test)]

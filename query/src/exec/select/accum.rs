@@ -513,6 +513,148 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Whether [`Accumulator::merge_mapped`] can fold this kind (every vectorized call; the
+    /// calls that collect points need them all).
+    pub fn mappable(fast: Option<Fast>) -> bool {
+        fast.is_some()
+    }
+
+    /// Folds slot `k` of `other` (the same call over other slots) into slot `map[k]` of `self`,
+    /// for every `k` with `map[k] != SKIP`: the fold of per-series partials into a query's
+    /// groups. Several slots may map to one; the result is [`Accumulator::merge`]'s (counts and
+    /// sums add, selectors keep the same winner, sketches merge). Fails as `merge`, and on a
+    /// call that collects points.
+    pub fn merge_mapped(&mut self, other: &Accumulator, map: &[u32]) -> Result<(), ExecError> {
+        let Some(ty) = other.ty else {
+            return Ok(());
+        };
+        if self.ty.is_some_and(|t| t != ty) {
+            return Ok(());
+        }
+        self.ty = Some(ty);
+        let nslots = self.n.len();
+        let kind = self.fast.unwrap_or(Fast::First);
+        // (source slot, destination slot) of every slot of `other` with points.
+        let pairs = || {
+            other
+                .n
+                .iter()
+                .zip(map)
+                .enumerate()
+                .filter_map(move |(k, (&c, &d))| {
+                    (c > 0 && (d as usize) < nslots).then_some((k, d as usize))
+                })
+        };
+        let n = &mut self.n;
+        match (&mut self.state, &other.state) {
+            (State::Count, State::Count) => {}
+            (State::Mean { s }, State::Mean { s: o }) => {
+                for (k, d) in pairs() {
+                    s[d] = s[d].merge(o[k]);
+                }
+            }
+            (
+                State::Sum { f, i, u },
+                State::Sum {
+                    f: of,
+                    i: oi,
+                    u: ou,
+                },
+            ) => {
+                fn fold<T: Copy + Default>(
+                    a: &mut Vec<T>,
+                    b: &[T],
+                    nslots: usize,
+                    pairs: impl Iterator<Item = (usize, usize)>,
+                    f: impl Fn(T, T) -> T,
+                ) {
+                    if b.is_empty() {
+                        return;
+                    }
+                    if a.len() != nslots {
+                        a.resize(nslots, T::default());
+                    }
+                    for (k, d) in pairs {
+                        a[d] = f(a[d], b[k]);
+                    }
+                }
+                fold(f, of, nslots, pairs(), Dd::merge);
+                fold(i, oi, nslots, pairs(), i64::wrapping_add);
+                fold(u, ou, nslots, pairs(), u64::wrapping_add);
+            }
+            (State::Sketch(a), State::Sketch(b)) => {
+                for (k, d) in pairs() {
+                    merge_sketch(&mut a[d], &b[k], self.accuracy)?;
+                }
+            }
+            (State::Select(_), State::Select(None)) => {}
+            (State::Select(sel), State::Select(Some(b))) => {
+                let a = sel.get_or_insert_with(|| Selected {
+                    vals: match &b.vals {
+                        SelVals::Float(_) => SelVals::Float(vec![0.0; nslots]),
+                        SelVals::Integer(_) => SelVals::Integer(vec![0; nslots]),
+                        SelVals::Unsigned(_) => SelVals::Unsigned(vec![0; nslots]),
+                        SelVals::Boolean(_) => SelVals::Boolean(vec![false; nslots]),
+                        SelVals::String(_) => SelVals::String(vec![String::new(); nslots]),
+                        SelVals::Sketch(_) => SelVals::Sketch(vec![Sketch::empty_shared(); nslots]),
+                    },
+                    time: vec![0; nslots],
+                    series: vec![0; nslots],
+                });
+                macro_rules! select {
+                    ($x:expr, $y:expr, |$t:ident, $id:ident, $d:ident, $k:ident| $better:expr) => {
+                        for ($k, $d) in pairs() {
+                            let ($t, $id) = (b.time[$k], b.series[$k]);
+                            // `n[d]` grows as slots fold in: the first slot folded is taken.
+                            if n[$d] == 0 || $better {
+                                $x[$d].clone_from(&$y[$k]);
+                                a.time[$d] = $t;
+                                a.series[$d] = $id;
+                            }
+                            n[$d] += other.n[$k];
+                        }
+                    };
+                }
+                macro_rules! by_value {
+                    ($x:expr, $y:expr) => {
+                        select!($x, $y, |t, id, d, k| better(
+                            kind,
+                            &$y[k],
+                            t,
+                            id,
+                            &$x[d],
+                            a.time[d],
+                            a.series[d]
+                        ))
+                    };
+                }
+                match (&mut a.vals, &b.vals) {
+                    (SelVals::Float(x), SelVals::Float(y)) => by_value!(x, y),
+                    (SelVals::Integer(x), SelVals::Integer(y)) => by_value!(x, y),
+                    (SelVals::Unsigned(x), SelVals::Unsigned(y)) => by_value!(x, y),
+                    (SelVals::Boolean(x), SelVals::Boolean(y)) => by_value!(x, y),
+                    (SelVals::String(x), SelVals::String(y)) => by_value!(x, y),
+                    // first/last of sketches: the time decides.
+                    (SelVals::Sketch(x), SelVals::Sketch(y)) => select!(x, y, |t, id, d, _k| {
+                        better_time(kind, t, id, a.time[d], a.series[d])
+                    }),
+                    _ => {}
+                }
+                return Ok(());
+            }
+            _ => {
+                return Err(ExecError::Invalid(format!(
+                    "internal error: {} partials cannot be folded",
+                    self.name
+                )));
+            }
+        }
+        for (k, d) in pairs() {
+            n[d] += other.n[k];
+        }
+        Ok(())
+    }
+
     /// The output points of `slot` (empty when the slot saw no point) and, for selectors, the
     /// series of the selected point. `group_of` maps a series to its `top`/`bottom` tag group
     /// (see [`reduce_grouped`]); `None` when the call has no tag arguments.

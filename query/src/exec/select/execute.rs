@@ -12,6 +12,7 @@ use super::accum::SKIP;
 use super::emit::{Rows, apply_transforms, cast, eval, fill, order_and_limit};
 use super::explain::{Trace, measurement_trace};
 use super::filter::compile_cond;
+use super::partial::PartialAsk;
 use super::plan::{Leaf, Plan, Schema, compile};
 use super::sink::{AggSink, MinTimeSink, PickSink, RawSink, Shared};
 use super::window::Window;
@@ -548,14 +549,34 @@ fn aggregate(
         .filter(|&n| n < SKIP as usize)
         .ok_or_else(|| ExecError::Invalid("too many groups × buckets".into()))?;
     let specs: Vec<_> = plan.agg_specs().collect();
-    let (mut a, b) = scan_two(
-        engine,
-        req,
-        AggSink::new(shared, specs.clone(), nslots)?,
-        AggSink::new(shared, specs.clone(), nslots)?,
-        shared.ctx.trace.as_deref(),
-        shared.ctx.shared_scan.as_deref(),
-    )?;
+    let part = shared.ctx.shared_scan.as_deref().zip(PartialAsk::new(
+        w,
+        shared.min_time,
+        shared.max_time,
+        &specs,
+        shared.cond.is_some(),
+        req.series.len(),
+    ));
+    let (mut a, b) = match part {
+        // A continuous query of a shared scan: per-series partials when others share them.
+        Some((p, ask)) => {
+            let started = Instant::now();
+            let mut a = AggSink::new(shared, specs.clone(), nslots)?;
+            p.scan_partials(engine, req, std::sync::Arc::new(ask), &mut a)?;
+            if let Some(t) = shared.ctx.trace.as_deref() {
+                t.add_scan(started.elapsed());
+            }
+            (a, AggSink::new(shared, Vec::new(), 0)?)
+        }
+        None => scan_two(
+            engine,
+            req,
+            AggSink::new(shared, specs.clone(), nslots)?,
+            AggSink::new(shared, specs.clone(), nslots)?,
+            shared.ctx.trace.as_deref(),
+            shared.ctx.shared_scan.as_deref(),
+        )?,
+    };
     if let Some(e) = a.error.take().or(b.error) {
         return Err(e);
     }

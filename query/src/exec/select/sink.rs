@@ -31,7 +31,7 @@ pub(super) struct Shared<'a> {
 
 impl Shared<'_> {
     /// Interruption and the point limit, once per batch.
-    fn check(&self, rows: usize) -> Result<(), ExecError> {
+    pub(super) fn check(&self, rows: usize) -> Result<(), ExecError> {
         self.ctx.interrupt.check()?;
         let seen = self.points.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
         self.ctx.limits.check_points(seen)
@@ -65,7 +65,7 @@ impl Shared<'_> {
 
     /// The output group and fine group of a series (before the time range and the condition).
     #[inline]
-    fn series_group(&self, series: u32) -> (u32, u32) {
+    pub(super) fn series_group(&self, series: u32) -> (u32, u32) {
         let Some(g) = self.groups.group(series) else {
             return (SKIP, SKIP);
         };
@@ -74,8 +74,8 @@ impl Shared<'_> {
 }
 
 pub(super) struct AggSink<'a> {
-    shared: &'a Shared<'a>,
-    specs: Vec<&'a AggSpec>,
+    pub shared: &'a Shared<'a>,
+    pub specs: Vec<&'a AggSpec>,
     pub accs: Vec<Accumulator>,
     slots: Vec<u32>,
     pub error: Option<ExecError>,
