@@ -35,7 +35,7 @@ use super::engine::{Engine, storage};
 use super::merge_cache::{Key, MergeCache, MergedBatch};
 use super::types::{EngineError, IndexScope};
 use crate::index::TagPredicate;
-use crate::memtable::RowSet;
+use crate::memtable::{MergeWalk, RowSet};
 use crate::model::{Column, Timestamp};
 use crate::segment::{ChunkCache, ChunkCacheStats, DenseIds, GroupFilter, ScanBuf};
 use crate::shard::{ScanSnapshot, Shard, Tombstone};
@@ -546,43 +546,83 @@ impl Ctx<'_> {
         }
         let snap = &plan.snap;
         let (min, max) = (self.req.min_time, self.req.max_time);
-        let merged;
-        let rows: &RowSet = if plan.conflict.is_empty() {
-            &snap.memtable
-        } else {
-            let mut rows = RowSet::with_fields(snap.memtable.fields());
-            for (s, seg) in snap.segments.iter().zip(&plan.segs) {
-                let mut idx = Vec::new();
-                let mut map = Vec::new();
-                for (i, (name, _)) in s.segment.fields().iter().enumerate() {
-                    if let Some(c) = rows.field_position(name) {
-                        idx.push(i);
-                        map.push(Some(c));
-                    }
-                }
-                let seq = s.seq;
-                let keep = |id: u32, t: Timestamp| !seg.hide.iter().any(|x| x.hides(seq, id, t));
-                s.segment
-                    .scan(Some(&plan.conflict), min, max, &idx, &mut |b| {
-                        rows.push_columns_where(&b.series, &b.timestamps, &b.columns, &map, &keep);
-                        Ok(())
-                    })
-                    .map_err(storage)?;
+        if plan.conflict.is_empty() {
+            // Pure memtable rows of a complete snapshot (no segment row can collide) are kept for
+            // identical scans.
+            let keep = snap.complete && self.merge_cache.enabled();
+            let mut kept = keep.then(Vec::new);
+            let walk = snap.memtable.merge_walk(min, max);
+            let flow = self.walk(snap, &snap.memtable, walk, top, sink, buf, kept.as_mut());
+            if let (Some(kept), ControlFlow::Continue(())) = (kept, flow) {
+                self.merge_cache
+                    .put(&cache_key(plan.shard, self.req), snap.stamp, Arc::new(kept));
             }
-            // The memtable rows go after the segment rows: newer writes win ties.
-            let all: Vec<Option<usize>> = (0..rows.fields().len()).map(Some).collect();
-            let every: Vec<u32> = (0..snap.memtable.len() as u32).collect();
-            rows.reserve(every.len());
-            rows.push_rows(&snap.memtable, &every, &all);
-            merged = rows;
-            &merged
-        };
+            return Ok(flow);
+        }
+        // The conflicting series: their segment rows and their memtable rows, merged in one row
+        // set (memtable rows after segment rows: newer writes win ties). The memtable rows of the
+        // other series go straight from the snapshot.
+        let mut except = vec![
+            false;
+            snap.memtable
+                .series
+                .iter()
+                .max()
+                .map_or(0, |&s| s as usize + 1)
+        ];
+        for id in plan.conflict.iter() {
+            if let Some(x) = except.get_mut(id as usize) {
+                *x = true;
+            }
+        }
+        let mut rows = RowSet::with_fields(snap.memtable.fields());
+        for (s, seg) in snap.segments.iter().zip(&plan.segs) {
+            let mut idx = Vec::new();
+            let mut map = Vec::new();
+            for (i, (name, _)) in s.segment.fields().iter().enumerate() {
+                if let Some(c) = rows.field_position(name) {
+                    idx.push(i);
+                    map.push(Some(c));
+                }
+            }
+            let seq = s.seq;
+            let keep = |id: u32, t: Timestamp| !seg.hide.iter().any(|x| x.hides(seq, id, t));
+            s.segment
+                .scan(Some(&plan.conflict), min, max, &idx, &mut |b| {
+                    rows.push_columns_where(&b.series, &b.timestamps, &b.columns, &map, &keep);
+                    Ok(())
+                })
+                .map_err(storage)?;
+        }
+        let all: Vec<Option<usize>> = (0..rows.fields().len()).map(Some).collect();
+        let picked: Vec<u32> = (0..snap.memtable.len() as u32)
+            .filter(|&r| except[snap.memtable.series[r as usize] as usize])
+            .collect();
+        rows.reserve(picked.len());
+        rows.push_rows(&snap.memtable, &picked, &all);
+        let walk = snap.memtable.merge_walk_except(min, max, except);
+        let flow = self.walk(snap, &snap.memtable, walk, top, sink, buf, None);
+        if flow.is_break() {
+            return Ok(flow);
+        }
+        let walk = rows.merge_walk(min, max);
+        Ok(self.walk(snap, &rows, walk, top, sink, buf, None))
+    }
+
+    /// Feeds the batches of `walk` over `rows` (`snap`'s memtable, or its rows merged with
+    /// segment rows) to `sink`; with `kept`, the batches are also kept (they take the buffers).
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &self,
+        snap: &ScanSnapshot,
+        rows: &RowSet,
+        mut walk: MergeWalk,
+        top: u32,
+        sink: &mut dyn ScanSink,
+        buf: &mut ScanBuf,
+        mut kept: Option<&mut Vec<MergedBatch>>,
+    ) -> ControlFlow<()> {
         let types = &snap.field_types;
-        let mut walk = rows.merge_walk(min, max);
-        // Pure memtable rows of a complete snapshot (no segment row can collide) are kept for
-        // identical scans.
-        let keep = snap.complete && plan.conflict.is_empty() && self.merge_cache.enabled();
-        let mut kept = Vec::new();
         while !walk.is_done(rows) {
             buf.series.clear();
             buf.timestamps.clear();
@@ -616,11 +656,13 @@ impl Ctx<'_> {
                     columns: std::mem::take(&mut buf.columns),
                 };
                 let flow = emit(&b, top, self.dense, sink, buf);
-                if keep {
-                    kept.push(b);
-                } else {
+                match kept.as_deref_mut() {
+                    Some(kept) => kept.push(b),
                     // Not kept: the buffers go back for the next batch.
-                    (buf.series, buf.timestamps, buf.columns) = (b.series, b.timestamps, b.columns);
+                    None => {
+                        (buf.series, buf.timestamps, buf.columns) =
+                            (b.series, b.timestamps, b.columns)
+                    }
                 }
                 flow
             } else {
@@ -631,14 +673,10 @@ impl Ctx<'_> {
                 })
             };
             if flow.is_break() {
-                return Ok(flow);
+                return flow;
             }
         }
-        if keep {
-            self.merge_cache
-                .put(&cache_key(plan.shard, self.req), snap.stamp, Arc::new(kept));
-        }
-        Ok(ControlFlow::Continue(()))
+        ControlFlow::Continue(())
     }
 }
 

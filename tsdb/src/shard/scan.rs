@@ -200,12 +200,25 @@ impl ScanSnapshot {
         if ranges.windows(2).all(|w| w[0].1 < w[1].0) {
             return RoaringBitmap::new();
         }
-        // Per series: the envelope of the ranges seen so far.
-        let mut env: std::collections::HashMap<u32, (Timestamp, Timestamp)> =
-            std::collections::HashMap::new();
+        // Per series: the envelope of the ranges seen so far (by id in a table when the ids
+        // are dense enough, else in a hash map).
+        let rows = self.memtable.series.len()
+            + self
+                .segments
+                .iter()
+                .map(|s| s.segment.series_directory().0.len())
+                .sum::<usize>();
+        let top = self
+            .segments
+            .iter()
+            .filter_map(|s| s.segment.series_directory().0.iter().max())
+            .chain(self.memtable.series.iter().max())
+            .max()
+            .map_or(0, |&id| id as usize + 1);
+        let mut env = Envelopes::new(top, rows);
         let mut out = RoaringBitmap::new();
         let mut add = |id: u32, lo: Timestamp, hi: Timestamp, out: &mut RoaringBitmap| {
-            let e = env.entry(id).or_insert((Timestamp::MAX, Timestamp::MIN));
+            let e = env.get(id);
             if e.0 <= hi && lo <= e.1 {
                 out.insert(id);
             }
@@ -221,16 +234,90 @@ impl ScanSnapshot {
                 }
             }
         }
-        let mut mem: std::collections::HashMap<u32, (Timestamp, Timestamp)> =
-            std::collections::HashMap::new();
+        let mut mem = Envelopes::new(top, self.memtable.series.len());
         for (&id, &t) in self.memtable.series.iter().zip(&self.memtable.timestamps) {
-            let e = mem.entry(id).or_insert((t, t));
+            let e = mem.get(id);
             e.0 = e.0.min(t);
             e.1 = e.1.max(t);
         }
-        for (id, (lo, hi)) in mem {
-            add(id, lo, hi, &mut out);
-        }
+        mem.for_each(|id, lo, hi| add(id, lo, hi, &mut out));
         out
+    }
+}
+
+/// Per series id, a time range `(lo, hi)` that starts empty (`lo > hi`).
+enum Envelopes {
+    /// Indexed by id (dense ids: no hashing per row).
+    Dense(Vec<(Timestamp, Timestamp)>),
+    Sparse(hashbrown::HashMap<u32, (Timestamp, Timestamp)>),
+}
+
+impl Envelopes {
+    const EMPTY: (Timestamp, Timestamp) = (Timestamp::MAX, Timestamp::MIN);
+
+    /// For ids below `top`, about `rows` updates.
+    fn new(top: usize, rows: usize) -> Envelopes {
+        if top <= 4 * rows + 4096 {
+            Envelopes::Dense(vec![Self::EMPTY; top])
+        } else {
+            Envelopes::Sparse(hashbrown::HashMap::new())
+        }
+    }
+
+    fn get(&mut self, id: u32) -> &mut (Timestamp, Timestamp) {
+        match self {
+            Envelopes::Dense(v) => &mut v[id as usize],
+            Envelopes::Sparse(m) => m.entry(id).or_insert(Self::EMPTY),
+        }
+    }
+
+    /// Each non-empty range, by ascending id when dense.
+    fn for_each(&self, mut f: impl FnMut(u32, Timestamp, Timestamp)) {
+        match self {
+            Envelopes::Dense(v) => {
+                for (id, &(lo, hi)) in v.iter().enumerate() {
+                    if lo <= hi {
+                        f(id as u32, lo, hi);
+                    }
+                }
+            }
+            Envelopes::Sparse(m) => m.iter().for_each(|(&id, &(lo, hi))| f(id, lo, hi)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Envelopes;
+
+    #[test]
+    fn dense_and_sparse_envelopes_agree() {
+        // Ids below 50: a table; an id space of 2^20 for 100 updates: a hash map.
+        let mut dense = Envelopes::new(50, 100);
+        let mut sparse = Envelopes::new(1 << 20, 100);
+        assert!(matches!(dense, Envelopes::Dense(_)));
+        assert!(matches!(sparse, Envelopes::Sparse(_)));
+        let mut x: u64 = 11;
+        for _ in 0..500 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let id = ((x >> 40) % 50) as u32;
+            let t = ((x >> 8) % 1000) as i64 - 500;
+            for e in [&mut dense, &mut sparse] {
+                let r = e.get(id);
+                r.0 = r.0.min(t);
+                r.1 = r.1.max(t);
+            }
+        }
+        let all = |e: &Envelopes| {
+            let mut v = Vec::new();
+            e.for_each(|id, lo, hi| v.push((id, lo, hi)));
+            v.sort_unstable();
+            v
+        };
+        let want = all(&dense);
+        assert!(want.len() > 40 && want.iter().all(|&(_, lo, hi)| lo <= hi));
+        assert_eq!(all(&sparse), want);
     }
 }
