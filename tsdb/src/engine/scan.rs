@@ -577,14 +577,7 @@ impl Ctx<'_> {
         }
         let mut rows = RowSet::with_fields(snap.memtable.fields());
         for (s, seg) in snap.segments.iter().zip(&plan.segs) {
-            let mut idx = Vec::new();
-            let mut map = Vec::new();
-            for (i, (name, _)) in s.segment.fields().iter().enumerate() {
-                if let Some(c) = rows.field_position(name) {
-                    idx.push(i);
-                    map.push(Some(c));
-                }
-            }
+            let (idx, map) = rows.field_map(s.segment.fields());
             let seq = s.seq;
             let keep = |id: u32, t: Timestamp| !seg.hide.iter().any(|x| x.hides(seq, id, t));
             s.segment
@@ -598,7 +591,6 @@ impl Ctx<'_> {
         let picked: Vec<u32> = (0..snap.memtable.len() as u32)
             .filter(|&r| except[snap.memtable.series[r as usize] as usize])
             .collect();
-        rows.reserve(picked.len());
         rows.push_rows(&snap.memtable, &picked, &all);
         let walk = snap.memtable.merge_walk_except(min, max, except);
         let flow = self.walk(snap, &snap.memtable, walk, top, sink, buf, None);

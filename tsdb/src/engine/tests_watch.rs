@@ -271,10 +271,19 @@ fn race_attempt() -> usize {
     const N: usize = 1_500;
     const PER_WINDOW: usize = 10; // 10 points of 1 s per 10 s window
     let progress = Arc::new(AtomicUsize::new(0));
+    // Windows begun: half-way through a window the writer waits for it to begin, then writes the
+    // rest while the reader scans (on a loaded machine a writer left to run could finish every
+    // window before the reader's scan, and the race would not happen).
+    let begun = Arc::new(AtomicUsize::new(0));
     let writer = {
-        let (e, progress) = (Arc::clone(&e), Arc::clone(&progress));
+        let (e, progress, begun) = (Arc::clone(&e), Arc::clone(&progress), Arc::clone(&begun));
         std::thread::spawn(move || {
             for k in 0..N {
+                if k % PER_WINDOW == PER_WINDOW / 2 {
+                    while begun.load(Ordering::SeqCst) <= k / PER_WINDOW {
+                        std::thread::yield_now();
+                    }
+                }
                 let t = T0 + k as i64 * S;
                 e.write("db", None, &batch("m", &[t])).unwrap();
                 progress.store(k + 1, Ordering::SeqCst);
@@ -290,6 +299,7 @@ fn race_attempt() -> usize {
             std::thread::yield_now();
         }
         e.begin_window("w", start, end);
+        begun.store(j + 1, Ordering::SeqCst);
         let rows = e
             .read(&ReadRequest {
                 database: "db".into(),

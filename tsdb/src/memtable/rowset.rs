@@ -200,6 +200,16 @@ impl RowSet {
         self.field_index.get(name).copied()
     }
 
+    /// Of `fields` (a segment's), the indices of those this set has a column for and those
+    /// columns: what a segment scan reads and the `map` that [`RowSet::push_columns`] takes.
+    pub fn field_map(&self, fields: &[(String, FieldType)]) -> (Vec<usize>, Vec<Option<usize>>) {
+        fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, _))| Some((i, Some(self.field_position(name)?))))
+            .unzip()
+    }
+
     /// Index of the column named `name`, creating it (back-filled absent) when new. If a column of
     /// that name exists with another type, returns it anyway: callers validate types first.
     pub fn column_for(&mut self, name: &str, ty: FieldType) -> usize {
@@ -275,32 +285,47 @@ impl RowSet {
     /// [`RowSet::push_copy`] of each of `rows` of `src`, column by column (typed gathers for the
     /// numeric and boolean columns).
     pub fn push_rows(&mut self, src: &RowSet, rows: &[u32], map: &[Option<usize>]) {
-        let start = self.len();
-        let k = rows.len();
-        self.series
-            .extend(rows.iter().map(|&r| src.series[r as usize]));
-        self.timestamps
-            .extend(rows.iter().map(|&r| src.timestamps[r as usize]));
+        let series = rows.iter().map(|&r| src.series[r as usize]);
+        let times = rows.iter().map(|&r| src.timestamps[r as usize]);
+        self.push_gathered(series, times, map, |dst, c, i, start| {
+            let sc = &src.columns[i];
+            let col = &mut dst.columns[c];
+            let typed = match &sc.values {
+                MemValues::Float(v) => Some(Slice::Float(v)),
+                MemValues::Integer(v) => Some(Slice::Integer(v)),
+                MemValues::Unsigned(v) => Some(Slice::Unsigned(v)),
+                MemValues::Boolean(v) => Some(Slice::Boolean(v)),
+                _ => None,
+            };
+            if !gather_into(col, typed, &sc.present, rows) {
+                for (j, &r) in rows.iter().enumerate() {
+                    col.push_absent();
+                    col.copy_from(start + j, sc, r as usize);
+                }
+            }
+        });
+    }
+
+    /// Appends one row per item of `series` and `times` (of equal length), then fills each column
+    /// `c = map[i]` with `fill(self, c, i, first_new_row)` — which must push one value or absence
+    /// per new row — and the columns no source maps to with absences.
+    fn push_gathered(
+        &mut self,
+        series: impl ExactSizeIterator<Item = u32>,
+        times: impl Iterator<Item = Timestamp>,
+        map: &[Option<usize>],
+        mut fill: impl FnMut(&mut RowSet, usize, usize, usize),
+    ) {
+        let (start, k) = (self.len(), series.len());
+        self.reserve(k);
+        self.series.extend(series);
+        self.timestamps.extend(times);
         self.bytes += k * (12 + 9 * self.columns.len());
         let mut filled = vec![false; self.columns.len()];
         for (i, m) in map.iter().enumerate() {
             let Some(c) = *m else { continue };
-            if std::mem::replace(&mut filled[c], true) {
-                continue;
-            }
-            let (dst, sc) = (&mut self.columns[c], &src.columns[i]);
-            let (p, sp) = (&mut dst.present, &sc.present);
-            match (&mut dst.values, &sc.values) {
-                (MemValues::Float(d), MemValues::Float(s)) => gather(d, p, s, sp, rows),
-                (MemValues::Integer(d), MemValues::Integer(s)) => gather(d, p, s, sp, rows),
-                (MemValues::Unsigned(d), MemValues::Unsigned(s)) => gather(d, p, s, sp, rows),
-                (MemValues::Boolean(d), MemValues::Boolean(s)) => gather(d, p, s, sp, rows),
-                _ => {
-                    for (j, &r) in rows.iter().enumerate() {
-                        dst.push_absent();
-                        dst.copy_from(start + j, sc, r as usize);
-                    }
-                }
+            if !std::mem::replace(&mut filled[c], true) {
+                fill(self, c, i, start);
             }
         }
         for (c, done) in filled.into_iter().enumerate() {
@@ -362,45 +387,29 @@ impl RowSet {
         map: &[Option<usize>],
         rows: &[u32],
     ) {
-        let start = self.len();
-        self.reserve(rows.len());
-        self.series
-            .extend(rows.iter().map(|&r| series[r as usize].0));
-        self.timestamps
-            .extend(rows.iter().map(|&r| timestamps[r as usize]));
-        self.bytes += rows.len() * (12 + 9 * self.columns.len());
-        let mut filled = vec![false; self.columns.len()];
-        for (i, m) in map.iter().enumerate() {
-            let (Some(c), Some(src)) = (*m, columns.get(i)) else {
-                continue;
+        let ids = rows.iter().map(|&r| series[r as usize].0);
+        let times = rows.iter().map(|&r| timestamps[r as usize]);
+        self.push_gathered(ids, times, map, |dst, c, i, start| {
+            let Some(src) = columns.get(i) else {
+                (0..rows.len()).for_each(|_| dst.columns[c].push_absent());
+                return;
             };
-            if std::mem::replace(&mut filled[c], true) {
-                continue;
-            }
-            let dst = &mut self.columns[c];
-            let (p, sp) = (&mut dst.present, &src.present);
-            match (&mut dst.values, &src.values) {
-                (MemValues::Float(d), ColumnValues::Float(s)) => gather(d, p, s, sp, rows),
-                (MemValues::Integer(d), ColumnValues::Integer(s)) => gather(d, p, s, sp, rows),
-                (MemValues::Unsigned(d), ColumnValues::Unsigned(s)) => gather(d, p, s, sp, rows),
-                (MemValues::Boolean(d), ColumnValues::Boolean(s)) => gather(d, p, s, sp, rows),
-                _ => {
-                    for (j, &r) in rows.iter().enumerate() {
-                        self.columns[c].push_absent();
-                        if let Some(v) = src.get(r as usize) {
-                            let _ = self.set_at(start + j, c, &v);
-                        }
+            let typed = match &src.values {
+                ColumnValues::Float(v) => Some(Slice::Float(v)),
+                ColumnValues::Integer(v) => Some(Slice::Integer(v)),
+                ColumnValues::Unsigned(v) => Some(Slice::Unsigned(v)),
+                ColumnValues::Boolean(v) => Some(Slice::Boolean(v)),
+                _ => None,
+            };
+            if !gather_into(&mut dst.columns[c], typed, &src.present, rows) {
+                for (j, &r) in rows.iter().enumerate() {
+                    dst.columns[c].push_absent();
+                    if let Some(v) = src.get(r as usize) {
+                        let _ = dst.set_at(start + j, c, &v);
                     }
                 }
             }
-        }
-        for (c, done) in filled.into_iter().enumerate() {
-            if !done {
-                for _ in 0..rows.len() {
-                    self.columns[c].push_absent();
-                }
-            }
-        }
+        });
     }
 
     /// `(series, time, row)` of every row with `min <= time <= max`, sorted: the order
@@ -801,6 +810,33 @@ impl KeyFilter {
     }
 }
 
+/// The values of a numeric or boolean column, borrowed (what typed gathers copy from).
+enum Slice<'a> {
+    Float(&'a [f64]),
+    Integer(&'a [i64]),
+    Unsigned(&'a [u64]),
+    Boolean(&'a [bool]),
+}
+
+/// Appends `src[r]` and its presence bit for each of `rows` to `col` when both are of one numeric
+/// or boolean type; false (nothing appended) otherwise.
+fn gather_into(
+    col: &mut MemColumn,
+    src: Option<Slice<'_>>,
+    present: &BitVec,
+    rows: &[u32],
+) -> bool {
+    let p = &mut col.present;
+    match (&mut col.values, src) {
+        (MemValues::Float(d), Some(Slice::Float(s))) => gather(d, p, s, present, rows),
+        (MemValues::Integer(d), Some(Slice::Integer(s))) => gather(d, p, s, present, rows),
+        (MemValues::Unsigned(d), Some(Slice::Unsigned(s))) => gather(d, p, s, present, rows),
+        (MemValues::Boolean(d), Some(Slice::Boolean(s))) => gather(d, p, s, present, rows),
+        _ => return false,
+    }
+    true
+}
+
 /// A merged scan of a [`RowSet`] in progress ([`RowSet::merge_walk`]).
 #[derive(Debug)]
 pub struct MergeWalk {
@@ -976,6 +1012,20 @@ mod tests {
         }
     }
 
+    /// Same keys, values and size estimate, column by column.
+    fn assert_same_rows(a: &RowSet, b: &RowSet) {
+        assert_eq!(
+            (a.len(), &a.series, &a.timestamps, a.fields()),
+            (b.len(), &b.series, &b.timestamps, b.fields())
+        );
+        for c in 0..a.fields().len() {
+            for r in 0..a.len() {
+                assert_eq!(a.column(c).get(r), b.column(c).get(r), "column {c} row {r}");
+            }
+        }
+        assert_eq!(a.estimated_bytes(), b.estimated_bytes());
+    }
+
     #[test]
     fn push_rows_equals_push_copy_row_by_row() {
         let mut src = RowSet::new();
@@ -1014,16 +1064,7 @@ mod tests {
         for &r in &picked {
             b.push_copy(&src, r as usize, &map);
         }
-        assert_eq!(
-            (a.len(), &a.series, &a.timestamps),
-            (b.len(), &b.series, &b.timestamps)
-        );
-        for c in 0..fields.len() {
-            for r in 0..a.len() {
-                assert_eq!(a.column(c).get(r), b.column(c).get(r), "column {c} row {r}");
-            }
-        }
-        assert_eq!(a.estimated_bytes(), b.estimated_bytes());
+        assert_same_rows(&a, &b);
     }
 
     #[test]
@@ -1081,17 +1122,8 @@ mod tests {
             }
         }
         assert!(a.len() > 200);
-        assert_eq!(
-            (a.len(), &a.series, &a.timestamps),
-            (b.len(), &b.series, &b.timestamps)
-        );
-        for c in 0..fields.len() {
-            for r in 0..a.len() {
-                assert_eq!(a.column(c).get(r), b.column(c).get(r), "column {c} row {r}");
-            }
-        }
+        assert_same_rows(&a, &b);
         assert!((0..a.len()).all(|r| a.column(5).get(r).is_none()));
-        assert_eq!(a.estimated_bytes(), b.estimated_bytes());
     }
 
     #[test]

@@ -167,7 +167,6 @@ fn copy_selected(
         })
         .map(|r| r as u32)
         .collect();
-    out.reserve(picked.len());
     out.push_rows(rows, &picked, &map);
 }
 

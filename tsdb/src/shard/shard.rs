@@ -455,14 +455,7 @@ impl Shard {
             if meta.max_time < min || meta.min_time > max {
                 continue;
             }
-            let mut idx = Vec::new();
-            let mut map = Vec::new();
-            for (i, (name, _)) in s.segment.fields().iter().enumerate() {
-                if let Some(p) = out.field_position(name) {
-                    idx.push(i);
-                    map.push(Some(p));
-                }
-            }
+            let (idx, map) = out.field_map(s.segment.fields());
             let seq = s.seq;
             let live: Vec<&Tombstone> = tombs.iter().filter(|t| seq < t.below_seq).collect();
             s.segment.scan(Some(series), min, max, &idx, &mut |b| {

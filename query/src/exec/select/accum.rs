@@ -422,90 +422,24 @@ impl Accumulator {
         if self.ty != other.ty {
             return Ok(());
         }
-        let kind = self.fast.unwrap_or(Fast::First);
+        let State::Collect(a) = &mut self.state else {
+            // Every vectorized state: slot k into slot k.
+            let map: Vec<u32> = (0..other.n.len() as u32).collect();
+            return self.merge_mapped(&other, &map);
+        };
         let Accumulator {
             n: on, state: os, ..
         } = other;
-        match (&mut self.state, os) {
-            (State::Count, State::Count) => {}
-            (State::Sketch(a), State::Sketch(b)) => {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    merge_sketch(x, y, self.accuracy)?;
+        if let State::Collect(b) = os {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.times.extend(y.times);
+                x.series.extend(y.series);
+                match (&mut x.values, y.values) {
+                    (_, None) => {}
+                    (slot @ None, Some(v)) => *slot = Some(v),
+                    (Some(xv), Some(yv)) => append_values(xv, yv),
                 }
             }
-            (State::Mean { s }, State::Mean { s: o }) => {
-                for (a, b) in s.iter_mut().zip(o) {
-                    *a = a.merge(b);
-                }
-            }
-            (
-                State::Sum { f, i, u },
-                State::Sum {
-                    f: of,
-                    i: oi,
-                    u: ou,
-                },
-            ) => {
-                merge_vec(f, of, Dd::merge);
-                merge_vec(i, oi, i64::wrapping_add);
-                merge_vec(u, ou, u64::wrapping_add);
-            }
-            (State::Select(Some(a)), State::Select(Some(b))) => {
-                for s in 0..on.len().min(self.n.len()) {
-                    if on[s] == 0 {
-                        continue;
-                    }
-                    let take = self.n[s] == 0 || {
-                        let (t, id) = (b.time[s], b.series[s]);
-                        match (&a.vals, &b.vals) {
-                            (SelVals::Float(x), SelVals::Float(y)) => {
-                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
-                            }
-                            (SelVals::Integer(x), SelVals::Integer(y)) => {
-                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
-                            }
-                            (SelVals::Unsigned(x), SelVals::Unsigned(y)) => {
-                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
-                            }
-                            (SelVals::Boolean(x), SelVals::Boolean(y)) => {
-                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
-                            }
-                            (SelVals::String(x), SelVals::String(y)) => {
-                                better(kind, &y[s], t, id, &x[s], a.time[s], a.series[s])
-                            }
-                            (SelVals::Sketch(_), SelVals::Sketch(_)) => {
-                                better_time(kind, t, id, a.time[s], a.series[s])
-                            }
-                            _ => false,
-                        }
-                    };
-                    if take {
-                        a.time[s] = b.time[s];
-                        a.series[s] = b.series[s];
-                        match (&mut a.vals, &b.vals) {
-                            (SelVals::Float(x), SelVals::Float(y)) => x[s] = y[s],
-                            (SelVals::Integer(x), SelVals::Integer(y)) => x[s] = y[s],
-                            (SelVals::Unsigned(x), SelVals::Unsigned(y)) => x[s] = y[s],
-                            (SelVals::Boolean(x), SelVals::Boolean(y)) => x[s] = y[s],
-                            (SelVals::String(x), SelVals::String(y)) => x[s].clone_from(&y[s]),
-                            (SelVals::Sketch(x), SelVals::Sketch(y)) => x[s] = Arc::clone(&y[s]),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-            (State::Collect(a), State::Collect(b)) => {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.times.extend(y.times);
-                    x.series.extend(y.series);
-                    match (&mut x.values, y.values) {
-                        (_, None) => {}
-                        (slot @ None, Some(v)) => *slot = Some(v),
-                        (Some(xv), Some(yv)) => append_values(xv, yv),
-                    }
-                }
-            }
-            _ => {}
         }
         for (a, b) in self.n.iter_mut().zip(on) {
             *a += b;
@@ -908,15 +842,6 @@ mod dd_tests {
             sum_f64([f64::INFINITY, 1.0].into_iter()).value(),
             f64::INFINITY
         );
-    }
-}
-
-fn merge_vec<T: Copy + Default>(a: &mut Vec<T>, b: Vec<T>, f: impl Fn(T, T) -> T) {
-    if a.len() < b.len() {
-        a.resize(b.len(), T::default());
-    }
-    for (x, y) in a.iter_mut().zip(b) {
-        *x = f(*x, y);
     }
 }
 
