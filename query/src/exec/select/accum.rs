@@ -424,8 +424,7 @@ impl Accumulator {
         }
         let State::Collect(a) = &mut self.state else {
             // Every vectorized state: slot k into slot k.
-            let map: Vec<u32> = (0..other.n.len() as u32).collect();
-            return self.merge_mapped(&other, &map);
+            return self.merge_with(&other, |k| k);
         };
         let Accumulator {
             n: on, state: os, ..
@@ -459,6 +458,16 @@ impl Accumulator {
     /// sums add, selectors keep the same winner, sketches merge). Fails as `merge`, and on a
     /// call that collects points.
     pub fn merge_mapped(&mut self, other: &Accumulator, map: &[u32]) -> Result<(), ExecError> {
+        self.merge_with(other, |k| map.get(k).map_or(usize::MAX, |&d| d as usize))
+    }
+
+    /// [`Accumulator::merge_mapped`] with slot `k` going to slot `dst(k)` (none when `dst(k)` is
+    /// not a slot of `self`).
+    fn merge_with(
+        &mut self,
+        other: &Accumulator,
+        dst: impl Fn(usize) -> usize,
+    ) -> Result<(), ExecError> {
         let Some(ty) = other.ty else {
             return Ok(());
         };
@@ -469,15 +478,12 @@ impl Accumulator {
         let nslots = self.n.len();
         let kind = self.fast.unwrap_or(Fast::First);
         // (source slot, destination slot) of every slot of `other` with points.
+        let dst = &dst;
         let pairs = || {
-            other
-                .n
-                .iter()
-                .zip(map)
-                .enumerate()
-                .filter_map(move |(k, (&c, &d))| {
-                    (c > 0 && (d as usize) < nslots).then_some((k, d as usize))
-                })
+            other.n.iter().enumerate().filter_map(move |(k, &c)| {
+                let d = dst(k);
+                (c > 0 && d < nslots).then_some((k, d))
+            })
         };
         let n = &mut self.n;
         match (&mut self.state, &other.state) {
